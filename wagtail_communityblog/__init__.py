@@ -1,0 +1,3 @@
+"""Member blogs, reader ratings and promoted posts for Wagtail sites."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,15 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class WagtailCommunityBlogAppConfig(AppConfig):
+    name = "wagtail_communityblog"
+    label = "wagtail_communityblog"
+    verbose_name = _("Community blogs")
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from . import checks  # noqa: F401  (registers system checks)
+        from .signal_handlers import register_signal_handlers
+
+        register_signal_handlers()

@@ -1,0 +1,92 @@
+"""Per-post aggregates and editor decisions, kept apart from the page table.
+
+Publishing a page from a revision copies every page field from the revision's JSON, so counts
+or editor flags stored on the page would be silently overwritten with stale values. Keeping
+them in their own table also keeps vote-time row locks off Wagtail's page table.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+RANKED = Q(is_listed=True, is_hidden=False)
+
+
+class PostScore(models.Model):
+    post = models.OneToOneField(
+        "wagtail_communityblog.CommunityPostPage",
+        verbose_name=_("post"),
+        primary_key=True,
+        on_delete=models.CASCADE,
+        related_name="score",
+    )
+    # Copies of where the post lives and who wrote it, so listings and rankings are index
+    # scans on this table alone.
+    community = models.ForeignKey(
+        "wagtail_communityblog.CommunityIndexPage",
+        verbose_name=_("community"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="post_scores",
+    )
+    blog = models.ForeignKey(
+        "wagtail_communityblog.MemberBlogPage",
+        verbose_name=_("blog"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="blog_scores",
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("author"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    # Live, public and by a member in good standing: may appear in listings.
+    is_listed = models.BooleanField(_("listed"), default=False)
+    # An editor's decision to keep the post out of promotion and rankings.
+    is_hidden = models.BooleanField(_("hidden from promotion"), default=False)
+    hidden_reason = models.TextField(_("reason for hiding"), blank=True)
+    is_pinned = models.BooleanField(_("pinned"), default=False)
+
+    up_count = models.PositiveIntegerField(_("up votes"), default=0)
+    down_count = models.PositiveIntegerField(_("down votes"), default=0)
+    vote_count = models.PositiveIntegerField(_("votes"), default=0)
+    vote_sum = models.IntegerField(_("sum of votes"), default=0)
+    score = models.IntegerField(_("net score"), default=0)
+    hot = models.FloatField(_("hot"), default=0.0)
+    best = models.FloatField(_("best"), default=0.0)
+
+    published_at = models.DateTimeField(_("first published"), null=True)
+    # Where the post's "hot" clock starts: first publication, moved by an editor's re-up.
+    rank_time = models.DateTimeField(_("ranking time"), null=True)
+    promoted_at = models.DateTimeField(_("promoted at"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("post score")
+        verbose_name_plural = _("post scores")
+        indexes = [
+            models.Index(
+                fields=["community", "-published_at"],
+                condition=Q(is_listed=True),
+                name="wcb_score_listed_new",
+            ),
+            models.Index(
+                fields=["blog", "-published_at"],
+                condition=Q(is_listed=True),
+                name="wcb_score_blog_new",
+            ),
+            models.Index(fields=["-hot"], condition=RANKED, name="wcb_score_hot"),
+            models.Index(fields=["-best"], condition=RANKED, name="wcb_score_best"),
+            models.Index(
+                fields=["-score", "-published_at"], condition=RANKED, name="wcb_score_top"
+            ),
+            models.Index(fields=["-published_at"], condition=RANKED, name="wcb_score_new"),
+        ]
+
+    def __str__(self):
+        return str(self.post_id)

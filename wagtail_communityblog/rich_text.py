@@ -1,0 +1,6 @@
+"""What a member's post body may contain."""
+
+# The rich text features offered to members and kept by the sanitiser: nothing outside this
+# list survives, whichever editor (or script) produced the HTML. Fixed, not a setting, because
+# it is part of the page model's field definition and its migrations.
+BODY_FEATURES = ["h2", "h3", "bold", "italic", "ol", "ul", "blockquote", "link", "image"]

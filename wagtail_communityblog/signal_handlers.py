@@ -1,0 +1,66 @@
+"""Signal receivers, connected in ``AppConfig.ready()``."""
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models.signals import pre_delete
+from wagtail.signals import page_published, page_unpublished, post_page_move
+
+from .conf import app_settings
+
+
+def post_published_or_unpublished(sender, instance, **kwargs):
+    from .services.listing import sync_post_score
+
+    sync_post_score(instance)
+
+
+def post_moved(sender, instance, **kwargs):
+    from .models import CommunityPostPage, MemberBlogPage
+    from .services.listing import sync_post_score
+
+    specific = instance.specific
+    if isinstance(specific, CommunityPostPage):
+        sync_post_score(specific)
+    elif isinstance(specific, MemberBlogPage):
+        # A blog moved to another community takes its posts along.
+        MemberBlogPage.objects.filter(pk=specific.pk).update(
+            community_id=specific.get_parent().pk
+        )
+        for post in CommunityPostPage.objects.child_of(specific):
+            sync_post_score(post)
+
+
+def member_deleted(sender, instance, **kwargs):
+    """Delete a leaving member's blogs and posts, unless the site keeps them (``"keep"``)."""
+    from .models import MemberBlogPage
+
+    if app_settings.ON_MEMBER_DELETE != "delete":
+        return  # Foreign keys are SET_NULL: the pages stay, under a "former member" byline.
+    with transaction.atomic():
+        for blog in MemberBlogPage.objects.filter(member=instance):
+            # Page.delete() removes the posts below too and keeps the page tree consistent.
+            blog.delete()
+
+
+def register_signal_handlers():
+    from .models import CommunityPostPage, MemberBlogPage
+
+    page_published.connect(
+        post_published_or_unpublished,
+        sender=CommunityPostPage,
+        dispatch_uid="wagtail_communityblog_post_published",
+    )
+    page_unpublished.connect(
+        post_published_or_unpublished,
+        sender=CommunityPostPage,
+        dispatch_uid="wagtail_communityblog_post_unpublished",
+    )
+    for model in (CommunityPostPage, MemberBlogPage):
+        post_page_move.connect(
+            post_moved, sender=model, dispatch_uid=f"wagtail_communityblog_moved_{model.__name__}"
+        )
+    pre_delete.connect(
+        member_deleted,
+        sender=settings.AUTH_USER_MODEL,
+        dispatch_uid="wagtail_communityblog_member_deleted",
+    )
