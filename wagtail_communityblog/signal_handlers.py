@@ -23,9 +23,7 @@ def post_moved(sender, instance, **kwargs):
         sync_post_score(specific)
     elif isinstance(specific, MemberBlogPage):
         # A blog moved to another community takes its posts along.
-        MemberBlogPage.objects.filter(pk=specific.pk).update(
-            community_id=specific.get_parent().pk
-        )
+        MemberBlogPage.objects.filter(pk=specific.pk).update(community_id=specific.get_parent().pk)
         for post in CommunityPostPage.objects.child_of(specific):
             sync_post_score(post)
 

@@ -5,7 +5,6 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import models
 from django.db.models import Count, Q
-from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 from modelcluster.contrib.taggit import ClusterTaggableManager
@@ -129,11 +128,7 @@ class CommunityIndexPage(RoutablePageMixin, Page):
         if query:
             results = paginate(
                 request,
-                CommunityPostPage.objects.live()
-                .public()
-                .descendant_of(self)
-                .filter(score__is_listed=True)
-                .search(query),
+                CommunityPostPage.objects.live().public().descendant_of(self).search(query),
             )
         return self.render(
             request,
@@ -248,7 +243,10 @@ class MemberBlogPage(RoutablePageMixin, Page):
         super().clean()
         if self.slug in RESERVED_BLOG_SLUGS:
             raise ValidationError(
-                {"slug": _("“%(slug)s” is reserved by the community section.") % {"slug": self.slug}}
+                {
+                    "slug": _("“%(slug)s” is reserved by the community section.")
+                    % {"slug": self.slug}
+                }
             )
 
     def save(self, *args, **kwargs):
@@ -318,9 +316,9 @@ class CommunityPostQuerySet(PageQuerySet):
     def with_listing_data(self):
         """Load what a listing shows (author, blog, scores, image, tags) in a fixed number of
         queries, whatever the number of posts."""
-        return self.select_related("author", "score", "score__blog", "header_image").prefetch_related(
-            "tags"
-        )
+        return self.select_related(
+            "author", "score", "score__blog", "score__community", "header_image"
+        ).prefetch_related("tags")
 
 
 CommunityPostManager = PageManager.from_queryset(CommunityPostQuerySet)
@@ -336,9 +334,7 @@ class CommunityPostPage(Page):
         help_text=_("One or two sentences shown in listings and feeds."),
     )
     body = RichTextField(_("body"), features=BODY_FEATURES)
-    tags = ClusterTaggableManager(
-        verbose_name=_("tags"), through=CommunityPostTag, blank=True
-    )
+    tags = ClusterTaggableManager(verbose_name=_("tags"), through=CommunityPostTag, blank=True)
     header_image = models.ForeignKey(
         "wagtailimages.Image",
         verbose_name=_("header image"),

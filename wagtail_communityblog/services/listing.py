@@ -1,4 +1,4 @@
-"""Keep a post's ``PostScore`` row in step with the page: where it lives, and whether it is listed."""
+"""Keep a post's ``PostScore`` row in step with its page: where it lives, whether it is listed."""
 
 from django.db import transaction
 

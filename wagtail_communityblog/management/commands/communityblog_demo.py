@@ -1,0 +1,234 @@
+"""Seed believable demo content: members with blogs, posts over several weeks, staff accounts."""
+
+import random
+from datetime import timedelta
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.html import escape
+from django.utils.text import slugify
+from wagtail.models import Page, Site
+
+from wagtail_communityblog.models import CommunityIndexPage, CommunityPostPage, MemberBlogPage
+from wagtail_communityblog.services.listing import set_first_published_at
+
+MEMBERS = [
+    ("amara", "Amara", "Okafor", "Notes from the doorstep", "Canvassing in the north end."),
+    ("bilal", "Bilal", "Hussain", "Bus lanes and beyond", "Transport, buses and the city."),
+    ("carys", "Carys", "Evans", "Green shoots", "Climate policy for people who rent."),
+    ("dominik", "Dominik", "Nowak", "The ward report", "What the council did this week."),
+    ("elena", "Elena", "Rossi", "Small print", "Reading the budget so you do not have to."),
+    ("fergus", "Fergus", "Mackay", "Highland view", "Rural services and the long drive."),
+    ("grace", "Grace", "Mensah", "Classroom to council", "A teacher on schools and funding."),
+    ("hana", "Hana", "Sato", "Open data, open doors", "Transparency and local government."),
+    ("ioan", "Ioan", "Price", "Valley voices", "Work, pay and the high street."),
+    ("julia", "Julia", "Schmidt", "Housing first", "Homes, rents and who builds them."),
+    ("kwame", "Kwame", "Asante", "Youth wing", "Students, apprentices and first jobs."),
+    ("leila", "Leila", "Haddad", "Care matters", "Health, social care and carers."),
+]
+
+TOPICS = {
+    "housing": [
+        "Why our rent cap motion deserves a second look",
+        "Three empty buildings on Station Road, and what we could do with them",
+        "Council housing waiting lists: the numbers behind the headlines",
+    ],
+    "transport": [
+        "The night bus we lost, and how to win it back",
+        "Safe cycling routes to school: a street-by-street survey",
+        "What a fare freeze would really cost",
+    ],
+    "climate": [
+        "Insulating the estate: lessons from the pilot",
+        "A community energy co-op in six months",
+        "Trees, shade and the hottest street in town",
+    ],
+    "nhs": [
+        "Waiting at the walk-in centre: a Saturday diary",
+        "GP surgeries and the phone queue at 8am",
+        "Mental health services for young people need more than leaflets",
+    ],
+    "education": [
+        "Free breakfast clubs: what teachers told us",
+        "The school roof fund and where it went",
+        "Adult education classes are a lifeline, not a luxury",
+    ],
+    "campaigning": [
+        "Ten things I learned knocking on 500 doors",
+        "How to run a street stall that people actually stop at",
+        "Leaflets versus conversations: our ward's small experiment",
+    ],
+    "local-elections": [
+        "Our candidates for May, in their own words",
+        "Postal votes: how to help neighbours register in time",
+        "Reading the by-election result ward by ward",
+    ],
+    "economy": [
+        "The high street is not dead, it is under-rented",
+        "A living wage for council contractors",
+        "Local procurement: keeping money in the town",
+    ],
+    "organising": [
+        "Starting a branch book club (and why it worked)",
+        "Welcoming new members without the jargon",
+        "Meeting times that work for parents and shift workers",
+    ],
+}
+
+PARAGRAPHS = [
+    "Last week a group of us spent the evening going through the figures, and the picture is "
+    "clearer than the press releases suggest.",
+    "Nobody on the doorstep asked about slogans. They asked about the bins, the buses and the "
+    "rent, and they wanted to know what we would do differently.",
+    "There is a practical proposal here that the branch could put to the next meeting, and I "
+    "would like to hear from anyone who has tried something similar.",
+    "The council's own report admits the problem. What it does not do is set a date for "
+    "fixing it, and that is where we can push.",
+    "If you have half an hour this weekend, come along. Bring a friend, bring questions, and "
+    "bring the things you think we are getting wrong.",
+    "I do not pretend this is the whole answer. It is a start, and it is something we can "
+    "measure, which is more than can be said for most promises.",
+]
+
+DEMO_PASSWORD = "community-demo-2026"
+
+
+class Command(BaseCommand):
+    help = (
+        "Seed demo content: a community section, a dozen member blogs with about 100 tagged "
+        "posts over several weeks, an editor and an admin account. Safe to run twice."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--parent",
+            type=int,
+            help="ID of the page to create the community section under "
+            "(default: the default site's root page).",
+        )
+        parser.add_argument(
+            "--password",
+            default=DEMO_PASSWORD,
+            help="Password for every demo account (default: %(default)s).",
+        )
+        parser.add_argument(
+            "--posts", type=int, default=100, help="Roughly how many posts (default: 100)."
+        )
+        parser.add_argument("--seed", type=int, default=2026, help="Random seed.")
+
+    def handle(self, *args, **options):
+        rng = random.Random(options["seed"])
+        password = options["password"]
+        with transaction.atomic():
+            community = self.get_or_create_community(options["parent"])
+            admin = self.ensure_user(
+                "admin", "Ada", "Admin", password, is_superuser=True, is_staff=True
+            )
+            editor = self.ensure_user("editor", "Eddie", "Editor", password, is_staff=False)
+            editors_group = Group.objects.filter(name="Editors").first()
+            if editors_group is not None:
+                editor.groups.add(editors_group)
+            created_posts = self.create_members_and_posts(
+                community, password, rng, options["posts"]
+            )
+
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Community section: {community.get_url()} "
+                f"({community.member_blogs.count()} member blogs, "
+                f"{CommunityPostPage.objects.descendant_of(community).live().count()} live posts; "
+                f"{created_posts} created now)."
+            )
+        )
+        self.stdout.write(f"Demo accounts (password for all: {password})")
+        self.stdout.write(f"  admin   {admin.username:<10} superuser, Wagtail admin at /admin/")
+        self.stdout.write(f"  editor  {editor.username:<10} in the Editors group")
+        self.stdout.write(
+            "  members "
+            + ", ".join(username for username, *_ in MEMBERS)
+            + " (write from /community/)"
+        )
+
+    def get_or_create_community(self, parent_id):
+        existing = CommunityIndexPage.objects.order_by("path").first()
+        if existing is not None:
+            return existing
+        if parent_id is not None:
+            try:
+                parent = Page.objects.get(pk=parent_id)
+            except Page.DoesNotExist as error:
+                raise CommandError(f"No page with ID {parent_id}.") from error
+        else:
+            site = Site.objects.filter(is_default_site=True).first() or Site.objects.first()
+            if site is None:
+                raise CommandError("No Wagtail site exists; pass --parent=<page id>.")
+            parent = site.root_page
+        community = CommunityIndexPage(
+            title="Community",
+            slug="community",
+            intro="<p>Blogs written by our members. Read, rate, and start your own.</p>",
+        )
+        parent.add_child(instance=community)
+        community.save_revision().publish()
+        return community
+
+    def ensure_user(self, username, first_name, last_name, password, **flags):
+        User = get_user_model()
+        user, created = User.objects.get_or_create(
+            username=username,
+            defaults={
+                "first_name": first_name,
+                "last_name": last_name,
+                "email": f"{username}@example.org",
+                **flags,
+            },
+        )
+        if created:
+            user.set_password(password)
+            user.save()
+        return user
+
+    def create_members_and_posts(self, community, password, rng, total_posts):
+        now = timezone.now()
+        created = 0
+        topics = list(TOPICS.items())
+        per_member = max(1, round(total_posts / len(MEMBERS)))
+        for index, (username, first, last, blog_title, blog_intro) in enumerate(MEMBERS):
+            member = self.ensure_user(username, first, last, password)
+            blog = MemberBlogPage.objects.filter(community=community, member=member).first()
+            if blog is None:
+                blog = MemberBlogPage(
+                    title=blog_title, slug=slugify(username), intro=blog_intro, owner=member
+                )
+                community.add_child(instance=blog)
+                blog.save_revision(user=member).publish(user=member, skip_permission_checks=True)
+            for number in range(per_member + (index % 3) - 1):
+                tag, titles = topics[(index + number) % len(topics)]
+                title = titles[number % len(titles)]
+                slug = slugify(title)[:80]
+                if CommunityPostPage.objects.child_of(blog).filter(slug=slug).exists():
+                    continue
+                extra_tag = rng.choice([t for t, _ in topics if t != tag])
+                body = "".join(
+                    f"<p>{escape(paragraph)}</p>" for paragraph in rng.sample(PARAGRAPHS, 3)
+                )
+                post = CommunityPostPage(
+                    title=title,
+                    slug=slug,
+                    intro=rng.choice(PARAGRAPHS),
+                    body=f"<h2>{escape(title)}</h2>{body}",
+                    owner=member,
+                    author=member,
+                )
+                post.tags.add(tag, extra_tag)
+                blog.add_child(instance=post)
+                post.save_revision(user=member).publish(user=member, skip_permission_checks=True)
+                published = now - timedelta(
+                    days=rng.randint(0, 41), hours=rng.randint(0, 23), minutes=rng.randint(0, 59)
+                )
+                set_first_published_at(post, published)
+                created += 1
+        return created
