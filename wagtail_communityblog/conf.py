@@ -10,6 +10,13 @@ from django.conf import settings
 PREFIX = "WAGTAIL_COMMUNITYBLOG_"
 
 MEMBER_DELETION_CHOICES = ("delete", "keep")
+MODERATION_CHOICES = ("none", "first_post", "all")
+
+DEFAULT_RATE_LIMITS = {
+    # action: "count/period", period one of s, m, h, d (django-ratelimit's syntax).
+    "post_create": "10/h",
+    "image_upload": "30/h",
+}
 
 
 class AppSettings:
@@ -38,6 +45,41 @@ class AppSettings:
     def HOT_TAU(self):
         """Seconds of freshness worth a tenfold score in the "hot" ranking (Reddit's 45000)."""
         return float(self._get("HOT_TAU", 45000.0))
+
+    @property
+    def MEMBER_GROUP(self):
+        """Name of the group whose members may blog; ``None`` lets any active user blog."""
+        return self._get("MEMBER_GROUP", None)
+
+    @property
+    def MODERATION(self):
+        """``"none"``, ``"first_post"`` (a member's first post waits for approval) or ``"all"``."""
+        return self._get("MODERATION", "first_post")
+
+    @property
+    def MODERATOR_GROUPS(self):
+        """Groups whose members approve or reject waiting posts in the Wagtail admin."""
+        return self._get("MODERATOR_GROUPS", ["Moderators"])
+
+    @property
+    def RATE_LIMITS(self):
+        """Per-member limits on writing actions; a site's dict is merged over the defaults."""
+        return {**DEFAULT_RATE_LIMITS, **self._get("RATE_LIMITS", {})}
+
+    @property
+    def MAX_IMAGE_SIZE(self):
+        """Largest image upload, in bytes."""
+        return int(self._get("MAX_IMAGE_SIZE", 5 * 1024 * 1024))
+
+    @property
+    def MAX_IMAGE_PIXELS(self):
+        """Largest image upload, in pixels (width x height)."""
+        return int(self._get("MAX_IMAGE_PIXELS", 40_000_000))
+
+    @property
+    def IMAGE_COLLECTION(self):
+        """Name of the Wagtail collection that members' uploads go into."""
+        return self._get("IMAGE_COLLECTION", "Community uploads")
 
 
 app_settings = AppSettings()

@@ -1,3 +1,4 @@
+from .members import CommunityMember
 from .pages import (
     CommunityIndexPage,
     CommunityPostPage,
@@ -9,6 +10,7 @@ from .scores import PostScore
 
 __all__ = [
     "CommunityIndexPage",
+    "CommunityMember",
     "CommunityPostPage",
     "CommunityPostTag",
     "MemberBlogPage",

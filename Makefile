@@ -1,0 +1,120 @@
+# Developer tasks for wagtail-communityblog. `make help` lists them.
+#
+# Everything runs in a virtualenv (.venv) that the targets create and keep up to date: it is
+# (re)installed when missing or when pyproject.toml is newer than the last install.
+#
+# Variables you can override: PYTHON (interpreter for new venvs, 3.11+), VENV, ARGS (extra
+# pytest arguments), ADDR (runserver address), OLDEST_WAGTAIL.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV ?= .venv
+VENV_OLDEST ?= .venv-oldest
+OLDEST_WAGTAIL ?= 7.0.*
+EXTRAS ?= test,example
+ADDR ?= 127.0.0.1:8000
+ARGS ?=
+
+PIP_FLAGS := --quiet --disable-pip-version-check
+comma := ,
+VENV_PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(subst $(comma),-,$(EXTRAS))
+DOCS_STAMP := $(VENV)/.installed-docs
+OLDEST_PY := $(VENV_OLDEST)/bin/python
+OLDEST_STAMP := $(VENV_OLDEST)/.installed-$(subst $(comma),-,$(EXTRAS))
+MANAGE := $(VENV_PY) example_site/manage.py
+
+.PHONY: help install run test test-sqlite test-postgres test-oldest lint format \
+	migrations-check docs clean distclean reset-db
+
+help: ## Show this help
+	@echo "wagtail-communityblog: make TARGET"
+	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | \
+		awk 'BEGIN {FS = ":.*## "}; {printf "  %-18s %s\n", $$1, $$2}'
+	@echo
+	@echo 'Extra pytest arguments: make test ARGS="-k feeds -x"'
+
+# --- virtualenvs --------------------------------------------------------------------------
+
+define check_python
+@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is needed; $(PYTHON) is " + sys.version.split()[0] + ". Try: make PYTHON=python3.12 ...")' \
+	|| { echo "$(PYTHON) not usable: set PYTHON to a Python 3.11+ interpreter" >&2; exit 1; }
+endef
+
+$(VENV_PY):
+	$(check_python)
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): pyproject.toml | $(VENV_PY)
+	@echo "Installing -e .[$(EXTRAS)] into $(VENV) ..."
+	$(VENV_PY) -m pip install $(PIP_FLAGS) -e ".[$(EXTRAS)]"
+	@touch $@
+
+$(DOCS_STAMP): pyproject.toml | $(VENV_PY)
+	$(VENV_PY) -m pip install $(PIP_FLAGS) -e ".[docs]"
+	@touch $@
+
+$(OLDEST_PY):
+	$(check_python)
+	$(PYTHON) -m venv $(VENV_OLDEST)
+
+$(OLDEST_STAMP): pyproject.toml Makefile | $(OLDEST_PY)
+	@echo "Installing -e .[$(EXTRAS)] with wagtail==$(OLDEST_WAGTAIL) into $(VENV_OLDEST) ..."
+	$(OLDEST_PY) -m pip install $(PIP_FLAGS) -e ".[$(EXTRAS)]" "wagtail==$(OLDEST_WAGTAIL)"
+	@touch $@
+
+install: $(STAMP) ## Create .venv and install the package with its test and example extras
+
+# --- the example site ---------------------------------------------------------------------
+
+run: $(STAMP) ## Migrate, seed demo content and serve the example site on http://127.0.0.1:8000/
+	$(MANAGE) migrate --noinput
+	$(MANAGE) communityblog_demo
+	$(MANAGE) runserver $(ADDR)
+
+reset-db: ## Delete the example site's SQLite database (make run recreates it)
+	rm -f example_site/db.sqlite3
+
+# --- checks -------------------------------------------------------------------------------
+
+test: $(STAMP) ## Run the tests on SQLite, then on a throwaway PostgreSQL if its binaries exist
+	TEST_PYTHON="$(abspath $(VENV_PY))" bash scripts/run_tests.sh $(ARGS)
+
+test-sqlite: $(STAMP) ## Run the tests on SQLite only
+	TEST_PYTHON="$(abspath $(VENV_PY))" TEST_BACKENDS=sqlite bash scripts/run_tests.sh $(ARGS)
+
+test-postgres: $(STAMP) ## Run the tests on a throwaway PostgreSQL cluster only
+	TEST_PYTHON="$(abspath $(VENV_PY))" TEST_BACKENDS=postgres REQUIRE_POSTGRES=1 \
+		bash scripts/run_tests.sh $(ARGS)
+
+test-oldest: $(OLDEST_STAMP) ## Run the tests on SQLite against the oldest supported Wagtail (.venv-oldest)
+	@$(OLDEST_PY) -c 'import django, wagtail; print(f"Wagtail {wagtail.__version__}, Django {django.__version__}")'
+	TEST_PYTHON="$(abspath $(OLDEST_PY))" TEST_BACKENDS=sqlite bash scripts/run_tests.sh $(ARGS)
+
+lint: $(STAMP) ## ruff check and ruff format --check
+	@rc=0; \
+	echo "ruff check ."; $(VENV)/bin/ruff check . || rc=1; \
+	echo "ruff format --check ."; $(VENV)/bin/ruff format --check . || rc=1; \
+	exit $$rc
+
+format: $(STAMP) ## Apply ruff's formatting and safe fixes
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+migrations-check: $(STAMP) ## Fail if the models have changes without a migration
+	$(MANAGE) makemigrations --check --dry-run
+
+docs: $(DOCS_STAMP) ## Build the documentation (mkdocs build --strict) into site/
+	$(VENV)/bin/mkdocs build --strict
+
+# --- housekeeping -------------------------------------------------------------------------
+
+clean: ## Remove caches and build output (keeps the venvs and the example database)
+	rm -rf build dist site .pytest_cache .ruff_cache *.egg-info
+	find . -path ./$(VENV) -prune -o -path ./$(VENV_OLDEST) -prune -o \
+		-name __pycache__ -type d -prune -exec rm -rf {} +
+
+distclean: clean ## Also remove the virtualenvs
+	rm -rf $(VENV) $(VENV_OLDEST)

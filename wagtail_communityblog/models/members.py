@@ -1,0 +1,39 @@
+"""What the community knows about a member beyond their account: whether they are suspended."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class CommunityMember(models.Model):
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("member"),
+        primary_key=True,
+        on_delete=models.CASCADE,
+        related_name="community_member",
+    )
+    is_suspended = models.BooleanField(_("suspended"), default=False, db_index=True)
+    suspended_at = models.DateTimeField(_("suspended at"), null=True, blank=True)
+    suspended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("suspended by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    suspension_reason = models.TextField(
+        _("reason"),
+        blank=True,
+        help_text=_("Shown to the member on their dashboard."),
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("community member")
+        verbose_name_plural = _("community members")
+        permissions = [("suspend_member", _("Can suspend and unsuspend community members"))]
+
+    def __str__(self):
+        return self.user.get_username()

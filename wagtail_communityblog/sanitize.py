@@ -1,0 +1,140 @@
+"""Turn whatever HTML a browser sends into the safe subset of Wagtail rich text members may use.
+
+The allow-list is applied on the server with nh3 (the Ammonia sanitiser), whatever editor or
+script produced the HTML: only the features in ``rich_text.BODY_FEATURES`` survive. Images are
+kept only when they are Wagtail images a member uploaded through the package, and are stored as
+Wagtail's own ``<embed embedtype="image">`` so they render through renditions.
+"""
+
+import re
+
+import nh3
+from bs4 import BeautifulSoup
+
+ALLOWED_TAGS = {
+    "p",
+    "br",
+    "h2",
+    "h3",
+    "b",
+    "strong",
+    "i",
+    "em",
+    "ol",
+    "ul",
+    "li",
+    "blockquote",
+    "a",
+    "img",
+}
+ALLOWED_ATTRIBUTES = {"a": {"href"}, "img": {"src", "alt"}}
+URL_SCHEMES = {"http", "https", "mailto"}
+LINK_REL = "nofollow ugc"
+
+# The editor marks images it uploaded with this fragment, which survives any editor's handling
+# of ``src``: "/media/images/x.width-800.jpg#wagtail-image-42".
+IMAGE_MARKER = re.compile(r"#wagtail-image-(\d+)$")
+
+_RENAME = {"strong": "b", "em": "i", "h1": "h2", "h4": "h3", "h5": "h3", "h6": "h3"}
+_BLOCK_TAGS = {"p", "h2", "h3", "ol", "ul", "blockquote", "embed"}
+
+
+def clean_html(html, allowed_image_ids=None):
+    """Return ``html`` reduced to the allowed features, in Wagtail's rich text storage format.
+
+    ``allowed_image_ids`` is the set of Wagtail image IDs this author may place in the body;
+    any other image is dropped.
+    """
+    html = html or ""
+    # Headings other than h2/h3 become the nearest allowed level rather than losing their text.
+    html = re.sub(
+        r"<(/?)h([1456])\b", lambda m: f"<{m.group(1)}{'h2' if m.group(2) == '1' else 'h3'}", html
+    )
+    cleaned = nh3.clean(
+        html,
+        tags=ALLOWED_TAGS,
+        clean_content_tags={"script", "style", "iframe", "object", "svg", "math", "template"},
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes=URL_SCHEMES,
+        link_rel=LINK_REL,
+        strip_comments=True,
+    )
+    soup = BeautifulSoup(cleaned, "html.parser")
+    for name, new_name in _RENAME.items():
+        for tag in soup.find_all(name):
+            tag.name = new_name
+    for img in soup.find_all("img"):
+        _replace_image(soup, img, allowed_image_ids or set())
+    for link in soup.find_all("a"):
+        if not link.get("href"):
+            link.unwrap()
+    _wrap_loose_inline_content(soup)
+    for tag in soup.find_all(["p", "h2", "h3", "li", "blockquote"]):
+        if not tag.get_text(strip=True) and not tag.find("embed"):
+            tag.decompose()
+    return str(soup).strip()
+
+
+def _replace_image(soup, img, allowed_image_ids):
+    match = IMAGE_MARKER.search(img.get("src", ""))
+    image_id = int(match.group(1)) if match else None
+    if image_id is None or image_id not in allowed_image_ids:
+        img.decompose()
+        return
+    embed = soup.new_tag(
+        "embed",
+        attrs={
+            "embedtype": "image",
+            "id": str(image_id),
+            "format": "fullwidth",
+            "alt": img.get("alt", ""),
+        },
+    )
+    # An image is a block in Wagtail rich text: lift it out of the paragraph it sits in.
+    container = img
+    while container.parent is not None and container.parent.name not in (None, "[document]"):
+        container = container.parent
+    if container is img:
+        img.replace_with(embed)
+    else:
+        img.extract()
+        container.insert_after(embed)
+
+
+def _wrap_loose_inline_content(soup):
+    """Wrap top-level text and inline tags in paragraphs, as Wagtail rich text expects."""
+    run = []
+
+    def flush():
+        if run and any(_text_of(node).strip() for node in run):
+            paragraph = soup.new_tag("p")
+            run[0].insert_before(paragraph)
+            for node in run:
+                paragraph.append(node.extract())
+        run.clear()
+
+    for node in list(soup.contents):
+        if getattr(node, "name", None) in _BLOCK_TAGS:
+            flush()
+        elif getattr(node, "name", None) == "br":
+            flush()
+            node.decompose()
+        else:
+            run.append(node)
+    flush()
+
+
+def _text_of(node):
+    return node.get_text() if hasattr(node, "get_text") else str(node)
+
+
+def clean_rendered_links(html):
+    """Give every link in already-rendered rich text ``rel="nofollow ugc"``.
+
+    Editors may edit member posts in the Wagtail admin, whose editor drops ``rel``; applying it
+    at render time keeps the promise whatever happened to the stored HTML.
+    """
+    soup = BeautifulSoup(html, "html.parser")
+    for link in soup.find_all("a", href=True):
+        link["rel"] = LINK_REL
+    return str(soup)
