@@ -3,7 +3,13 @@
 from django.conf import settings
 from django.db import transaction
 from django.db.models.signals import pre_delete
-from wagtail.signals import page_published, page_unpublished, post_page_move
+from wagtail.signals import (
+    page_published,
+    page_unpublished,
+    post_page_move,
+    workflow_approved,
+    workflow_rejected,
+)
 
 from .conf import app_settings
 
@@ -40,6 +46,39 @@ def member_deleted(sender, instance, **kwargs):
             blog.delete()
 
 
+def moderation_decided(sender, instance, user=None, **kwargs):
+    """Tell the member what an editor decided about their waiting post (by e-mail, as a task)."""
+    from urllib.parse import urljoin
+
+    from django.urls import reverse
+
+    from .models import CommunityPostPage
+    from .tasks import send_member_email
+
+    post = instance.content_object
+    post = post.specific if post is not None else None
+    if not isinstance(post, CommunityPostPage) or post.author_id is None:
+        return
+    approved = instance.status == instance.STATUS_APPROVED
+    task_state = instance.current_task_state
+    comment = task_state.specific.get_comment() if task_state else ""
+    site = post.get_site()
+    root_url = site.root_url if site else ""
+    context = {
+        "title": post.get_latest_revision_as_object().title,
+        "url": post.full_url or "",
+        "comment": str(comment or ""),
+        "dashboard_url": urljoin(root_url + "/", reverse("wagtail_communityblog:dashboard")),
+    }
+    template = "post_approved" if approved else "post_rejected"
+    author_id = post.author_id
+    transaction.on_commit(
+        lambda: send_member_email.enqueue(
+            author_id, f"wagtail_communityblog/emails/{template}", context
+        )
+    )
+
+
 def register_signal_handlers():
     from .models import CommunityPostPage, MemberBlogPage
 
@@ -57,6 +96,12 @@ def register_signal_handlers():
         post_page_move.connect(
             post_moved, sender=model, dispatch_uid=f"wagtail_communityblog_moved_{model.__name__}"
         )
+    workflow_approved.connect(
+        moderation_decided, dispatch_uid="wagtail_communityblog_workflow_approved"
+    )
+    workflow_rejected.connect(
+        moderation_decided, dispatch_uid="wagtail_communityblog_workflow_rejected"
+    )
     pre_delete.connect(
         member_deleted,
         sender=settings.AUTH_USER_MODEL,

@@ -5,6 +5,7 @@ from django.db import transaction
 from ..conf import app_settings
 from ..models import CommunityPostPage, MemberBlogPage, PostScore
 from ..ranking import hot
+from .members import is_suspended
 
 
 def sync_post_score(post):
@@ -25,7 +26,7 @@ def sync_post_score(post):
         score.community_id = blog.community_id if blog else None
         score.blog_id = blog.pk if blog else None
         score.author_id = post.author_id
-        score.is_listed = bool(post.live and blog is not None)
+        score.is_listed = bool(post.live and blog is not None) and not is_suspended(post.author)
         if score.published_at is None:
             score.published_at = published_at
         if score.rank_time is None:

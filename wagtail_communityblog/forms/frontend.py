@@ -1,0 +1,135 @@
+"""Forms members use on the public site. Field names are public: integrators' templates use them."""
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.template.defaultfilters import filesizeformat
+from django.utils.text import slugify
+from django.utils.translation import gettext_lazy as _
+from taggit.utils import parse_tags
+from wagtail.images.fields import WagtailImageField
+
+from ..conf import app_settings
+from ..sanitize import clean_html
+from ..services.images import images_usable_by
+
+MAX_TAGS = 10
+MAX_TAG_LENGTH = 50
+
+
+class MemberImageField(WagtailImageField):
+    """Wagtail's image validation (type, size, pixels), within the community's own limits."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.max_upload_size = min(
+            self.max_upload_size or app_settings.MAX_IMAGE_SIZE, app_settings.MAX_IMAGE_SIZE
+        )
+        self.max_image_pixels = min(
+            self.max_image_pixels or app_settings.MAX_IMAGE_PIXELS, app_settings.MAX_IMAGE_PIXELS
+        )
+        self.max_upload_size_text = filesizeformat(self.max_upload_size)
+        self.help_text = _("JPEG, PNG, GIF or WebP, up to %(size)s.") % {
+            "size": self.max_upload_size_text
+        }
+        self.error_messages["file_too_large"] = _(
+            "This file is too big (%%s). The limit is %(size)s."
+        ) % {"size": self.max_upload_size_text}
+
+
+class BlogForm(forms.Form):
+    title = forms.CharField(label=_("Blog title"), max_length=255)
+    intro = forms.CharField(
+        label=_("Short introduction"),
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("A sentence or two about you and what you write about."),
+    )
+    avatar = MemberImageField(label=_("Avatar"), required=False)
+
+    def __init__(self, *args, communities=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if communities is not None and len(communities) > 1:
+            self.fields["community"] = forms.ModelChoiceField(
+                label=_("Community"),
+                queryset=communities.model.objects.filter(
+                    pk__in=[community.pk for community in communities]
+                ),
+                empty_label=None,
+                help_text=_("Which community section your blog belongs to."),
+            )
+            self.order_fields(["community", "title", "intro", "avatar"])
+
+
+class PostForm(forms.Form):
+    ACTIONS = [("draft", _("Save draft")), ("preview", _("Preview")), ("publish", _("Publish"))]
+
+    title = forms.CharField(label=_("Title"), max_length=255)
+    intro = forms.CharField(
+        label=_("Summary"),
+        max_length=600,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("One or two sentences shown in listings and feeds."),
+    )
+    body = forms.CharField(
+        label=_("Post"),
+        widget=forms.Textarea(attrs={"rows": 16, "data-communityblog-editor": ""}),
+        max_length=200_000,
+    )
+    tags = forms.CharField(
+        label=_("Tags"),
+        required=False,
+        max_length=500,
+        help_text=_("Separate tags with commas, e.g. housing, transport."),
+    )
+    header_image = MemberImageField(label=_("Header image"), required=False)
+    remove_header_image = forms.BooleanField(label=_("Remove the header image"), required=False)
+    # The submit buttons carry ``action``; pressing Enter submits the first one (a draft).
+    action = forms.ChoiceField(
+        choices=ACTIONS, widget=forms.HiddenInput, initial="draft", required=False
+    )
+
+    def __init__(self, *args, member, blogs=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.member = member
+        if blogs is not None and len(blogs) > 1:
+            self.fields["blog"] = forms.ModelChoiceField(
+                label=_("Blog"),
+                queryset=blogs.model.objects.filter(pk__in=[blog.pk for blog in blogs]),
+                empty_label=None,
+            )
+            self.order_fields(["blog"])
+
+    def clean_action(self):
+        return self.cleaned_data.get("action") or "draft"
+
+    def clean_body(self):
+        allowed = set(images_usable_by(self.member).values_list("pk", flat=True))
+        body = clean_html(self.cleaned_data["body"], allowed_image_ids=allowed)
+        if not body:
+            raise ValidationError(_("Write something in your post."), code="empty")
+        return body
+
+    def clean_tags(self):
+        # Tags with nothing usable in a URL (only punctuation, say) are dropped.
+        tags = [tag for tag in parse_tags(self.cleaned_data["tags"]) if slugify(tag)]
+        if len(tags) > MAX_TAGS:
+            raise ValidationError(
+                _("Use at most %(count)d tags.") % {"count": MAX_TAGS}, code="too_many"
+            )
+        for tag in tags:
+            if len(tag) > MAX_TAG_LENGTH:
+                raise ValidationError(
+                    _("Tags can be at most %(length)d characters long.")
+                    % {"length": MAX_TAG_LENGTH},
+                    code="too_long",
+                )
+        return tags
+
+
+class ImageUploadForm(forms.Form):
+    """An image placed in a post body from the editor."""
+
+    image = MemberImageField(label=_("Image"))
+    alt = forms.CharField(label=_("Description"), max_length=255, required=False)

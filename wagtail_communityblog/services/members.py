@@ -1,0 +1,69 @@
+"""Who may blog, and suspending members."""
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from wagtail.log_actions import log
+
+from ..conf import app_settings
+from ..models import CommunityMember, PostScore
+
+
+def is_suspended(user):
+    if user is None or not user.is_authenticated:
+        return False
+    return CommunityMember.objects.filter(user=user, is_suspended=True).exists()
+
+
+def blogging_refusal(user):
+    """Return why ``user`` may not blog, or ``None`` when they may."""
+    if not user.is_authenticated:
+        return _("Please log in to write for the community.")
+    if not user.is_active:
+        return _("Your account is not active.")
+    group = app_settings.MEMBER_GROUP
+    if group and not user.groups.filter(name=group).exists():
+        return _("Writing for the community is open to members of “%(group)s” only.") % {
+            "group": group
+        }
+    return None
+
+
+def suspend_member(user, *, by=None, reason=""):
+    """Suspend ``user``: they cannot publish or rate, and their posts leave every listing."""
+    with transaction.atomic():
+        membership, _created = CommunityMember.objects.update_or_create(
+            user=user,
+            defaults={
+                "is_suspended": True,
+                "suspended_at": timezone.now(),
+                "suspended_by": by,
+                "suspension_reason": reason,
+            },
+        )
+        PostScore.objects.filter(author=user).update(is_listed=False)
+        log(
+            instance=membership,
+            action="wagtail_communityblog.suspend_member",
+            user=by,
+            data={"reason": reason},
+        )
+
+
+def unsuspend_member(user, *, by=None):
+    """Lift a suspension: the member's live posts return to the listings."""
+    from ..models import CommunityPostPage
+
+    with transaction.atomic():
+        membership, _created = CommunityMember.objects.update_or_create(
+            user=user,
+            defaults={
+                "is_suspended": False,
+                "suspended_at": None,
+                "suspended_by": None,
+                "suspension_reason": "",
+            },
+        )
+        live_posts = CommunityPostPage.objects.filter(author=user).live()
+        PostScore.objects.filter(post__in=live_posts, blog__isnull=False).update(is_listed=True)
+        log(instance=membership, action="wagtail_communityblog.unsuspend_member", user=by)

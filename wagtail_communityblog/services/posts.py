@@ -1,0 +1,159 @@
+"""Members' writing journeys: their blog, and posts from draft to publication and back.
+
+Posts are real Wagtail pages, saved and published through Wagtail's revision API, so search
+indexing, page signals, the admin's history and workflows all see them. The member's right to
+each action is checked by the caller (the views); these functions do the writes, each inside
+one transaction.
+"""
+
+from django.db import transaction
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from wagtail.actions.delete_page import DeletePageAction
+from wagtail.actions.unpublish_page import UnpublishPageAction
+from wagtail.models import WorkflowState
+
+from ..models import CommunityIndexPage, CommunityPostPage, MemberBlogPage
+from .images import create_image
+from .members import is_suspended
+from .moderation import latest_decision, needs_moderation, submit_for_moderation
+
+
+class PostingError(Exception):
+    """An action the member asked for cannot be done; the message says why."""
+
+
+def available_slug(parent, base, exclude_pk=None):
+    """Return ``base`` or ``base-2``, ``base-3``... whichever no sibling under ``parent`` uses."""
+    base = (slugify(base, allow_unicode=True) or "post")[:200]
+    siblings = parent.get_children()
+    if exclude_pk:
+        siblings = siblings.exclude(pk=exclude_pk)
+    taken = set(siblings.filter(slug__startswith=base).values_list("slug", flat=True))
+    slug, number = base, 1
+    while slug in taken or slug in _reserved_for(parent):
+        number += 1
+        slug = f"{base}-{number}"
+    return slug
+
+
+def _reserved_for(parent):
+    from ..models.pages import RESERVED_BLOG_SLUGS
+
+    return RESERVED_BLOG_SLUGS if isinstance(parent.specific, CommunityIndexPage) else ()
+
+
+def save_blog(member, *, community=None, blog=None, title, intro="", avatar_file=None):
+    """Create ``member``'s blog in ``community``, or update ``blog``; return the blog."""
+    with transaction.atomic():
+        avatar = create_image(avatar_file, user=member) if avatar_file else None
+        if blog is None:
+            # Serialise blog creation in this community: the tree insert and the one-blog rule
+            # are then decided one request at a time.
+            community = CommunityIndexPage.objects.select_for_update().get(pk=community.pk)
+            existing = MemberBlogPage.objects.filter(community=community, member=member).first()
+            if existing is not None:
+                raise PostingError(_("You already have a blog in this community."))
+            blog = MemberBlogPage(
+                title=title,
+                intro=intro,
+                avatar=avatar,
+                owner=member,
+                slug=available_slug(community, member.get_username()),
+            )
+            community.add_child(instance=blog)
+        else:
+            blog.title = title
+            blog.intro = intro
+            if avatar is not None:
+                blog.avatar = avatar
+        revision = blog.save_revision(user=member, log_action=True)
+        revision.publish(user=member, skip_permission_checks=True)
+    return blog
+
+
+def save_post(member, *, blog, post=None, data, action):
+    """Save a new or edited post as a draft, for preview, or publish it.
+
+    ``data`` holds the cleaned form values (``title``, ``intro``, ``body``, ``tags``,
+    ``header_image`` file or ``None``). Returns ``(post, outcome)``, where outcome is
+    ``"draft"``, ``"preview"``, ``"published"`` or ``"submitted"`` (waiting for an editor).
+    """
+    if action == "publish" and is_suspended(member):
+        raise PostingError(_("Your account is suspended: you cannot publish."))
+    with transaction.atomic():
+        header_image = (
+            create_image(data["header_image"], user=member) if data.get("header_image") else None
+        )
+        if post is None:
+            post = CommunityPostPage(
+                title=data["title"],
+                slug=available_slug(blog, data["title"]),
+                owner=member,
+                author=member,
+                live=False,
+            )
+            _apply(post, data, header_image)
+            blog.add_child(instance=post)
+        else:
+            post.title = data["title"]
+            _apply(post, data, header_image)
+        revision = post.save_revision(user=member, log_action=True)
+        if action != "publish":
+            return post, ("preview" if action == "preview" else "draft")
+        if needs_moderation(member):
+            submit_for_moderation(post, member)
+            return post, "submitted"
+        revision.publish(user=member, skip_permission_checks=True)
+    return post, "published"
+
+
+def _apply(post, data, header_image):
+    post.draft_title = data["title"]
+    post.intro = data.get("intro", "")
+    post.body = data["body"]
+    if header_image is not None:
+        post.header_image = header_image
+    elif data.get("remove_header_image"):
+        post.header_image = None
+    post.tags.set(data.get("tags", []))
+
+
+def unpublish_post(post, member):
+    """Take a live post off the site (it stays as a draft the member can publish again)."""
+    if not post.live:
+        raise PostingError(_("This post is not published."))
+    UnpublishPageAction(post, user=member, include_descendants=False).execute(
+        skip_permission_checks=True
+    )
+
+
+def delete_post(post, member):
+    """Delete a post and its history, logged in Wagtail's audit log."""
+    DeletePageAction(post, user=member).execute(skip_permission_checks=True)
+
+
+STATUS_LABELS = {
+    "draft": gettext_lazy("Draft"),
+    "awaiting_moderation": gettext_lazy("Awaiting moderation"),
+    "changes_requested": gettext_lazy("Sent back by an editor"),
+    "published": gettext_lazy("Published"),
+    "published_with_changes": gettext_lazy("Published (unpublished changes)"),
+    "unpublished": gettext_lazy("Unpublished"),
+}
+
+
+def post_status(post):
+    """Return ``(status, editor_comment)`` for the member's dashboard."""
+    decision, comment = latest_decision(post)
+    if decision == WorkflowState.STATUS_IN_PROGRESS:
+        return "awaiting_moderation", ""
+    if decision == WorkflowState.STATUS_NEEDS_CHANGES:
+        return "changes_requested", comment
+    if post.live:
+        status = "published_with_changes" if post.has_unpublished_changes else "published"
+        return status, comment if decision == WorkflowState.STATUS_APPROVED else ""
+    if post.first_published_at:
+        return "unpublished", ""
+    return "draft", ""
