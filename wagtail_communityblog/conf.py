@@ -25,7 +25,8 @@ class AppSettings:
 
     @property
     def POSTS_PER_PAGE(self):
-        """Posts per page on the community index, tag pages and member blogs."""
+        """Items per page on the community index, tag pages, member blogs, the blog directory
+        and search results."""
         return self._get("POSTS_PER_PAGE", 20)
 
     @property

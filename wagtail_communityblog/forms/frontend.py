@@ -9,6 +9,7 @@ from taggit.utils import parse_tags
 from wagtail.images.fields import WagtailImageField
 
 from ..conf import app_settings
+from ..models import CommunityIndexPage, MemberBlogPage
 from ..sanitize import clean_html
 from ..services.images import images_usable_by
 
@@ -17,26 +18,37 @@ MAX_TAG_LENGTH = 50
 
 
 class MemberImageField(WagtailImageField):
-    """Wagtail's image validation (type, size, pixels), within the community's own limits."""
+    """Wagtail's image validation (type, size, pixels), within the community's own limits.
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
+    Form fields are built once, at import; the limits are settings, so they are applied to
+    each form's own copy of the field when the form is created (see ``MemberImageLimitsMixin``).
+    """
+
+    def apply_limits(self):
+        wagtail_size = self.max_upload_size
         self.max_upload_size = min(
-            self.max_upload_size or app_settings.MAX_IMAGE_SIZE, app_settings.MAX_IMAGE_SIZE
+            size for size in (wagtail_size, app_settings.MAX_IMAGE_SIZE) if size is not None
         )
         self.max_image_pixels = min(
-            self.max_image_pixels or app_settings.MAX_IMAGE_PIXELS, app_settings.MAX_IMAGE_PIXELS
+            pixels
+            for pixels in (self.max_image_pixels, app_settings.MAX_IMAGE_PIXELS)
+            if pixels is not None
         )
         self.max_upload_size_text = filesizeformat(self.max_upload_size)
         self.help_text = _("JPEG, PNG, GIF or WebP, up to %(size)s.") % {
             "size": self.max_upload_size_text
         }
-        self.error_messages["file_too_large"] = _(
-            "This file is too big (%%s). The limit is %(size)s."
-        ) % {"size": self.max_upload_size_text}
 
 
-class BlogForm(forms.Form):
+class MemberImageLimitsMixin:
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            if isinstance(field, MemberImageField):
+                field.apply_limits()
+
+
+class BlogForm(MemberImageLimitsMixin, forms.Form):
     title = forms.CharField(label=_("Blog title"), max_length=255)
     intro = forms.CharField(
         label=_("Short introduction"),
@@ -52,16 +64,16 @@ class BlogForm(forms.Form):
         if communities is not None and len(communities) > 1:
             self.fields["community"] = forms.ModelChoiceField(
                 label=_("Community"),
-                queryset=communities.model.objects.filter(
+                queryset=CommunityIndexPage.objects.filter(
                     pk__in=[community.pk for community in communities]
-                ),
+                ).order_by("path"),
                 empty_label=None,
                 help_text=_("Which community section your blog belongs to."),
             )
             self.order_fields(["community", "title", "intro", "avatar"])
 
 
-class PostForm(forms.Form):
+class PostForm(MemberImageLimitsMixin, forms.Form):
     ACTIONS = [("draft", _("Save draft")), ("preview", _("Preview")), ("publish", _("Publish"))]
 
     title = forms.CharField(label=_("Title"), max_length=255)
@@ -96,7 +108,9 @@ class PostForm(forms.Form):
         if blogs is not None and len(blogs) > 1:
             self.fields["blog"] = forms.ModelChoiceField(
                 label=_("Blog"),
-                queryset=blogs.model.objects.filter(pk__in=[blog.pk for blog in blogs]),
+                queryset=MemberBlogPage.objects.filter(pk__in=[blog.pk for blog in blogs]).order_by(
+                    "path"
+                ),
                 empty_label=None,
             )
             self.order_fields(["blog"])
@@ -128,7 +142,7 @@ class PostForm(forms.Form):
         return tags
 
 
-class ImageUploadForm(forms.Form):
+class ImageUploadForm(MemberImageLimitsMixin, forms.Form):
     """An image placed in a post body from the editor."""
 
     image = MemberImageField(label=_("Image"))

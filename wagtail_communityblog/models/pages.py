@@ -41,6 +41,10 @@ RESERVED_BLOG_SLUGS = frozenset(
 )
 
 
+# A member blog's own routes: a post with one of these slugs could never be reached.
+RESERVED_POST_SLUGS = frozenset({"feed"})
+
+
 def paginate(request, queryset):
     """Return the requested page of ``queryset``; bad or out-of-range numbers give a valid page."""
     paginator = Paginator(queryset, app_settings.POSTS_PER_PAGE)
@@ -95,13 +99,14 @@ class CommunityIndexPage(RoutablePageMixin, Page):
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        context.setdefault("posts", paginate(request, self.get_posts()))
         context["community"] = self
         return context
 
     @path("")
     def index_view(self, request):
-        return self.render(request)
+        return self.render(
+            request, context_overrides={"posts": paginate(request, self.get_posts())}
+        )
 
     @path("tag/<str:tag>/")
     def tag_view(self, request, tag):
@@ -275,13 +280,14 @@ class MemberBlogPage(RoutablePageMixin, Page):
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        context.setdefault("posts", paginate(request, self.get_posts()))
         context["community"] = self.community
         return context
 
     @path("")
     def index_view(self, request):
-        return self.render(request)
+        return self.render(
+            request, context_overrides={"posts": paginate(request, self.get_posts())}
+        )
 
     @path("feed/")
     def rss_feed(self, request):
@@ -404,9 +410,19 @@ class CommunityPostPage(Page):
                 self._blog_cache = parent.specific if parent else None
         return self._blog_cache
 
+    def clean(self):
+        super().clean()
+        if self.slug in RESERVED_POST_SLUGS:
+            raise ValidationError(
+                {"slug": _("“%(slug)s” is reserved by the blog.") % {"slug": self.slug}}
+            )
+
     def save(self, *args, **kwargs):
-        if self.author_id is None and self.owner_id is not None and not self.pk:
-            self.author_id = self.owner_id
+        if self.author_id is None and not self.pk:
+            # A post belongs to the member whose blog it is in, even when an editor creates it.
+            parent = self.get_parent() if self.path else None
+            blog = parent.specific if parent is not None else None
+            self.author_id = getattr(blog, "owner_id", None) or self.owner_id
         return super().save(*args, **kwargs)
 
     def with_content_json(self, content):

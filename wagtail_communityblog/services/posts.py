@@ -39,9 +39,11 @@ def available_slug(parent, base, exclude_pk=None):
 
 
 def _reserved_for(parent):
-    from ..models.pages import RESERVED_BLOG_SLUGS
+    from ..models.pages import RESERVED_BLOG_SLUGS, RESERVED_POST_SLUGS
 
-    return RESERVED_BLOG_SLUGS if isinstance(parent.specific, CommunityIndexPage) else ()
+    if isinstance(parent.specific, CommunityIndexPage):
+        return RESERVED_BLOG_SLUGS
+    return RESERVED_POST_SLUGS
 
 
 def save_blog(member, *, community=None, blog=None, title, intro="", avatar_file=None):
