@@ -50,7 +50,23 @@ def submit_for_moderation(post, user):
     state = post.current_workflow_state
     if state is not None:
         state.cancel(user=user)
+    _quieten_admin_notifications(user)
     return get_moderation_workflow().start(post, user)
+
+
+def _quieten_admin_notifications(user):
+    """Members hear about decisions from the package, in words written for them; Wagtail's own
+    e-mails point at an admin they cannot enter, so they are turned off for members without
+    admin access."""
+    if user.has_perm("wagtailadmin.access_admin"):
+        return
+    from wagtail.users.models import UserProfile
+
+    profile = UserProfile.get_for_user(user)
+    if profile.approved_notifications or profile.rejected_notifications:
+        profile.approved_notifications = False
+        profile.rejected_notifications = False
+        profile.save(update_fields=["approved_notifications", "rejected_notifications"])
 
 
 def latest_decision(post):
