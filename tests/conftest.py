@@ -1,4 +1,5 @@
 import pytest
+from django.core.cache import cache
 
 from tests.factories import make_blog, make_community, make_user
 
@@ -16,3 +17,11 @@ def member(db):
 @pytest.fixture
 def blog(community, member):
     return make_blog(community, member, title="Notes from the doorstep", slug="amara")
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    """Rate-limit counters live in the cache; user ids repeat between tests, so start clean."""
+    cache.clear()
+    yield
+    cache.clear()

@@ -3,7 +3,6 @@
 import io
 
 import pytest
-from django.core.cache import cache
 from django.test import override_settings
 from django.urls import reverse
 from PIL import Image as PILImage
@@ -13,13 +12,6 @@ from tests.factories import make_blog, make_user
 from wagtail_communityblog.models import CommunityPostPage
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def clear_cache():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def png():
