@@ -1,9 +1,14 @@
 """System checks that catch configuration mistakes before they surface as odd behaviour."""
 
 from django.apps import apps
-from django.core.checks import Error, register
+from django.core.checks import Error, Tags, register
 
-from .conf import MEMBER_DELETION_CHOICES, app_settings
+from .conf import (
+    MEMBER_DELETION_CHOICES,
+    MODERATION_CHOICES,
+    RATING_SCHEME_CHOICES,
+    app_settings,
+)
 
 
 @register()
@@ -36,4 +41,58 @@ def check_settings(app_configs, **kwargs):
                 id="wagtail_communityblog.E003",
             )
         )
+    if app_settings.MODERATION not in MODERATION_CHOICES:
+        errors.append(
+            Error(
+                f"WAGTAIL_COMMUNITYBLOG_MODERATION must be one of {', '.join(MODERATION_CHOICES)}.",
+                id="wagtail_communityblog.E004",
+            )
+        )
+    if app_settings.RATING_SCHEME not in RATING_SCHEME_CHOICES:
+        errors.append(
+            Error(
+                "WAGTAIL_COMMUNITYBLOG_RATING_SCHEME must be one of "
+                f"{', '.join(RATING_SCHEME_CHOICES)}.",
+                id="wagtail_communityblog.E005",
+            )
+        )
     return errors
+
+
+@register(Tags.database)
+def check_rating_scheme_matches_votes(app_configs, databases=None, **kwargs):
+    """Refuse a change of rating scheme that would reinterpret the votes already cast.
+
+    Up/down votes keep their meaning when a site moves from "recommend" to "updown"; every
+    other change would turn, say, a down vote into a one-star rating. Runs with the database
+    checks (``manage.py check --database default``, and before ``migrate``).
+    """
+    from django.db import DatabaseError
+
+    from .models import Rating
+    from .scoring import SCHEMES
+
+    scheme = SCHEMES.get(app_settings.RATING_SCHEME)
+    if scheme is None or not databases:
+        return []
+    try:
+        stale = sorted(
+            Rating.objects.exclude(scheme__in=scheme.compatible_with)
+            .values_list("scheme", flat=True)
+            .distinct()
+        )
+    except DatabaseError:
+        return []  # Not migrated yet: nothing to compare.
+    if not stale:
+        return []
+    return [
+        Error(
+            f"WAGTAIL_COMMUNITYBLOG_RATING_SCHEME is {scheme.name!r}, but the site has votes cast "
+            f"under {', '.join(map(repr, stale))}; their values would change meaning.",
+            hint=(
+                "Set the setting back, or remove those votes (they are Rating rows) and run "
+                "communityblog_recompute_scores. Only 'recommend' votes carry over, to 'updown'."
+            ),
+            id="wagtail_communityblog.E006",
+        )
+    ]

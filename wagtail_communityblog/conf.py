@@ -5,17 +5,21 @@ than copying them at import time) keeps ``override_settings`` working in tests a
 change them without restarting anything that imported this module.
 """
 
+from datetime import timedelta
+
 from django.conf import settings
 
 PREFIX = "WAGTAIL_COMMUNITYBLOG_"
 
 MEMBER_DELETION_CHOICES = ("delete", "keep")
 MODERATION_CHOICES = ("none", "first_post", "all")
+RATING_SCHEME_CHOICES = ("recommend", "updown", "stars")
 
 DEFAULT_RATE_LIMITS = {
     # action: "count/period", period one of s, m, h, d (django-ratelimit's syntax).
     "post_create": "10/h",
     "image_upload": "30/h",
+    "vote": "200/h",
 }
 
 
@@ -81,6 +85,43 @@ class AppSettings:
     def IMAGE_COLLECTION(self):
         """Name of the Wagtail collection that members' uploads go into."""
         return self._get("IMAGE_COLLECTION", "Community uploads")
+
+    @property
+    def RATING_SCHEME(self):
+        """``"recommend"``, ``"updown"`` (default) or ``"stars"``."""
+        return self._get("RATING_SCHEME", "updown")
+
+    @property
+    def WILSON_Z(self):
+        """Confidence of the "best" ranking's Wilson lower bound (1.96 = 95%)."""
+        return float(self._get("WILSON_Z", 1.96))
+
+    @property
+    def BAYES_PRIOR_VOTES(self):
+        """Star ratings: how many votes' weight the prior mean has in "best"."""
+        return float(self._get("BAYES_PRIOR_VOTES", 5))
+
+    @property
+    def BAYES_PRIOR_MEAN(self):
+        """Star ratings: the mean a post with no votes is assumed to have."""
+        return float(self._get("BAYES_PRIOR_MEAN", 3.0))
+
+    @property
+    def MIN_ACCOUNT_AGE_TO_COUNT(self):
+        """How old an account must be before its votes count in rankings (a ``timedelta``).
+
+        Younger accounts' votes are recorded and folded in when the account comes of age.
+        """
+        return _as_timedelta(self._get("MIN_ACCOUNT_AGE_TO_COUNT", timedelta(hours=24)))
+
+    @property
+    def MIN_ACCOUNT_AGE_TO_VOTE(self):
+        """How old an account must be to vote at all (a ``timedelta``; none by default)."""
+        return _as_timedelta(self._get("MIN_ACCOUNT_AGE_TO_VOTE", timedelta(0)))
+
+
+def _as_timedelta(value):
+    return value if isinstance(value, timedelta) else timedelta(seconds=float(value))
 
 
 app_settings = AppSettings()

@@ -2,7 +2,8 @@
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models.signals import pre_delete
+from django.db.models import QuerySet
+from django.db.models.signals import post_delete, pre_delete
 from wagtail.signals import (
     page_published,
     page_unpublished,
@@ -36,8 +37,13 @@ def post_moved(sender, instance, **kwargs):
 
 def member_deleted(sender, instance, **kwargs):
     """Delete a leaving member's blogs and posts, unless the site keeps them (``"keep"``)."""
-    from .models import MemberBlogPage
+    from .models import MemberBlogPage, Rating
 
+    # Their votes go with the account (CASCADE); remember what they voted on, so the scores
+    # are recomputed in the same transaction (see member_gone).
+    instance._communityblog_voted_posts = list(
+        Rating.objects.filter(user=instance).values_list("post_id", flat=True)
+    )
     if app_settings.ON_MEMBER_DELETE != "delete":
         return  # Foreign keys are SET_NULL: the pages stay, under a "former member" byline.
     with transaction.atomic():
@@ -79,6 +85,27 @@ def moderation_decided(sender, instance, user=None, **kwargs):
     )
 
 
+def member_gone(sender, instance, **kwargs):
+    from .services.ratings import recompute_posts
+
+    recompute_posts(getattr(instance, "_communityblog_voted_posts", []))
+
+
+def rating_deleted(sender, instance, origin=None, **kwargs):
+    """An editor deleting votes (one, or a bulk delete) recomputes the posts they were on.
+
+    Votes deleted because their post or voter is being deleted are left to those deletions.
+    """
+    from .models import Rating
+    from .services.ratings import recompute_post
+
+    deleting_votes = isinstance(origin, Rating) or (
+        isinstance(origin, QuerySet) and origin.model is Rating
+    )
+    if deleting_votes:
+        recompute_post(instance.post_id)
+
+
 def register_signal_handlers():
     from .models import CommunityPostPage, MemberBlogPage
 
@@ -106,4 +133,14 @@ def register_signal_handlers():
         member_deleted,
         sender=settings.AUTH_USER_MODEL,
         dispatch_uid="wagtail_communityblog_member_deleted",
+    )
+    post_delete.connect(
+        member_gone,
+        sender=settings.AUTH_USER_MODEL,
+        dispatch_uid="wagtail_communityblog_member_gone",
+    )
+    post_delete.connect(
+        rating_deleted,
+        sender="wagtail_communityblog.Rating",
+        dispatch_uid="wagtail_communityblog_rating_deleted",
     )

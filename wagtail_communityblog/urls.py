@@ -19,4 +19,5 @@ urlpatterns = [
     path("posts/<int:post_id>/delete/", views.post_delete, name="post_delete"),
     path("posts/<int:post_id>/unpublish/", views.post_unpublish, name="post_unpublish"),
     path("posts/images/", views.image_upload, name="image_upload"),
+    path("posts/<int:post_id>/rate/", views.rate, name="rate"),
 ]

@@ -2,13 +2,16 @@
 and renders; the writes live in ``services``."""
 
 from functools import wraps
+from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, JsonResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404, redirect, resolve_url
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from taggit.models import Tag
@@ -19,6 +22,7 @@ from .ratelimit import limit_reached
 from .services import posts as post_service
 from .services.images import create_image
 from .services.members import blogging_refusal
+from .services.ratings import VoteError, parse_value, rate_post, vote_refusal
 
 TEMPLATE_DIR = "wagtail_communityblog/member/"
 
@@ -295,3 +299,75 @@ def image_upload(request):
         },
         status=201,
     )
+
+
+@require_POST
+def rate(request, post_id):
+    """Cast, change (``value``) or withdraw (``value=0``) the reader's vote on a post.
+
+    Answers JSON when the request accepts it; otherwise goes back to the page the form was on.
+    """
+    wants_json = "application/json" in request.headers.get("Accept", "")
+    post = (
+        CommunityPostPage.objects.live().public().select_related("score").filter(pk=post_id).first()
+    )
+    try:
+        if post is None:
+            raise VoteError(_("There is no such post to vote on."), 404)
+        refusal = vote_refusal(post, request.user)
+        if refusal is not None:
+            raise refusal
+        value = parse_value(request.POST.get("value"))
+        if limit_reached(request, "vote"):
+            raise VoteError(_("You are voting too fast. Please wait a little."), 429)
+        result = rate_post(post, request.user, value)
+    except VoteError as error:
+        if wants_json:
+            return JsonResponse({"error": str(error)}, status=error.status)
+        return TemplateResponse(
+            request,
+            "wagtail_communityblog/rating_error.html",
+            {
+                "message": str(error),
+                "post": post,
+                "back": _safe_next(request, post),
+                "login_url": login_url_for(_safe_next(request, post)),
+            },
+            status=error.status,
+        )
+    if wants_json:
+        return JsonResponse(vote_payload(result))
+    return redirect(_safe_next(request, post))
+
+
+def vote_payload(result):
+    score = result.score
+    return {
+        "post_id": result.post_id,
+        "value": result.value,
+        "counted": result.counted,
+        "vote_count": score.vote_count,
+        "scores": {
+            "score": score.score,
+            "up": score.up_count,
+            "down": score.down_count,
+            "sum": score.vote_sum,
+            "hot": score.hot,
+            "best": score.best,
+        },
+    }
+
+
+def login_url_for(next_url):
+    return f"{resolve_url(settings.LOGIN_URL)}?{urlencode({'next': next_url})}"
+
+
+def _safe_next(request, post):
+    target = request.POST.get("next") or request.GET.get("next")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    if post is not None:
+        return post.get_url(request) or "/"
+    return "/"

@@ -6,6 +6,7 @@ from .pages import (
     MemberBlogPage,
     display_name,
 )
+from .ratings import Rating
 from .scores import PostScore
 
 __all__ = [
@@ -15,5 +16,6 @@ __all__ = [
     "CommunityPostTag",
     "MemberBlogPage",
     "PostScore",
+    "Rating",
     "display_name",
 ]

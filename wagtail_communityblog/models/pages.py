@@ -51,6 +51,14 @@ def paginate(request, queryset):
     return paginator.get_page(request.GET.get("page"))
 
 
+def listing_context(request, queryset, **extra):
+    """Context for a page of posts: the posts, and the reader's votes on them for the widgets."""
+    from ..services.ratings import viewer_context
+
+    posts = paginate(request, queryset)
+    return {"posts": posts, **viewer_context(request, posts.object_list), **extra}
+
+
 class CommunityIndexPage(RoutablePageMixin, Page):
     """The community section of a site: lists every member's posts, and holds their blogs."""
 
@@ -104,9 +112,7 @@ class CommunityIndexPage(RoutablePageMixin, Page):
 
     @path("")
     def index_view(self, request):
-        return self.render(
-            request, context_overrides={"posts": paginate(request, self.get_posts())}
-        )
+        return self.render(request, context_overrides=listing_context(request, self.get_posts()))
 
     @path("tag/<str:tag>/")
     def tag_view(self, request, tag):
@@ -115,7 +121,7 @@ class CommunityIndexPage(RoutablePageMixin, Page):
         return self.render(
             request,
             template="wagtail_communityblog/community_tag_page.html",
-            context_overrides={"tag": tag_object, "posts": paginate(request, posts)},
+            context_overrides=listing_context(request, posts, tag=tag_object),
         )
 
     @path("blogs/")
@@ -285,9 +291,7 @@ class MemberBlogPage(RoutablePageMixin, Page):
 
     @path("")
     def index_view(self, request):
-        return self.render(
-            request, context_overrides={"posts": paginate(request, self.get_posts())}
-        )
+        return self.render(request, context_overrides=listing_context(request, self.get_posts()))
 
     @path("feed/")
     def rss_feed(self, request):
@@ -433,10 +437,13 @@ class CommunityPostPage(Page):
         return obj
 
     def get_context(self, request, *args, **kwargs):
+        from ..services.ratings import viewer_context
+
         context = super().get_context(request, *args, **kwargs)
         blog = self.get_blog()
         context["blog"] = blog
         context["community"] = getattr(blog, "community", None)
+        context.update(viewer_context(request, [self]))
         return context
 
 

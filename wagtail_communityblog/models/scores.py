@@ -63,6 +63,9 @@ class PostScore(models.Model):
     published_at = models.DateTimeField(_("first published"), null=True)
     # Where the post's "hot" clock starts: first publication, moved by an editor's re-up.
     rank_time = models.DateTimeField(_("ranking time"), null=True)
+    # ``rank_time`` in "hot" units, (rank_time - epoch) / tau, so the database can compute
+    # ``hot`` on each vote (see scoring.py).
+    time_score = models.FloatField(_("time score"), default=0.0)
     promoted_at = models.DateTimeField(_("promoted at"), null=True, blank=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -90,3 +93,8 @@ class PostScore(models.Model):
 
     def __str__(self):
         return str(self.post_id)
+
+    @property
+    def average(self):
+        """Mean vote (for star ratings), or ``None`` without votes."""
+        return self.vote_sum / self.vote_count if self.vote_count else None

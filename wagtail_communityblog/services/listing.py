@@ -1,10 +1,12 @@
 """Keep a post's ``PostScore`` row in step with its page: where it lives, whether it is listed."""
 
 from django.db import transaction
+from django.db.models import F
 
 from ..conf import app_settings
 from ..models import CommunityPostPage, MemberBlogPage, PostScore
-from ..ranking import hot
+from ..ranking import time_score
+from ..scoring import hot_expression
 from .members import is_suspended
 
 
@@ -22,38 +24,38 @@ def sync_post_score(post):
             [PostScore(post_id=post.pk, published_at=published_at, rank_time=published_at)],
             ignore_conflicts=True,
         )
-        score = PostScore.objects.select_for_update().get(pk=post.pk)
-        score.community_id = blog.community_id if blog else None
-        score.blog_id = blog.pk if blog else None
-        score.author_id = post.author_id
-        score.is_listed = bool(post.live and blog is not None) and not is_suspended(post.author)
-        if score.published_at is None:
-            score.published_at = published_at
-        if score.rank_time is None:
-            score.rank_time = published_at
-        score.hot = hot(score.score, score.rank_time, tau=app_settings.HOT_TAU)
-        score.save(
-            update_fields=[
-                "community",
-                "blog",
-                "author",
-                "is_listed",
-                "published_at",
-                "rank_time",
-                "hot",
-                "updated_at",
-            ]
+        PostScore.objects.filter(pk=post.pk).update(
+            community_id=blog.community_id if blog else None,
+            blog_id=blog.pk if blog else None,
+            author_id=post.author_id,
+            is_listed=bool(post.live and blog is not None) and not is_suspended(post.author),
         )
-    return score
+        PostScore.objects.filter(pk=post.pk, published_at__isnull=True).update(
+            published_at=published_at, rank_time=published_at
+        )
+        set_rank_time(post.pk)
+    return PostScore.objects.get(pk=post.pk)
+
+
+def set_rank_time(post_id, rank_time=None):
+    """Move (or, with no ``rank_time``, re-derive) where the post's "hot" clock starts."""
+    with transaction.atomic():
+        score = PostScore.objects.select_for_update().get(pk=post_id)
+        if rank_time is not None:
+            score.rank_time = rank_time
+        PostScore.objects.filter(pk=post_id).update(
+            rank_time=score.rank_time,
+            time_score=time_score(score.rank_time, app_settings.HOT_TAU),
+        )
+        PostScore.objects.filter(pk=post_id).update(hot=hot_expression(F("score")))
 
 
 def set_first_published_at(post, when):
     """Backdate a post's first publication (demo data, imports), keeping its ranking in step."""
-    CommunityPostPage.objects.filter(pk=post.pk).update(first_published_at=when)
-    post.first_published_at = when
-    score = sync_post_score(post)
-    score.published_at = when
-    score.rank_time = when
-    score.hot = hot(score.score, when, tau=app_settings.HOT_TAU)
-    score.save(update_fields=["published_at", "rank_time", "hot", "updated_at"])
-    return score
+    with transaction.atomic():
+        CommunityPostPage.objects.filter(pk=post.pk).update(first_published_at=when)
+        post.first_published_at = when
+        sync_post_score(post)
+        PostScore.objects.filter(pk=post.pk).update(published_at=when)
+        set_rank_time(post.pk, when)
+    return PostScore.objects.get(pk=post.pk)

@@ -42,6 +42,10 @@ def suspend_member(user, *, by=None, reason=""):
             },
         )
         PostScore.objects.filter(author=user).update(is_listed=False)
+        # Their votes stop counting too: recompute what they voted on.
+        from .ratings import set_votes_counted
+
+        set_votes_counted(user, False)
         log(
             instance=membership,
             action="wagtail_communityblog.suspend_member",
@@ -66,4 +70,8 @@ def unsuspend_member(user, *, by=None):
         )
         live_posts = CommunityPostPage.objects.filter(author=user).live()
         PostScore.objects.filter(post__in=live_posts, blog__isnull=False).update(is_listed=True)
+        from .ratings import counts_now, set_votes_counted
+
+        if counts_now(user):
+            set_votes_counted(user, True)
         log(instance=membership, action="wagtail_communityblog.unsuspend_member", user=by)

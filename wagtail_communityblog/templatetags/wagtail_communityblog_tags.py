@@ -1,8 +1,13 @@
+from urllib.parse import urlencode
+
 from django import template
+from django.conf import settings
+from django.shortcuts import resolve_url
 from django.utils.safestring import mark_safe
 from wagtail.templatetags.wagtailcore_tags import richtext
 
 from ..sanitize import clean_rendered_links
+from ..scoring import get_scheme
 
 register = template.Library()
 
@@ -11,3 +16,57 @@ register = template.Library()
 def ugc_richtext(value):
     """Render member rich text like ``|richtext``, with ``rel="nofollow ugc"`` on every link."""
     return mark_safe(clean_rendered_links(str(richtext(value))))  # noqa: S308
+
+
+@register.inclusion_tag("wagtail_communityblog/includes/rating_widget.html", takes_context=True)
+def rating_widget(context, post, compact=False):
+    """Show a post's score and, to a reader who may vote, the buttons to vote.
+
+    Reads only what the view put in the context (the post's ``score`` and the reader's votes in
+    ``communityblog_votes``, a dict of post id to value): a template tag never queries.
+    """
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    votes = context.get("communityblog_votes") or {}
+    viewer = context.get("communityblog_viewer") or {}
+    score = _loaded_score(post)
+    my_vote = votes.get(post.pk, 0)
+    is_author = user is not None and user.is_authenticated and post.author_id == user.pk
+    scheme = get_scheme()
+    buttons = [
+        {
+            "value": 0 if my_vote == value else value,
+            "pressed": my_vote == value,
+            "for_value": value,
+        }
+        for value in scheme.values
+    ]
+    next_url = request.get_full_path() if request else ""
+    return {
+        "request": request,
+        "post": post,
+        "score": score,
+        "scheme": scheme.name,
+        "my_vote": my_vote,
+        "buttons": buttons,
+        "compact": compact,
+        "is_author": is_author,
+        "can_vote": bool(
+            user is not None
+            and user.is_authenticated
+            and not is_author
+            and not viewer.get("suspended")
+        ),
+        "anonymous": user is None or not user.is_authenticated,
+        "next_url": next_url,
+        "login_url": f"{resolve_url(settings.LOGIN_URL)}?{urlencode({'next': next_url})}",
+        "csrf_token": context.get("csrf_token"),
+    }
+
+
+def _loaded_score(post):
+    """The post's score row if the view loaded it; never a query from the template."""
+    cache = getattr(post, "_state", None)
+    if cache is not None and "score" in cache.fields_cache:
+        return cache.fields_cache["score"]
+    return None

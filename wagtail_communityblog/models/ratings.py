@@ -1,0 +1,49 @@
+"""Readers' votes: one row per (post, reader)."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class Rating(models.Model):
+    post = models.ForeignKey(
+        "wagtail_communityblog.CommunityPostPage",
+        verbose_name=_("post"),
+        on_delete=models.CASCADE,
+        related_name="ratings",
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("voter"),
+        on_delete=models.CASCADE,
+        related_name="community_ratings",
+    )
+    value = models.SmallIntegerField(_("value"))
+    # The rating scheme the vote was cast under, so a later change of scheme is detected
+    # (see checks.py) instead of silently reinterpreting old votes.
+    scheme = models.CharField(_("scheme"), max_length=16)
+    # Whether the vote counts in the post's scores: not while the voter's account is younger
+    # than the minimum age, nor while the voter is suspended.
+    counted = models.BooleanField(_("counted"), default=True)
+    created_at = models.DateTimeField(_("cast at"), auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(_("changed at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("rating")
+        verbose_name_plural = _("ratings")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["post", "user"], name="wagtail_communityblog_one_rating_per_reader"
+            ),
+            models.CheckConstraint(
+                condition=Q(value__gte=-1, value__lte=5) & ~Q(value=0),
+                name="wagtail_communityblog_rating_value_range",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["user", "counted"], name="wcb_rating_user_counted"),
+        ]
+
+    def __str__(self):
+        return f"{self.user} → {self.post_id}: {self.value:+d}"

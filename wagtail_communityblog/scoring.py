@@ -1,0 +1,157 @@
+"""Rating schemes, and the ranking formulas of ``ranking.py`` as SQL expressions.
+
+A vote changes a post's stored scores in one ``UPDATE`` whose right-hand sides read the row's
+current values (``F()``), so concurrent votes on the same post queue on the row and none is
+lost; nothing is read into Python and written back. A recompute writes the same expressions
+over aggregated ``Value``\\s, so stored and recomputed scores are computed identically.
+"""
+
+import math
+from dataclasses import dataclass
+
+from django.db.models import Case, F, FloatField, Value, When
+from django.db.models.functions import Abs, Cast, Greatest, Ln, Sign, Sqrt
+from django.db.models.lookups import GreaterThan
+from django.utils.translation import gettext_lazy as _
+
+from .conf import app_settings
+
+
+@dataclass(frozen=True)
+class Scheme:
+    name: str
+    label: str
+    values: tuple  # the values a reader may give (0 always means "withdraw")
+    # Schemes whose stored votes keep their meaning under this one.
+    compatible_with: frozenset
+
+    def up(self, value):
+        if self.name == "stars":
+            return int(value >= 4)
+        return int(value > 0)
+
+    def down(self, value):
+        if self.name == "stars":
+            return int(value <= 2)
+        return int(value < 0)
+
+    def net(self, value):
+        """A vote's contribution to the net score: +1/-1, or stars above/below three."""
+        if self.name == "stars":
+            return value - 3
+        return value
+
+
+SCHEMES = {
+    "recommend": Scheme("recommend", _("Recommend"), (1,), frozenset({"recommend"})),
+    "updown": Scheme("updown", _("Up and down votes"), (1, -1), frozenset({"updown", "recommend"})),
+    "stars": Scheme("stars", _("Stars"), (1, 2, 3, 4, 5), frozenset({"stars"})),
+}
+
+
+def get_scheme(name=None):
+    return SCHEMES[name or app_settings.RATING_SCHEME]
+
+
+@dataclass(frozen=True)
+class Tally:
+    """A vote's (or a set of votes') contribution to each stored counter."""
+
+    up: int = 0
+    down: int = 0
+    count: int = 0
+    total: int = 0
+    net: int = 0
+
+    @classmethod
+    def of(cls, scheme, value):
+        if value is None:
+            return cls()
+        return cls(scheme.up(value), scheme.down(value), 1, value, scheme.net(value))
+
+    def __sub__(self, other):
+        return Tally(
+            self.up - other.up,
+            self.down - other.down,
+            self.count - other.count,
+            self.total - other.total,
+            self.net - other.net,
+        )
+
+    def __bool__(self):
+        return any((self.up, self.down, self.count, self.total, self.net))
+
+
+def _float(expression):
+    return Cast(expression, FloatField())
+
+
+def hot_expression(net):
+    """``sign(s) * log10(max(|s|, 1)) + time_score``: ``ranking.hot`` in SQL."""
+    # ln(x) / ln(10) rather than LOG(10, x): PostgreSQL's two-argument LOG takes only numeric.
+    log10 = Ln(_float(Greatest(Abs(net), Value(1)))) / Value(math.log(10))
+    return _float(Sign(net)) * log10 + F("time_score")
+
+
+def wilson_expression(up, down, z):
+    """``ranking.wilson_lower_bound`` in SQL; 0 with no votes, never a division by zero."""
+    n = _float(Greatest(up + down, Value(1)))
+    p = _float(up) / n
+    z2 = Value(z * z)
+    spread = Value(z) * Sqrt((p * (Value(1.0) - p) + z2 / (Value(4.0) * n)) / n)
+    lower = (p + z2 / (Value(2.0) * n) - spread) / (Value(1.0) + z2 / n)
+    return Case(
+        When(GreaterThan(up + down, 0), then=lower),
+        default=Value(0.0),
+        output_field=FloatField(),
+    )
+
+
+def bayesian_expression(total, count, prior_votes, prior_mean):
+    """``ranking.bayesian_average`` in SQL."""
+    return (_float(total) + Value(prior_votes * prior_mean)) / (_float(count) + Value(prior_votes))
+
+
+def best_expression(scheme, up, down, count, total):
+    if scheme.name == "stars":
+        return bayesian_expression(
+            total, count, app_settings.BAYES_PRIOR_VOTES, app_settings.BAYES_PRIOR_MEAN
+        )
+    return wilson_expression(up, down, app_settings.WILSON_Z)
+
+
+def column_updates(scheme, up, down, count, total, net):
+    """The ``UPDATE`` of every stored score column, from expressions for the new counters."""
+    return {
+        "up_count": up,
+        "down_count": down,
+        "vote_count": count,
+        "vote_sum": total,
+        "score": net,
+        "hot": hot_expression(net),
+        "best": best_expression(scheme, up, down, count, total),
+    }
+
+
+def delta_updates(scheme, delta):
+    """Apply ``delta`` (a ``Tally``) to the row's current counters."""
+    return column_updates(
+        scheme,
+        F("up_count") + Value(delta.up),
+        F("down_count") + Value(delta.down),
+        F("vote_count") + Value(delta.count),
+        F("vote_sum") + Value(delta.total),
+        F("score") + Value(delta.net),
+    )
+
+
+def absolute_updates(scheme, tally):
+    """Set the counters to ``tally`` (a recompute from the vote rows)."""
+    return column_updates(
+        scheme,
+        Value(tally.up),
+        Value(tally.down),
+        Value(tally.count),
+        Value(tally.total),
+        Value(tally.net),
+    )

@@ -1,0 +1,214 @@
+"""Casting, changing and withdrawing votes, and rebuilding scores from the votes.
+
+A vote is one transaction: the voter's own rating row is written (locked if it exists; a
+unique constraint settles two first votes racing), then the post's aggregates move by the
+vote's difference in one ``UPDATE`` of ``F()`` expressions. Nothing is read into Python and
+written back, so concurrent votes queue on the score row and none is lost or counted twice.
+"""
+
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Q, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ..conf import app_settings
+from ..models import CommunityMember, PostScore, Rating
+from ..scoring import Tally, absolute_updates, delta_updates, get_scheme
+from .listing import sync_post_score
+
+
+class VoteError(Exception):
+    """A vote that cannot be accepted; ``status`` is the HTTP status a view should answer."""
+
+    status = 400
+
+    def __init__(self, message, status=None):
+        super().__init__(message)
+        if status is not None:
+            self.status = status
+
+
+@dataclass
+class VoteResult:
+    post_id: int
+    value: int  # the reader's vote now; 0 when they have none
+    counted: bool
+    score: PostScore
+
+
+def vote_refusal(post, user):
+    """Return why ``user`` may not vote on ``post`` (a ``VoteError``), or ``None``."""
+    if user is None or not user.is_authenticated:
+        return VoteError(_("Log in to vote."), 403)
+    if not user.is_active:
+        return VoteError(_("Your account is not active."), 403)
+    if post.author_id == user.pk:
+        return VoteError(_("You cannot vote on your own post."), 403)
+    if CommunityMember.objects.filter(user=user, is_suspended=True).exists():
+        return VoteError(_("Your account is suspended: you cannot vote."), 403)
+    if user.date_joined > timezone.now() - app_settings.MIN_ACCOUNT_AGE_TO_VOTE:
+        return VoteError(_("Your account is too new to vote yet."), 403)
+    return None
+
+
+def counts_now(user):
+    """Does a vote ``user`` casts now count in rankings (is the account old enough)?"""
+    return user.date_joined <= timezone.now() - app_settings.MIN_ACCOUNT_AGE_TO_COUNT
+
+
+def parse_value(raw, scheme=None):
+    """Return the vote value in ``raw`` if the rating scheme allows it (0 withdraws)."""
+    scheme = scheme or get_scheme()
+    try:
+        value = int(str(raw).strip())
+    except (TypeError, ValueError):
+        raise VoteError(_("A vote must be a whole number.")) from None
+    if value != 0 and value not in scheme.values:
+        raise VoteError(
+            _("%(value)s is not a vote this site accepts (%(allowed)s, or 0 to withdraw).")
+            % {"value": value, "allowed": ", ".join(str(v) for v in scheme.values)}
+        )
+    return value
+
+
+def rate_post(post, user, value):
+    """Record ``user``'s vote of ``value`` on ``post`` (0 withdraws it) and update its scores."""
+    refusal = vote_refusal(post, user)
+    if refusal is not None:
+        raise refusal
+    scheme = get_scheme()
+    value = parse_value(value, scheme)
+    counted = counts_now(user)
+    for _attempt in range(3):
+        try:
+            with transaction.atomic():
+                return _rate(post, user, value, counted, scheme)
+        except _Retry:
+            continue
+    raise VoteError(_("Too many simultaneous changes to this vote; please try again."), 409)
+
+
+class _Retry(Exception):
+    pass
+
+
+def _rate(post, user, value, counted, scheme):
+    existing = Rating.objects.select_for_update().filter(post=post, user=user).first()
+    old_tally = Tally()
+    if existing is None:
+        if value != 0:
+            try:
+                with transaction.atomic():
+                    Rating.objects.create(
+                        post=post, user=user, value=value, counted=counted, scheme=scheme.name
+                    )
+            except IntegrityError:
+                # Another request by the same reader inserted first: start again, now
+                # finding (and locking) their row.
+                raise _Retry() from None
+    else:
+        if existing.counted:
+            old_tally = Tally.of(get_scheme(existing.scheme), existing.value)
+        if value == 0:
+            existing.delete()
+        elif (existing.value, existing.counted, existing.scheme) != (value, counted, scheme.name):
+            existing.value, existing.counted, existing.scheme = value, counted, scheme.name
+            existing.save(update_fields=["value", "counted", "scheme", "updated_at"])
+    new_tally = Tally.of(scheme, value if value and counted else None)
+    delta = new_tally - old_tally
+    if delta and not PostScore.objects.filter(pk=post.pk).update(**delta_updates(scheme, delta)):
+        # A live post always has a score row; create it if something removed it.
+        sync_post_score(post)
+        PostScore.objects.filter(pk=post.pk).update(**delta_updates(scheme, delta))
+    return VoteResult(
+        post_id=post.pk,
+        value=value,
+        counted=counted,
+        score=PostScore.objects.get(pk=post.pk),
+    )
+
+
+def tally_from_votes(post_id, scheme=None):
+    """Aggregate the counted votes on a post straight from the ``Rating`` rows."""
+    scheme = scheme or get_scheme()
+    votes = Rating.objects.filter(post_id=post_id, counted=True)
+    up_values = [v for v in scheme.values if scheme.up(v)]
+    down_values = [v for v in scheme.values if scheme.down(v)]
+    totals = votes.aggregate(
+        up=Count("pk", filter=Q(value__in=up_values)),
+        down=Count("pk", filter=Q(value__in=down_values)),
+        count=Count("pk"),
+        total=Sum("value"),
+    )
+    total = totals["total"] or 0
+    net = total - 3 * totals["count"] if scheme.name == "stars" else total
+    return Tally(totals["up"], totals["down"], totals["count"], total, net)
+
+
+STORED_COUNTERS = ("up_count", "down_count", "vote_count", "vote_sum", "score")
+
+
+def recompute_post(post_id):
+    """Rebuild one post's aggregates from its votes; return True if they had drifted."""
+    scheme = get_scheme()
+    with transaction.atomic():
+        # Lock the score row first: a vote in flight either committed before (and is in the
+        # aggregate) or applies its difference after this rewrite.
+        before = (
+            PostScore.objects.select_for_update()
+            .filter(pk=post_id)
+            .values_list(*STORED_COUNTERS)
+            .first()
+        )
+        if before is None:
+            return False
+        tally = tally_from_votes(post_id, scheme)
+        PostScore.objects.filter(pk=post_id).update(**absolute_updates(scheme, tally))
+    return before != (tally.up, tally.down, tally.count, tally.total, tally.net)
+
+
+def recompute_posts(post_ids):
+    """Recompute several posts; return the IDs of those whose stored scores had drifted."""
+    return [post_id for post_id in sorted(set(post_ids)) if recompute_post(post_id)]
+
+
+def set_votes_counted(user, counted):
+    """Count (or stop counting) ``user``'s votes, e.g. on suspension, and recompute."""
+    with transaction.atomic():
+        post_ids = list(
+            Rating.objects.filter(user=user)
+            .exclude(counted=counted)
+            .values_list("post_id", flat=True)
+        )
+        Rating.objects.filter(user=user).exclude(counted=counted).update(counted=counted)
+        recompute_posts(post_ids)
+    return post_ids
+
+
+def fold_in_matured_votes(now=None):
+    """Start counting votes of accounts that have come of age since voting (not suspended)."""
+    now = now or timezone.now()
+    cutoff = now - app_settings.MIN_ACCOUNT_AGE_TO_COUNT
+    waiting = Rating.objects.filter(counted=False, user__date_joined__lte=cutoff).exclude(
+        user__community_member__is_suspended=True
+    )
+    with transaction.atomic():
+        post_ids = list(waiting.values_list("post_id", flat=True))
+        waiting.update(counted=True)
+        recompute_posts(post_ids)
+    return len(post_ids)
+
+
+def viewer_context(request, posts):
+    """What the rating widgets on a page need about the reader, in two queries at most."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"communityblog_votes": {}, "communityblog_viewer": {"suspended": False}}
+    post_ids = [post.pk for post in posts]
+    votes = dict(
+        Rating.objects.filter(user=user, post_id__in=post_ids).values_list("post_id", "value")
+    )
+    suspended = CommunityMember.objects.filter(user=user, is_suspended=True).exists()
+    return {"communityblog_votes": votes, "communityblog_viewer": {"suspended": suspended}}

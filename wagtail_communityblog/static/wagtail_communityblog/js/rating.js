@@ -1,0 +1,74 @@
+/* wagtail-communityblog: voting without a page reload.
+ *
+ * The rating widget is a plain form that works without JavaScript. This script sends the same
+ * form with fetch(), asks for JSON, updates the widget in place and announces the result in
+ * the widget's aria-live region. Safe to include more than once.
+ */
+(function () {
+  "use strict";
+  if (window.communityblogRating) return;
+  window.communityblogRating = true;
+
+  var LABELS = { "1": "up", "-1": "down" };
+
+  function describe(widget, data) {
+    var scheme = widget.getAttribute("data-scheme");
+    var yours;
+    if (!data.value) yours = "Your vote is withdrawn.";
+    else if (scheme === "stars") yours = "You rated it " + data.value + " out of 5.";
+    else if (scheme === "recommend") yours = "You recommend this post.";
+    else yours = "You voted " + LABELS[String(data.value)] + ".";
+    var total = scheme === "stars"
+      ? data.vote_count + (data.vote_count === 1 ? " rating." : " ratings.")
+      : "Score " + data.scores.score + ", " + data.vote_count + (data.vote_count === 1 ? " vote." : " votes.");
+    var pending = data.counted ? "" : " Your vote will count once your account is a little older.";
+    return yours + " " + total + pending;
+  }
+
+  function update(widget, data) {
+    widget.querySelectorAll("[data-rating-score]").forEach(function (el) { el.textContent = data.scores.score; });
+    widget.querySelectorAll("[data-rating-count]").forEach(function (el) { el.textContent = data.vote_count; });
+    widget.querySelectorAll("[data-rating-average]").forEach(function (el) {
+      el.textContent = data.vote_count ? (data.scores.sum / data.vote_count).toFixed(1) : "–";
+    });
+    widget.querySelectorAll("button[data-vote]").forEach(function (button) {
+      var vote = button.getAttribute("data-vote");
+      var pressed = String(data.value) === vote;
+      button.setAttribute("aria-pressed", pressed ? "true" : "false");
+      button.value = pressed ? "0" : vote;
+    });
+  }
+
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    var widget = form.closest && form.closest("[data-communityblog-rating]");
+    if (!widget || !window.fetch) return;
+    event.preventDefault();
+    var button = event.submitter;
+    var body = new FormData(form);
+    if (button && button.name) body.set(button.name, button.value);
+    var status = widget.querySelector("[data-rating-status]");
+    form.setAttribute("aria-busy", "true");
+    fetch(form.action, {
+      method: "POST",
+      body: body,
+      credentials: "same-origin",
+      headers: { Accept: "application/json", "X-Requested-With": "XMLHttpRequest" },
+    })
+      .then(function (response) {
+        return response.json().then(function (data) { return { ok: response.ok, data: data }; });
+      })
+      .then(function (result) {
+        if (!result.ok) throw new Error(result.data.error || "Your vote was not recorded.");
+        update(widget, result.data);
+        status.textContent = describe(widget, result.data);
+      })
+      .catch(function (error) {
+        status.textContent = error.message || "Your vote was not recorded.";
+      })
+      .finally(function () {
+        form.removeAttribute("aria-busy");
+        if (button) button.focus();
+      });
+  });
+})();
