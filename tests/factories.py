@@ -19,6 +19,16 @@ def make_user(username=None, **fields):
     return user
 
 
+def make_voter(username=None, **fields):
+    """A reader whose account is old enough for their votes to count."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    fields.setdefault("date_joined", timezone.now() - timedelta(days=30))
+    return make_user(username, **fields)
+
+
 def site_root():
     return Site.objects.get(is_default_site=True).root_page
 

@@ -2,7 +2,6 @@
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import QuerySet
 from django.db.models.signals import post_delete, pre_delete
 from wagtail.signals import (
     page_published,
@@ -91,21 +90,6 @@ def member_gone(sender, instance, **kwargs):
     recompute_posts(getattr(instance, "_communityblog_voted_posts", []))
 
 
-def rating_deleted(sender, instance, origin=None, **kwargs):
-    """An editor deleting votes (one, or a bulk delete) recomputes the posts they were on.
-
-    Votes deleted because their post or voter is being deleted are left to those deletions.
-    """
-    from .models import Rating
-    from .services.ratings import recompute_post
-
-    deleting_votes = isinstance(origin, Rating) or (
-        isinstance(origin, QuerySet) and origin.model is Rating
-    )
-    if deleting_votes:
-        recompute_post(instance.post_id)
-
-
 def register_signal_handlers():
     from .models import CommunityPostPage, MemberBlogPage
 
@@ -138,9 +122,4 @@ def register_signal_handlers():
         member_gone,
         sender=settings.AUTH_USER_MODEL,
         dispatch_uid="wagtail_communityblog_member_gone",
-    )
-    post_delete.connect(
-        rating_deleted,
-        sender="wagtail_communityblog.Rating",
-        dispatch_uid="wagtail_communityblog_rating_deleted",
     )

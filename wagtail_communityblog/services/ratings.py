@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from ..conf import app_settings
 from ..models import CommunityMember, PostScore, Rating
+from ..ranking import time_score
 from ..scoring import Tally, absolute_updates, delta_updates, get_scheme
 from .listing import sync_post_score
 
@@ -156,17 +157,22 @@ def recompute_post(post_id):
     with transaction.atomic():
         # Lock the score row first: a vote in flight either committed before (and is in the
         # aggregate) or applies its difference after this rewrite.
-        before = (
+        row = (
             PostScore.objects.select_for_update()
             .filter(pk=post_id)
-            .values_list(*STORED_COUNTERS)
+            .values_list(*STORED_COUNTERS, "rank_time")
             .first()
         )
-        if before is None:
+        if row is None:
             return False
+        *before, rank_time = row
         tally = tally_from_votes(post_id, scheme)
+        # The time part of "hot" too, in case tau has changed since it was stored.
+        PostScore.objects.filter(pk=post_id).update(
+            time_score=time_score(rank_time, app_settings.HOT_TAU)
+        )
         PostScore.objects.filter(pk=post_id).update(**absolute_updates(scheme, tally))
-    return before != (tally.up, tally.down, tally.count, tally.total, tally.net)
+    return tuple(before) != (tally.up, tally.down, tally.count, tally.total, tally.net)
 
 
 def recompute_posts(post_ids):

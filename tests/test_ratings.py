@@ -1,0 +1,339 @@
+"""Readers vote; each vote moves the post's stored scores in the same transaction."""
+
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.core.management import call_command
+from django.test import override_settings
+from django.urls import reverse
+from django.utils import timezone
+from wagtail.models import PageViewRestriction
+
+from tests.factories import make_post, make_user, make_voter
+from wagtail_communityblog.models import PostScore, Rating
+from wagtail_communityblog.ranking import hot, wilson_lower_bound
+from wagtail_communityblog.services.members import suspend_member, unsuspend_member
+from wagtail_communityblog.services.ratings import (
+    VoteError,
+    fold_in_matured_votes,
+    rate_post,
+    recompute_post,
+    tally_from_votes,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def post(blog):
+    return make_post(blog, title="Rated post")
+
+
+def score_of(post):
+    return PostScore.objects.get(pk=post.pk)
+
+
+def rate_url(post_id):
+    return reverse("wagtail_communityblog:rate", kwargs={"post_id": post_id})
+
+
+def test_up_and_down_votes_update_counts_score_hot_and_best(post):
+    voters = [make_voter() for _ in range(4)]
+    for voter in voters[:3]:
+        rate_post(post, voter, 1)
+    rate_post(post, voters[3], -1)
+
+    score = score_of(post)
+    assert (score.up_count, score.down_count, score.vote_count, score.score) == (3, 1, 4, 2)
+    assert score.hot == pytest.approx(hot(2, score.rank_time))
+    assert score.best == pytest.approx(wilson_lower_bound(3, 1))
+
+
+def test_a_reader_changes_and_withdraws_their_vote(post):
+    voter = make_voter()
+    rate_post(post, voter, 1)
+    rate_post(post, voter, -1)
+    score = score_of(post)
+    assert (score.up_count, score.down_count, score.score, score.vote_count) == (0, 1, -1, 1)
+
+    result = rate_post(post, voter, 0)
+
+    score = score_of(post)
+    assert (score.up_count, score.down_count, score.score, score.vote_count) == (0, 0, 0, 0)
+    assert result.value == 0
+    assert not Rating.objects.exists()
+
+
+def test_voting_the_same_way_twice_is_idempotent(post):
+    voter = make_voter()
+    rate_post(post, voter, 1)
+    rate_post(post, voter, 1)
+    assert Rating.objects.count() == 1
+    assert score_of(post).vote_count == 1
+    rate_post(post, voter, 0)
+    rate_post(post, voter, 0)
+    assert score_of(post).vote_count == 0
+
+
+@pytest.mark.parametrize(
+    "scheme,value", [("updown", 2), ("updown", 5), ("recommend", -1), ("stars", 6), ("stars", -1)]
+)
+def test_values_the_scheme_does_not_allow_are_refused(post, scheme, value):
+    with (
+        override_settings(WAGTAIL_COMMUNITYBLOG_RATING_SCHEME=scheme),
+        pytest.raises(VoteError) as error,
+    ):
+        rate_post(post, make_voter(), value)
+    assert error.value.status == 400
+    assert not Rating.objects.exists()
+
+
+@override_settings(WAGTAIL_COMMUNITYBLOG_RATING_SCHEME="stars")
+def test_star_ratings_give_a_bayesian_best_and_a_net_score_around_three(post):
+    for stars in (5, 5, 4, 1):
+        rate_post(post, make_voter(), stars)
+    score = score_of(post)
+    assert (score.vote_count, score.vote_sum, score.score) == (4, 15, 3)
+    assert (score.up_count, score.down_count) == (3, 1)
+    assert score.best == pytest.approx((15 + 5 * 3) / (4 + 5))
+    assert score.average == pytest.approx(3.75)
+
+
+@override_settings(WAGTAIL_COMMUNITYBLOG_RATING_SCHEME="recommend")
+def test_recommendations_count_up(post):
+    rate_post(post, make_voter(), 1)
+    rate_post(post, make_voter(), 1)
+    assert (score_of(post).up_count, score_of(post).score) == (2, 2)
+
+
+def test_readers_may_not_vote_on_their_own_post_or_while_suspended_or_anonymously(post, member):
+    with pytest.raises(VoteError) as own:
+        rate_post(post, member, 1)
+    assert own.value.status == 403
+    suspended = make_voter()
+    suspend_member(suspended)
+    with pytest.raises(VoteError) as susp:
+        rate_post(post, suspended, 1)
+    assert susp.value.status == 403
+    with pytest.raises(VoteError) as anon:
+        rate_post(post, AnonymousUser(), 1)
+    assert anon.value.status == 403
+    assert score_of(post).vote_count == 0
+
+
+def test_a_new_accounts_vote_is_recorded_but_counts_only_once_it_comes_of_age(post):
+    newcomer = make_user()  # joined just now
+    result = rate_post(post, newcomer, 1)
+
+    assert not result.counted
+    assert Rating.objects.get().counted is False
+    assert score_of(post).vote_count == 0
+
+    type(newcomer).objects.filter(pk=newcomer.pk).update(
+        date_joined=timezone.now() - timedelta(days=2)
+    )
+    assert fold_in_matured_votes() == 1
+
+    assert Rating.objects.get().counted is True
+    assert (score_of(post).vote_count, score_of(post).score) == (1, 1)
+
+
+@override_settings(WAGTAIL_COMMUNITYBLOG_MIN_ACCOUNT_AGE_TO_VOTE=timedelta(hours=1))
+def test_a_site_can_refuse_votes_from_brand_new_accounts(post):
+    with pytest.raises(VoteError) as error:
+        rate_post(post, make_user(), 1)
+    assert error.value.status == 403
+
+
+def test_a_suspended_readers_votes_stop_counting_and_return_on_unsuspension(post):
+    voter = make_voter()
+    rate_post(post, voter, 1)
+    rate_post(post, make_voter(), 1)
+    assert score_of(post).score == 2
+
+    suspend_member(voter)
+    assert score_of(post).score == 1
+    unsuspend_member(voter)
+    assert score_of(post).score == 2
+
+
+def test_deleting_an_account_removes_its_votes_and_recomputes_the_scores(post):
+    voter = make_voter()
+    rate_post(post, voter, 1)
+    rate_post(post, make_voter(), -1)
+
+    voter.delete()
+
+    score = score_of(post)
+    assert (score.up_count, score.down_count, score.score) == (0, 1, -1)
+    assert Rating.objects.count() == 1
+
+
+def test_recompute_repairs_drift_and_reports_it(post):
+    rate_post(post, make_voter(), 1)
+    rate_post(post, make_voter(), 1)
+    PostScore.objects.filter(pk=post.pk).update(up_count=99, score=99, vote_count=99)
+
+    assert recompute_post(post.pk) is True
+    assert (score_of(post).up_count, score_of(post).score) == (2, 2)
+    assert recompute_post(post.pk) is False
+
+
+def test_the_recompute_command_rebuilds_every_post_and_says_what_it_repaired(post, capsys):
+    rate_post(post, make_voter(), 1)
+    PostScore.objects.filter(pk=post.pk).update(score=-5, up_count=0)
+
+    call_command("communityblog_recompute_scores")
+
+    out = capsys.readouterr().out
+    assert "Drift repaired on 1 post(s)" in out
+    assert score_of(post).score == 1
+    assert tally_from_votes(post.pk).net == 1
+
+
+def test_the_check_refuses_a_scheme_change_that_would_change_the_meaning_of_votes(post):
+    from wagtail_communityblog.checks import check_rating_scheme_matches_votes
+
+    rate_post(post, make_voter(), -1)
+    assert check_rating_scheme_matches_votes(None, databases=["default"]) == []
+    with override_settings(WAGTAIL_COMMUNITYBLOG_RATING_SCHEME="stars"):
+        [error] = check_rating_scheme_matches_votes(None, databases=["default"])
+    assert error.id == "wagtail_communityblog.E006"
+    assert "updown" in error.msg
+
+
+def test_recommend_votes_carry_over_to_updown(post):
+    from wagtail_communityblog.checks import check_rating_scheme_matches_votes
+
+    with override_settings(WAGTAIL_COMMUNITYBLOG_RATING_SCHEME="recommend"):
+        rate_post(post, make_voter(), 1)
+    assert check_rating_scheme_matches_votes(None, databases=["default"]) == []
+
+
+# --- the endpoint ------------------------------------------------------------------------
+
+
+def test_the_endpoint_answers_json_with_the_vote_and_the_scores(client, post):
+    voter = make_voter()
+    client.force_login(voter)
+
+    response = client.post(rate_url(post.pk), {"value": "1"}, HTTP_ACCEPT="application/json")
+
+    assert response.status_code == 200
+    data = response.json()
+    assert data["post_id"] == post.pk
+    assert data["value"] == 1
+    assert data["vote_count"] == 1
+    assert data["scores"]["score"] == 1
+    assert data["scores"]["up"] == 1
+    assert data["scores"]["best"] == pytest.approx(wilson_lower_bound(1, 0))
+    assert "hot" in data["scores"]
+
+
+def test_without_javascript_the_form_post_goes_back_to_the_page(client, post):
+    client.force_login(make_voter())
+    response = client.post(rate_url(post.pk), {"value": "1", "next": post.url})
+    assert response.status_code == 302
+    assert response["Location"] == post.url
+    page = client.get(post.url).content.decode()
+    assert 'aria-pressed="true"' in page
+    # The pressed button now withdraws the vote.
+    assert 'name="value" value="0" data-vote="1" aria-pressed="true"' in page
+
+
+def test_the_endpoint_never_redirects_off_site(client, post):
+    client.force_login(make_voter())
+    response = client.post(rate_url(post.pk), {"value": "1", "next": "https://evil.example/"})
+    assert response["Location"] == post.url
+
+
+@pytest.mark.parametrize("value", ["2", "up", "", "1.5", "-2", "99999999999999999999"])
+def test_malformed_or_disallowed_values_are_a_json_400_that_changes_nothing(client, post, value):
+    client.force_login(make_voter())
+    response = client.post(rate_url(post.pk), {"value": value}, HTTP_ACCEPT="application/json")
+    assert response.status_code == 400
+    assert response.json()["error"]
+    assert not Rating.objects.exists()
+
+
+def test_anonymous_suspended_and_own_post_votes_are_403(client, post, member):
+    assert (
+        client.post(rate_url(post.pk), {"value": "1"}, HTTP_ACCEPT="application/json").status_code
+        == 403
+    )
+    client.force_login(member)
+    own = client.post(rate_url(post.pk), {"value": "1"}, HTTP_ACCEPT="application/json")
+    assert own.status_code == 403
+    assert "own post" in own.json()["error"]
+    suspended = make_voter()
+    suspend_member(suspended)
+    client.force_login(suspended)
+    assert (
+        client.post(rate_url(post.pk), {"value": "1"}, HTTP_ACCEPT="application/json").status_code
+        == 403
+    )
+    assert not Rating.objects.exists()
+
+
+def test_missing_unpublished_and_private_posts_are_404(client, blog, post):
+    client.force_login(make_voter())
+    draft = make_post(blog, publish=False)
+    private = make_post(blog)
+    PageViewRestriction.objects.create(page=private, restriction_type="login")
+    for post_id in (999999, draft.pk, private.pk):
+        response = client.post(rate_url(post_id), {"value": "1"}, HTTP_ACCEPT="application/json")
+        assert response.status_code == 404
+    assert not Rating.objects.exists()
+
+
+def test_voting_is_post_only_and_needs_csrf(post):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(make_voter())
+    assert client.get(rate_url(post.pk)).status_code == 405
+    assert client.post(rate_url(post.pk), {"value": "1"}).status_code == 403
+    assert not Rating.objects.exists()
+
+
+@override_settings(WAGTAIL_COMMUNITYBLOG_RATE_LIMITS={"vote": "3/m"})
+def test_voting_too_fast_is_a_429(client, blog):
+    client.force_login(make_voter())
+    posts = [make_post(blog) for _ in range(4)]
+    statuses = [
+        client.post(rate_url(p.pk), {"value": "1"}, HTTP_ACCEPT="application/json").status_code
+        for p in posts
+    ]
+    assert statuses == [200, 200, 200, 429]
+    assert Rating.objects.count() == 3
+
+
+def test_errors_without_javascript_are_a_page_with_the_message(client, post):
+    response = client.post(rate_url(post.pk), {"value": "1"})
+    assert response.status_code == 403
+    assert "Log in to vote" in response.content.decode()
+
+
+def test_the_widget_shows_the_score_and_a_login_link_to_anonymous_readers(client, post):
+    rate_post(post, make_voter(), 1)
+    page = client.get(post.url).content.decode()
+    assert "data-rating-score>1<" in page
+    assert "Log in to vote" in page
+    assert 'name="value"' not in page
+
+
+def test_listings_show_each_readers_own_votes_in_a_fixed_number_of_queries(
+    client, community, blog, django_assert_max_num_queries
+):
+    voter = make_voter()
+    posts = [make_post(blog) for _ in range(3)]
+    rate_post(posts[0], voter, 1)
+    client.force_login(voter)
+    with django_assert_max_num_queries(100) as few:
+        page = client.get(community.url).content.decode()
+    assert page.count('aria-pressed="true"') == 1
+    for _ in range(10):
+        make_post(blog)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        client.get(community.url)
