@@ -20,6 +20,7 @@ from wagtail.search import index
 
 from ..conf import app_settings
 from ..forms.admin import MemberBlogPageForm
+from ..panels import VoteBreakdownPanel
 from ..rich_text import BODY_FEATURES
 
 # First path segments that routes of the community index (and the front-end views, when a site
@@ -367,6 +368,7 @@ class CommunityPostPage(Page):
         FieldPanel("body"),
         MultiFieldPanel([FieldPanel("tags"), FieldPanel("header_image")], heading=_("Details")),
         FieldPanel("author"),
+        VoteBreakdownPanel(),
     ]
     search_fields = Page.search_fields + [
         index.SearchField("intro"),
@@ -377,6 +379,7 @@ class CommunityPostPage(Page):
     api_fields = [
         APIField("intro"),
         APIField("body"),
+        APIField("scores"),
         APIField("tags"),
         APIField("author_name"),
         APIField("blog_title"),
@@ -397,6 +400,22 @@ class CommunityPostPage(Page):
     @property
     def author_name(self):
         return display_name(self.author)
+
+    @property
+    def scores(self):
+        """The post's stored scores (what rankings use), for the API."""
+        score = getattr(self, "score", None)
+        if score is None:
+            return None
+        return {
+            "score": score.score,
+            "up": score.up_count,
+            "down": score.down_count,
+            "votes": score.vote_count,
+            "sum": score.vote_sum,
+            "hot": score.hot,
+            "best": score.best,
+        }
 
     @property
     def blog_title(self):
