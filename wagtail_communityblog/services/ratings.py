@@ -6,9 +6,11 @@ vote's difference in one ``UPDATE`` of ``F()`` expressions. Nothing is read into
 written back, so concurrent votes queue on the score row and none is lost or counted twice.
 """
 
+import random
+import time
 from dataclasses import dataclass
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -82,13 +84,26 @@ def rate_post(post, user, value):
     scheme = get_scheme()
     value = parse_value(value, scheme)
     counted = counts_now(user)
-    for _attempt in range(3):
+    for attempt in range(LOCK_RETRIES):
         try:
             with transaction.atomic():
                 return _rate(post, user, value, counted, scheme)
         except _Retry:
             continue
+        except OperationalError as error:
+            # SQLite without IMMEDIATE transactions: a deferred transaction that must upgrade
+            # its read lock fails at once with "database is locked". The whole vote rolled
+            # back, so trying again is safe; never treat it as "already voted".
+            if (
+                "database is locked" not in str(error)
+                or transaction.get_connection().in_atomic_block
+            ):
+                raise
+            time.sleep(min(0.01 * 2**attempt, 0.5) * (1 + random.random()))
     raise VoteError(_("Too many simultaneous changes to this vote; please try again."), 409)
+
+
+LOCK_RETRIES = 10
 
 
 class _Retry(Exception):
