@@ -300,3 +300,77 @@ def test_a_post_slug_never_collides_with_a_sibling(member_client, community):
     member_client.post(url("post_create"), post_data(title="Same title"))
     slugs = sorted(CommunityPostPage.objects.values_list("slug", flat=True))
     assert slugs == ["same-title", "same-title-2"]
+
+
+def test_editing_a_post_keeps_its_images_and_links(member_client, community):
+    blog = make_blog(community, member_client.user)
+    upload = member_client.post(
+        url("image_upload"), {"image": png_file(), "alt": "Kept"}, HTTP_ACCEPT="application/json"
+    ).json()
+    with override_settings(WAGTAIL_COMMUNITYBLOG_MODERATION="none"):
+        member_client.post(
+            url("post_create"),
+            post_data(
+                body=f'<p>Hi <a href="https://example.org/">there</a></p><p><img src="{upload["url"]}" alt="Kept"></p>',
+                action="publish",
+            ),
+        )
+    post = CommunityPostPage.objects.get()
+    form_body = member_client.get(url("post_edit", post_id=post.pk)).context["form"].initial["body"]
+    assert f"#wagtail-image-{upload['id']}" in form_body
+
+    # Saving the form as the editor shows it keeps the image and the link.
+    with override_settings(WAGTAIL_COMMUNITYBLOG_MODERATION="none"):
+        member_client.post(
+            url("post_edit", post_id=post.pk), post_data(body=form_body, action="publish")
+        )
+    post.refresh_from_db()
+    assert f'embedtype="image" format="fullwidth" id="{upload["id"]}"' in post.body
+    assert 'href="https://example.org/"' in post.body
+    assert blog.pk == post.get_parent().pk
+
+
+def test_plain_text_from_a_browser_without_javascript_keeps_its_paragraphs(
+    member_client, community
+):
+    make_blog(community, member_client.user)
+    member_client.post(url("post_create"), post_data(body="First para.\r\n\r\nSecond & a < b."))
+    assert CommunityPostPage.objects.get().body == "<p>First para.</p><p>Second &amp; a &lt; b.</p>"
+
+
+def test_saving_a_draft_of_a_post_awaiting_moderation_takes_it_back_from_the_editors(
+    member_client, community
+):
+    make_blog(community, member_client.user)
+    member_client.post(url("post_create"), post_data(action="publish"))
+    post = CommunityPostPage.objects.get()
+    assert post.workflow_in_progress
+
+    member_client.post(url("post_edit", post_id=post.pk), post_data(body="<p>Changed</p>"))
+
+    post.refresh_from_db()
+    assert not post.workflow_in_progress
+    assert not post.live
+
+
+def test_a_suspended_member_cannot_change_their_blog(member_client, community):
+    from wagtail_communityblog.services.members import suspend_member
+
+    blog = make_blog(community, member_client.user, title="Before")
+    suspend_member(member_client.user)
+    response = member_client.post(url("blog_edit"), {"title": "After"})
+    assert response.status_code == 400
+    blog.refresh_from_db()
+    assert blog.title == "Before"
+
+
+def test_moderation_e_mails_are_plain_text_not_html_escaped(member_client, community, mailoutbox):
+    from wagtail_communityblog.tasks import send_member_email
+
+    send_member_email.call(
+        member_client.user.pk,
+        "wagtail_communityblog/emails/post_approved",
+        {"title": "Rock & roll", "url": "http://x/", "comment": "", "dashboard_url": "http://x/"},
+    )
+    assert "Rock & roll" in mailoutbox[0].subject
+    assert "&amp;" not in mailoutbox[0].body

@@ -140,3 +140,15 @@ def test_a_member_cannot_approve_their_own_post(client, setup):
     assert response.status_code in (302, 403)
     post.refresh_from_db()
     assert not post.live
+
+
+def test_the_moderation_task_follows_the_moderator_groups_setting(client, setup):
+    from wagtail.models import GroupApprovalTask
+
+    publish(client)
+    task = GroupApprovalTask.objects.get(name="Approve community post")
+    assert [g.name for g in task.groups.all()] == ["Moderators"]
+    Group.objects.create(name="Community editors")
+    with override_settings(WAGTAIL_COMMUNITYBLOG_MODERATOR_GROUPS=["Community editors"]):
+        publish(client, "Another first post")
+    assert [g.name for g in task.groups.all()] == ["Community editors"]

@@ -43,3 +43,14 @@ def test_search_without_matches_says_so(client, community, blog):
     make_post(blog, title="Something")
     response = client.get(community.url + "search/", {"q": "zeppelin"})
     assert "No posts match “zeppelin”".encode() in response.content
+
+
+def test_search_leaves_out_a_suspended_members_posts(
+    client, community, blog, member, django_capture_on_commit_callbacks
+):
+    from wagtail_communityblog.services.members import suspend_member
+
+    with django_capture_on_commit_callbacks(execute=True):
+        make_post(blog, title="Tram timetables")
+    suspend_member(member)
+    assert results(client, community, "tram") == []

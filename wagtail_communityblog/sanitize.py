@@ -10,6 +10,7 @@ import re
 
 import nh3
 from bs4 import BeautifulSoup
+from django.utils.html import escape
 
 ALLOWED_TAGS = {
     "p",
@@ -27,7 +28,8 @@ ALLOWED_TAGS = {
     "a",
     "img",
 }
-ALLOWED_ATTRIBUTES = {"a": {"href"}, "img": {"src", "alt"}}
+# "*": nothing on every tag (nh3 would otherwise allow ``lang`` and ``title`` everywhere).
+ALLOWED_ATTRIBUTES = {"*": set(), "a": {"href"}, "img": {"src", "alt"}}
 URL_SCHEMES = {"http", "https", "mailto"}
 LINK_REL = "nofollow ugc"
 
@@ -46,6 +48,13 @@ def clean_html(html, allowed_image_ids=None):
     any other image is dropped.
     """
     html = html or ""
+    if not re.search(r"<[a-zA-Z/!]", html):
+        # Plain text (a browser without JavaScript): blank lines separate paragraphs.
+        html = "".join(
+            f"<p>{escape(block).replace(chr(10), '<br>')}</p>"
+            for block in re.split(r"\n\s*\n", html.replace("\r\n", "\n"))
+            if block.strip()
+        )
     # Headings other than h2/h3 become the nearest allowed level rather than losing their text.
     html = re.sub(
         r"<(/?)h([1456])\b", lambda m: f"<{m.group(1)}{'h2' if m.group(2) == '1' else 'h3'}", html
@@ -138,3 +147,47 @@ def clean_rendered_links(html):
     for link in soup.find_all("a", href=True):
         link["rel"] = LINK_REL
     return str(soup)
+
+
+def editor_html(db_html):
+    """Turn stored rich text back into the HTML the member's editor works with.
+
+    Images become ``<img>`` tags carrying their marker (so saving keeps them) and Wagtail's
+    internal links become ordinary links; everything else is already editor HTML.
+    """
+    from wagtail.images import get_image_model
+    from wagtail.rich_text import expand_db_html
+
+    soup = BeautifulSoup(db_html or "", "html.parser")
+    embeds = soup.find_all("embed", attrs={"embedtype": "image"})
+    images = get_image_model().objects.in_bulk(
+        [int(e["id"]) for e in embeds if str(e.get("id", "")).isdigit()]
+    )
+    for embed in embeds:
+        image = images.get(int(embed["id"])) if str(embed.get("id", "")).isdigit() else None
+        if image is None:
+            embed.decompose()
+            continue
+        rendition = image.get_rendition("max-1200x1200")
+        paragraph = soup.new_tag("p")
+        paragraph.append(
+            soup.new_tag(
+                "img",
+                attrs={
+                    "src": f"{rendition.url}#wagtail-image-{image.pk}",
+                    "alt": embed.get("alt", ""),
+                },
+            )
+        )
+        embed.replace_with(paragraph)
+    return expand_db_html(str(soup))
+
+
+def image_ids_in(db_html):
+    """IDs of the Wagtail images a stored body already shows."""
+    soup = BeautifulSoup(db_html or "", "html.parser")
+    return {
+        int(embed["id"])
+        for embed in soup.find_all("embed", attrs={"embedtype": "image"})
+        if str(embed.get("id", "")).isdigit()
+    }

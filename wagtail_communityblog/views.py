@@ -19,6 +19,7 @@ from taggit.models import Tag
 from .forms.frontend import BlogForm, ImageUploadForm, PostForm
 from .models import CommunityIndexPage, CommunityMember, CommunityPostPage, MemberBlogPage
 from .ratelimit import limit_reached
+from .sanitize import editor_html
 from .services import posts as post_service
 from .services.images import create_image
 from .services.members import blogging_refusal
@@ -115,7 +116,10 @@ def blog_edit(request):
         taken = {b.community_id for b in blogs}
         open_communities = [c for c in communities() if c.pk not in taken]
         if not open_communities:
-            messages.info(request, _("You already have a blog in every community."))
+            if blogs:
+                messages.info(request, _("You already have a blog in every community."))
+            else:
+                messages.info(request, _("The site has no community section to blog in yet."))
             return redirect("wagtail_communityblog:dashboard")
 
     initial = {"title": blog.title, "intro": blog.intro} if blog else {}
@@ -165,7 +169,7 @@ def _post_form_view(request, post=None):
         initial = {
             "title": latest.title,
             "intro": latest.intro,
-            "body": latest.body,
+            "body": editor_html(latest.body),
             "tags": ", ".join(sorted(tag.name for tag in latest.tags.all())),
         }
         post = latest
@@ -175,6 +179,7 @@ def _post_form_view(request, post=None):
         initial=initial,
         member=request.user,
         blogs=blogs if post is None else None,
+        existing_body=post.body if post is not None else "",
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -199,7 +204,7 @@ def _post_form_view(request, post=None):
             "form": form,
             "post": post,
             "tag_suggestions": Tag.objects.filter(
-                wagtail_communityblog_communityposttag_items__isnull=False
+                wagtail_communityblog_communityposttag_items__content_object__live=True
             )
             .distinct()
             .order_by("name")[:100],

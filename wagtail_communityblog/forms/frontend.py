@@ -10,7 +10,7 @@ from wagtail.images.fields import WagtailImageField
 
 from ..conf import app_settings
 from ..models import CommunityIndexPage, MemberBlogPage
-from ..sanitize import clean_html
+from ..sanitize import clean_html, image_ids_in
 from ..services.images import images_usable_by
 
 MAX_TAGS = 10
@@ -35,8 +35,9 @@ class MemberImageField(WagtailImageField):
             if pixels is not None
         )
         self.max_upload_size_text = filesizeformat(self.max_upload_size)
-        self.help_text = _("JPEG, PNG, GIF or WebP, up to %(size)s.") % {
-            "size": self.max_upload_size_text
+        self.help_text = _("%(formats)s, up to %(size)s.") % {
+            "formats": self.supported_formats_text,
+            "size": self.max_upload_size_text,
         }
 
 
@@ -102,9 +103,11 @@ class PostForm(MemberImageLimitsMixin, forms.Form):
         choices=ACTIONS, widget=forms.HiddenInput, initial="draft", required=False
     )
 
-    def __init__(self, *args, member, blogs=None, **kwargs):
+    def __init__(self, *args, member, blogs=None, existing_body="", **kwargs):
         super().__init__(*args, **kwargs)
         self.member = member
+        # Images already in the post (an editor may have added one) stay allowed.
+        self.existing_image_ids = image_ids_in(existing_body)
         if blogs is not None and len(blogs) > 1:
             self.fields["blog"] = forms.ModelChoiceField(
                 label=_("Blog"),
@@ -120,6 +123,7 @@ class PostForm(MemberImageLimitsMixin, forms.Form):
 
     def clean_body(self):
         allowed = set(images_usable_by(self.member).values_list("pk", flat=True))
+        allowed |= self.existing_image_ids
         body = clean_html(self.cleaned_data["body"], allowed_image_ids=allowed)
         if not body:
             raise ValidationError(_("Write something in your post."), code="empty")

@@ -36,4 +36,4 @@ class CommunityMember(models.Model):
         permissions = [("suspend_member", _("Can suspend and unsuspend community members"))]
 
     def __str__(self):
-        return self.user.get_username()
+        return str(self.user) if self.user_id else str(self.pk)

@@ -138,10 +138,15 @@ class CommunityIndexPage(RoutablePageMixin, Page):
         query = request.GET.get("q", "").strip()[:255]
         results = None
         if query:
-            results = paginate(
-                request,
-                CommunityPostPage.objects.live().public().descendant_of(self).search(query),
+            from .members import CommunityMember
+
+            posts = CommunityPostPage.objects.live().public().descendant_of(self)
+            suspended = list(
+                CommunityMember.objects.filter(is_suspended=True).values_list("user_id", flat=True)
             )
+            if suspended:
+                posts = posts.exclude(author__in=suspended)
+            results = paginate(request, posts.search(query))
         return self.render(
             request,
             template="wagtail_communityblog/community_search_page.html",

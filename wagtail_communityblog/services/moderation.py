@@ -33,11 +33,14 @@ def get_moderation_workflow():
         workflow, created = Workflow.objects.get_or_create(
             name=WORKFLOW_NAME, defaults={"active": True}
         )
-        if created or not workflow.workflow_tasks.exists():
+        task = GroupApprovalTask.objects.filter(workflow_tasks__workflow=workflow).first()
+        if created or task is None:
             task = GroupApprovalTask.objects.create(name=TASK_NAME)
-            groups = Group.objects.filter(name__in=app_settings.MODERATOR_GROUPS)
-            task.groups.set(groups)
             WorkflowTask.objects.create(workflow=workflow, task=task, sort_order=0)
+        # Follow the setting (and groups created since): whoever it names moderates.
+        groups = set(Group.objects.filter(name__in=app_settings.MODERATOR_GROUPS))
+        if set(task.groups.all()) != groups:
+            task.groups.set(groups)
     return workflow
 
 

@@ -48,6 +48,8 @@ def _reserved_for(parent):
 
 def save_blog(member, *, community=None, blog=None, title, intro="", avatar_file=None):
     """Create ``member``'s blog in ``community``, or update ``blog``; return the blog."""
+    if is_suspended(member):
+        raise PostingError(_("Your account is suspended: you cannot change your blog."))
     with transaction.atomic():
         avatar = create_image(avatar_file, user=member) if avatar_file else None
         if blog is None:
@@ -103,6 +105,10 @@ def save_post(member, *, blog, post=None, data, action):
             _apply(post, data, header_image)
         revision = post.save_revision(user=member, log_action=True)
         if action != "publish":
+            if action == "draft" and post.workflow_in_progress:
+                # Editors must not approve words they have not seen: a post changed while
+                # waiting goes back to draft until the member publishes it again.
+                post.current_workflow_state.cancel(user=member)
             return post, ("preview" if action == "preview" else "draft")
         if needs_moderation(member):
             submit_for_moderation(post, member)

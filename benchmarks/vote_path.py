@@ -1,0 +1,1033 @@
+"""Vote-path benchmark: the package's vote service next to a raw-SQL upper bound.
+
+W writer threads (each its own database connection) replay one fixed, seeded plan of N vote
+actions (cast, change, withdraw) on P published posts, first through
+``wagtail_communityblog.services.ratings.rate_post`` and then, on the same tables, through a
+hand-written raw-SQL transaction per vote. After every run the stored aggregates are checked
+against a recompute from the ``Rating`` rows and against a sequential replay of the plan
+(0 lost, 0 doubled). Each figure is the median of ``--runs`` runs with min and max; the
+service/raw ratio is taken within each run.
+
+    .venv/bin/python benchmarks/vote_path.py                  # PostgreSQL and SQLite
+    .venv/bin/python benchmarks/vote_path.py --db postgres --runs 5
+
+Each database runs in its own child process (Django's settings are per process). Without a
+PostgreSQL ``DATABASE_URL`` in the environment, the PostgreSQL child is started under
+``scripts/pg_cluster.sh run`` (a throwaway cluster, deleted afterwards). Either way the
+benchmark migrates a fresh ``test_*`` database of its own and drops it at the end.
+See benchmarks/README.md and docs/performance.md.
+"""
+
+import argparse
+import json
+import os
+import platform
+import random
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter, defaultdict
+from datetime import timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_JSON = ROOT / "benchmarks" / "results" / "vote_path.json"
+VALUES = (1, 1, -1, 0)  # the value of each action: up twice as often as down; 0 withdraws
+DB_LABELS = {"postgres": "PostgreSQL", "sqlite": "SQLite"}
+TARGET_RATIO = 0.5
+
+# --- command line and the parent process ---------------------------------------------------------
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(
+        description="Vote-path benchmark: rate_post() vs a raw-SQL upper bound, same run.",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
+    parser.add_argument("--db", choices=["postgres", "sqlite", "both"], default="both")
+    parser.add_argument("--writers", type=int, default=8, help="writer threads (connections)")
+    parser.add_argument("--votes", type=int, default=20000, help="vote actions per run")
+    parser.add_argument(
+        "--sqlite-votes",
+        type=int,
+        default=None,
+        help="vote actions per run on SQLite (default: same as --votes)",
+    )
+    parser.add_argument("--posts", type=int, default=1000, help="published posts")
+    parser.add_argument("--blogs", type=int, default=20, help="member blogs the posts are in")
+    parser.add_argument("--voters", type=int, default=2000, help="voter accounts")
+    parser.add_argument(
+        "--revisit",
+        type=float,
+        default=0.5,
+        help="chance that an action targets a post the voter already acted on "
+        "(changes and withdrawals)",
+    )
+    parser.add_argument(
+        "--skew",
+        type=float,
+        default=0.0,
+        help="Zipf exponent of post popularity (0 = uniform; 1 = a few hot posts)",
+    )
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--seed", type=int, default=2024)
+    parser.add_argument(
+        "--anatomy",
+        type=int,
+        default=1000,
+        help="actions replayed on one thread to count and time the queries of each vote",
+    )
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="also cProfile the service on one thread (saved next to the JSON results)",
+    )
+    parser.add_argument("--json", type=Path, default=DEFAULT_JSON, help="where to write results")
+    parser.add_argument("--settings", default="tests.settings", help="Django settings module")
+    parser.add_argument("--child-out", type=Path, help=argparse.SUPPRESS)
+    return parser.parse_args(argv)
+
+
+def forwarded_args(args, db):
+    out = ["--db", db, "--writers", str(args.writers), "--posts", str(args.posts)]
+    out += ["--votes", str(args.sqlite_votes if db == "sqlite" and args.sqlite_votes else args.votes)]
+    out += ["--blogs", str(args.blogs), "--voters", str(args.voters)]
+    out += ["--revisit", str(args.revisit), "--skew", str(args.skew), "--runs", str(args.runs)]
+    out += ["--seed", str(args.seed), "--anatomy", str(args.anatomy), "--settings", args.settings]
+    out += ["--json", str(args.json)]
+    if args.profile:
+        out.append("--profile")
+    return out
+
+
+def run_child(args, db, out_path):
+    command = [sys.executable, str(Path(__file__).resolve()), *forwarded_args(args, db)]
+    command += ["--child-out", str(out_path)]
+    env = dict(os.environ)
+    if db == "sqlite":
+        env.pop("DATABASE_URL", None)
+    elif not env.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")):
+        command = ["bash", str(ROOT / "scripts" / "pg_cluster.sh"), "run", "--", *command]
+    log(f"[{db}] {' '.join(command)}")
+    return subprocess.run(command, env=env, cwd=ROOT).returncode
+
+
+def parent_main(args):
+    dbs = ["postgres", "sqlite"] if args.db == "both" else [args.db]
+    results, failed = [], []
+    with tempfile.TemporaryDirectory(prefix="vote-path-") as tmp:
+        for db in dbs:
+            out_path = Path(tmp) / f"{db}.json"
+            rc = run_child(args, db, out_path)
+            if rc != 0 or not out_path.exists():
+                failed.append(f"{db} (exit {rc})")
+                continue
+            results.append(json.loads(out_path.read_text()))
+    if results:
+        print()
+        for result in results:
+            print(format_report(result))
+            print()
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        payload = {
+            "benchmark": "vote_path",
+            "command": " ".join([Path(sys.executable).name, *sys.argv]),
+            "results": results,
+        }
+        args.json.write_text(json.dumps(payload, indent=2) + "\n")
+        print(f"JSON results: {args.json}")
+    if failed:
+        print("FAILED: " + ", ".join(failed), file=sys.stderr)
+        return 1
+    bad = [r["db"] for r in results if not all(run["clean"] for run in r["all_runs"])]
+    if bad:
+        print("Consistency check FAILED on: " + ", ".join(bad), file=sys.stderr)
+        return 2
+    return 0
+
+
+def log(message):
+    print(message, file=sys.stderr, flush=True)
+
+
+# --- the plan ------------------------------------------------------------------------------------
+
+
+def make_plan(n_actions, n_posts, n_voters, revisit, skew, seed):
+    """A list of (voter index, post index, value), the same for every method and run."""
+    rng = random.Random(seed)
+    cum_weights = None
+    if skew > 0:
+        total, cum_weights = 0.0, []
+        for rank in range(1, n_posts + 1):
+            total += 1.0 / rank**skew
+            cum_weights.append(total)
+    touched = [[] for _ in range(n_voters)]
+    touched_sets = [set() for _ in range(n_voters)]
+    plan = []
+    for _ in range(n_actions):
+        voter = rng.randrange(n_voters)
+        if touched[voter] and rng.random() < revisit:
+            post = rng.choice(touched[voter])
+        else:
+            if cum_weights is None:
+                post = rng.randrange(n_posts)
+            else:
+                post = rng.choices(range(n_posts), cum_weights=cum_weights)[0]
+            if post not in touched_sets[voter]:
+                touched_sets[voter].add(post)
+                touched[voter].append(post)
+        plan.append((voter, post, rng.choice(VALUES)))
+    return plan
+
+
+def replay(plan):
+    """Replay the plan sequentially: the final votes and what kind each action was."""
+    state, kinds = {}, []
+    for voter, post, value in plan:
+        old = state.get((voter, post))
+        if value == 0:
+            kinds.append("withdraw" if old is not None else "withdraw_nothing")
+            state.pop((voter, post), None)
+        else:
+            if old is None:
+                kinds.append("cast")
+            elif old == value:
+                kinds.append("repeat")
+            else:
+                kinds.append("change")
+            state[(voter, post)] = value
+    return state, kinds
+
+
+def split_by_thread(plan, writers):
+    """Each voter's actions go to one thread, in plan order."""
+    per_thread = [[] for _ in range(writers)]
+    for index, (voter, _post, _value) in enumerate(plan):
+        per_thread[voter % writers].append(index)
+    return per_thread
+
+
+# --- the child process: Django, the database, the data ------------------------------------------
+
+
+def setup_django(settings_module):
+    for path in (str(ROOT), str(ROOT / "example_site")):
+        if path not in sys.path:
+            sys.path.insert(0, path)
+    os.environ["DJANGO_SETTINGS_MODULE"] = settings_module
+    import django
+
+    django.setup()
+
+
+def build_data(n_posts, n_blogs, n_voters):
+    """A community, blogs published through Wagtail, live posts with score rows, old voters."""
+    from django.contrib.auth import get_user_model
+    from django.utils import timezone
+
+    from tests.factories import make_blog, make_community, make_user
+    from wagtail_communityblog.models import CommunityPostPage, PostScore
+    from wagtail_communityblog.services.listing import sync_post_score
+
+    started = time.perf_counter()
+    community = make_community(title="Benchmark community", slug="bench")
+    blogs = [
+        make_blog(community, make_user(f"author{i}"), slug=f"author{i}") for i in range(n_blogs)
+    ]
+    now = timezone.now()
+    for i in range(n_posts):
+        blog = blogs[i % n_blogs]
+        when = now - timedelta(minutes=n_posts - i)
+        post = CommunityPostPage(
+            title=f"Benchmark post {i}",
+            slug=f"post-{i}",
+            body="<p>Body text.</p>",
+            owner=blog.owner,
+            author=blog.owner,
+            live=True,
+            first_published_at=when,
+            last_published_at=when,
+        )
+        blog.add_child(instance=post)
+        # What publishing does for the package (signal_handlers.py): create the score row.
+        sync_post_score(post)
+    user_model = get_user_model()
+    joined = now - timedelta(days=30)
+    user_model.objects.bulk_create(
+        [
+            user_model(
+                username=f"voter{i}",
+                email=f"voter{i}@example.org",
+                password="!",  # unusable
+                date_joined=joined,
+            )
+            for i in range(n_voters)
+        ],
+        batch_size=1000,
+    )
+    posts = list(CommunityPostPage.objects.live().public().order_by("pk"))
+    voters = list(user_model.objects.filter(username__startswith="voter").order_by("pk"))
+    assert len(posts) == n_posts, (len(posts), n_posts)
+    assert len(voters) == n_voters
+    assert PostScore.objects.filter(is_listed=True).count() == n_posts
+    return posts, voters, time.perf_counter() - started
+
+
+def table_names():
+    from wagtail_communityblog.models import PostScore, Rating
+
+    return Rating._meta.db_table, PostScore._meta.db_table
+
+
+def reset_votes(vendor):
+    """Back to no votes at all, between runs (and VACUUM ANALYZE on PostgreSQL)."""
+    from django.db import connection
+
+    rating, score = table_names()
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {rating}")
+        cursor.execute(
+            f"UPDATE {score} SET up_count = 0, down_count = 0, vote_count = 0, vote_sum = 0, "
+            "score = 0, hot = time_score, best = 0"
+        )
+        if vendor == "postgresql":
+            cursor.execute(f"VACUUM ANALYZE {rating}, {score}")
+        else:
+            cursor.execute("ANALYZE")
+
+
+# --- the two ways of voting --------------------------------------------------------------------
+
+
+class ServiceVoter:
+    """One thread's voter: the package's public service function."""
+
+    name = "service"
+
+    def __init__(self, posts, voters):
+        from wagtail_communityblog.services.ratings import rate_post
+
+        self.rate_post = rate_post
+        self.posts, self.voters = posts, voters
+
+    def open(self):
+        from django.db import connection
+
+        connection.ensure_connection()
+
+    def vote(self, voter, post, value):
+        self.rate_post(self.posts[post], self.voters[voter], value)
+
+    def close(self):
+        from django.db import connection
+
+        connection.close()
+
+
+class RawVoter:
+    """One thread's voter: the raw-SQL upper bound on the same tables, through the DB-API cursor.
+
+    One transaction per vote, five round trips at most:
+
+    1. ``BEGIN`` (``BEGIN IMMEDIATE`` on SQLite, as the package's settings do);
+    2. ``SELECT value ... FOR UPDATE`` of the voter's own row (the old value, for the deltas;
+       plain ``SELECT`` on SQLite, whose write lock is already held);
+    3. the vote row: ``INSERT ... ON CONFLICT (post_id, user_id) DO UPDATE`` when casting or
+       changing, ``DELETE`` when withdrawing (skipped when nothing changes);
+    4. ``UPDATE postscore SET col = col + d, ...`` of the five counters and, in the same
+       statement, ``hot`` and ``best`` from the new counters, exactly as the service stores
+       them (skipped when the delta is zero);
+    5. ``COMMIT``.
+    """
+
+    name = "raw"
+
+    def __init__(self, posts, voters):
+        from django.db import connection
+        from django.utils import timezone
+
+        from wagtail_communityblog.conf import app_settings
+        from wagtail_communityblog.scoring import get_scheme
+
+        self.scheme = get_scheme()
+        assert self.scheme.name in ("updown", "recommend"), "the raw bound implements up/down"
+        self.post_ids = [post.pk for post in posts]
+        self.user_ids = [user.pk for user in voters]
+        self.vendor = connection.vendor
+        self.now = timezone.now
+        self.adapt = connection.ops.adapt_datetimefield_value
+        self.sql = raw_statements(self.vendor, app_settings.WILSON_Z)
+        self.cursor = None
+
+    def open(self):
+        from django.db import connection
+
+        connection.ensure_connection()
+        self.cursor = connection.connection.cursor()
+
+    def vote(self, voter, post, value):
+        post_id, user_id = self.post_ids[post], self.user_ids[voter]
+        cursor, sql = self.cursor, self.sql
+        cursor.execute(sql["begin"])
+        try:
+            cursor.execute(sql["select"], {"post": post_id, "user": user_id})
+            row = cursor.fetchone()
+            old = row[0] if row else None
+            if value and value != old:
+                now = self.adapt(self.now())
+                cursor.execute(
+                    sql["upsert"],
+                    {
+                        "post": post_id,
+                        "user": user_id,
+                        "value": value,
+                        "scheme": self.scheme.name,
+                        "now": now,
+                    },
+                )
+            elif not value and old is not None:
+                cursor.execute(sql["delete"], {"post": post_id, "user": user_id})
+            new = value or None
+            if new != old:
+                scheme = self.scheme
+                up = (scheme.up(new) if new else 0) - (scheme.up(old) if old else 0)
+                down = (scheme.down(new) if new else 0) - (scheme.down(old) if old else 0)
+                count = (1 if new else 0) - (1 if old else 0)
+                total = (new or 0) - (old or 0)
+                cursor.execute(
+                    sql["update"],
+                    {
+                        "post": post_id,
+                        "du": up,
+                        "dd": down,
+                        "dc": count,
+                        "dt": total,
+                        "dn": total,  # updown and recommend: the net score is the sum
+                        "now": self.adapt(self.now()),
+                    },
+                )
+            cursor.execute("COMMIT")
+        except BaseException:
+            cursor.execute("ROLLBACK")
+            raise
+
+    def close(self):
+        from django.db import connection
+
+        if self.cursor is not None:
+            self.cursor.close()
+        connection.close()
+
+
+def raw_statements(vendor, z):
+    rating, score = table_names()
+    if vendor == "postgresql":
+
+        def p(name):
+            return f"%({name})s"
+
+        begin, lock, greatest = "BEGIN", " FOR UPDATE", "GREATEST"
+    else:
+
+        def p(name):
+            return f":{name}"
+
+        begin, lock, greatest = "BEGIN IMMEDIATE", "", "MAX"
+
+    def flt(expression):
+        return f"CAST({expression} AS DOUBLE PRECISION)"
+
+    up, down = f"(up_count + {p('du')})", f"(down_count + {p('dd')})"
+    net = f"(score + {p('dn')})"
+    n = flt(f"{greatest}({up} + {down}, 1)")
+    prob = f"({flt(up)} / {n})"
+    z2 = repr(z * z)
+    wilson = (
+        f"(({prob} + {z2} / (2.0 * {n}) - {z!r} * SQRT(({prob} * (1.0 - {prob}) "
+        f"+ {z2} / (4.0 * {n})) / {n})) / (1.0 + {z2} / {n}))"
+    )
+    # In an UPDATE every right-hand side reads the row's old values, so hot and best are
+    # written from old + delta, as the service's F() expressions are.
+    update = (
+        f"UPDATE {score} SET up_count = up_count + {p('du')}, "
+        f"down_count = down_count + {p('dd')}, vote_count = vote_count + {p('dc')}, "
+        f"vote_sum = vote_sum + {p('dt')}, score = score + {p('dn')}, "
+        f"hot = {flt(f'SIGN({net})')} * LN({flt(f'{greatest}(ABS({net}), 1)')}) / LN(10.0) "
+        f"+ time_score, "
+        f"best = CASE WHEN {up} + {down} > 0 THEN {wilson} ELSE 0.0 END, "
+        f"updated_at = {p('now')} WHERE post_id = {p('post')}"
+    )
+    return {
+        "begin": begin,
+        "select": f"SELECT value FROM {rating} WHERE post_id = {p('post')} "
+        f"AND user_id = {p('user')}{lock}",
+        "upsert": (
+            f"INSERT INTO {rating} (post_id, user_id, value, scheme, counted, created_at, "
+            f"updated_at) VALUES ({p('post')}, {p('user')}, {p('value')}, {p('scheme')}, "
+            f"TRUE, {p('now')}, {p('now')}) ON CONFLICT (post_id, user_id) DO UPDATE SET "
+            "value = EXCLUDED.value, scheme = EXCLUDED.scheme, updated_at = EXCLUDED.updated_at"
+        ),
+        "delete": f"DELETE FROM {rating} WHERE post_id = {p('post')} AND user_id = {p('user')}",
+        "update": update,
+    }
+
+
+# --- one timed run -----------------------------------------------------------------------------
+
+
+def timed_run(method_cls, posts, voters, plan, per_thread):
+    from django.db import connection
+
+    barrier = threading.Barrier(len(per_thread) + 1)
+    latencies = [[] for _ in per_thread]
+    errors = []
+    error_lock = threading.Lock()
+
+    def worker(slot, indexes):
+        method = method_cls(posts, voters)
+        try:
+            method.open()
+            barrier.wait()
+            mine = latencies[slot]
+            clock = time.perf_counter
+            for index in indexes:
+                voter, post, value = plan[index]
+                started = clock()
+                try:
+                    method.vote(voter, post, value)
+                except Exception as error:  # noqa: BLE001 - counted and reported
+                    with error_lock:
+                        errors.append(f"action {index}: {error!r}")
+                mine.append(clock() - started)
+        except threading.BrokenBarrierError:
+            pass
+        finally:
+            method.close()
+
+    threads = [
+        threading.Thread(target=worker, args=(slot, indexes), daemon=True)
+        for slot, indexes in enumerate(per_thread)
+    ]
+    for thread in threads:
+        thread.start()
+    barrier.wait(timeout=60)
+    started = time.perf_counter()
+    for thread in threads:
+        thread.join()
+    wall = time.perf_counter() - started
+    connection.close()  # the main thread's connection, fresh for the check
+    flat = sorted(x for chunk in latencies for x in chunk)
+    return {
+        "wall_s": wall,
+        "votes_per_s": len(plan) / wall,
+        "p50_ms": percentile(flat, 50) * 1000,
+        "p95_ms": percentile(flat, 95) * 1000,
+        "p99_ms": percentile(flat, 99) * 1000,
+        "errors": len(errors),
+        "error_samples": errors[:5],
+    }
+
+
+def percentile(sorted_values, pct):
+    if not sorted_values:
+        return float("nan")
+    rank = (len(sorted_values) - 1) * pct / 100
+    low = int(rank)
+    high = min(low + 1, len(sorted_values) - 1)
+    return sorted_values[low] + (sorted_values[high] - sorted_values[low]) * (rank - low)
+
+
+# --- the lost-update check ---------------------------------------------------------------------
+
+
+def check_consistency(posts, voters, expected_votes):
+    """Stored aggregates vs. the recompute from the rows vs. the sequential replay of the plan."""
+    from wagtail_communityblog.conf import app_settings
+    from wagtail_communityblog.models import PostScore, Rating
+    from wagtail_communityblog.ranking import hot_from_time_score, wilson_lower_bound
+    from wagtail_communityblog.scoring import Tally, get_scheme
+    from wagtail_communityblog.services.ratings import STORED_COUNTERS, tally_from_votes
+
+    scheme = get_scheme()
+    post_index = {post.pk: i for i, post in enumerate(posts)}
+    voter_index = {user.pk: i for i, user in enumerate(voters)}
+    stored = {
+        row[0]: row[1:]
+        for row in PostScore.objects.values_list("pk", *STORED_COUNTERS, "hot", "best", "time_score")
+    }
+    rows = Counter()
+    actual_votes = {}
+    for post_id, user_id, value in Rating.objects.values_list("post_id", "user_id", "value"):
+        key = (voter_index[user_id], post_index[post_id])
+        rows[key] += 1
+        actual_votes[key] = value
+    expected_tally = defaultdict(Tally)
+    for (_voter, post), value in expected_votes.items():
+        expected_tally[post] = _add(expected_tally[post], Tally.of(scheme, value))
+
+    lost = doubled = drifted = off_plan = ranking_off = 0
+    for post in posts:
+        up, down, count, total, net, hot, best, time_part = stored[post.pk]
+        recomputed = tally_from_votes(post.pk, scheme)
+        as_stored = Tally(up, down, count, total, net)
+        if as_stored != recomputed:
+            drifted += 1
+            lost += max(0, recomputed.up - up) + max(0, recomputed.down - down)
+            doubled += max(0, up - recomputed.up) + max(0, down - recomputed.down)
+        if as_stored != expected_tally[post_index[post.pk]]:
+            off_plan += 1
+        want_hot = hot_from_time_score(net, time_part)
+        want_best = wilson_lower_bound(up, down, app_settings.WILSON_Z)
+        if abs(hot - want_hot) > 1e-9 or abs(best - want_best) > 1e-9:
+            ranking_off += 1
+    duplicate_rows = sum(n - 1 for n in rows.values() if n > 1)
+    missing_rows = sum(1 for key in expected_votes if key not in actual_votes)
+    extra_rows = sum(1 for key in actual_votes if key not in expected_votes)
+    wrong_values = sum(
+        1 for key, value in expected_votes.items() if actual_votes.get(key, value) != value
+    )
+    result = {
+        "rating_rows": sum(rows.values()),
+        "expected_rows": len(expected_votes),
+        "lost": lost,
+        "doubled": doubled,
+        "drifted_posts": drifted,
+        "posts_off_plan": off_plan,
+        "ranking_columns_off": ranking_off,
+        "duplicate_rows": duplicate_rows,
+        "missing_rows": missing_rows,
+        "extra_rows": extra_rows,
+        "wrong_values": wrong_values,
+    }
+    result["clean"] = not any(v for k, v in result.items() if k not in ("rating_rows", "expected_rows"))
+    result["clean"] = result["clean"] and result["rating_rows"] == result["expected_rows"]
+    return result
+
+
+def _add(a, b):
+    return Tally(a.up + b.up, a.down + b.down, a.count + b.count, a.total + b.total, a.net + b.net)
+
+
+# --- anatomy of one vote: queries and where the time goes (one thread, no contention) ---------
+
+
+def normalize_sql(sql):
+    sql = re.sub(r"'[^']*'", "?", sql)
+    sql = re.sub(r"\b\d+(\.\d+)?\b", "?", sql)
+    sql = re.sub(r"\s+", " ", sql).strip()
+    head = sql.split(" SET ")[0] if sql.startswith("UPDATE") else sql
+    if head.startswith("SELECT"):
+        table = re.search(r" FROM (\S+)", sql)
+        where = re.search(r" WHERE (.*?)( ORDER BY| LIMIT| FOR UPDATE|$)", sql)
+        suffix = " FOR UPDATE" if "FOR UPDATE" in sql else ""
+        limit = " LIMIT ?" if " LIMIT " in sql else ""
+        return (
+            f"SELECT ... FROM {table.group(1) if table else '?'}"
+            f"{' WHERE ' + where.group(1) if where else ''}{limit}{suffix}"
+        )
+    if head.startswith("UPDATE"):
+        return head + " SET ..."
+    if sql.startswith("INSERT"):
+        return sql.split(" VALUES")[0].split(" (")[0] + " (...) VALUES (...)"
+    return sql[:120]
+
+
+def anatomy(posts, voters, plan, kinds, vendor, n_actions):
+    """Replay the first actions on one thread; count and time each vote's statements."""
+    from django.db import connection
+
+    actions = range(min(n_actions, len(plan)))
+    result = {}
+
+    # The service, through Django's execute wrapper: every statement, BEGIN/COMMIT included
+    # (Django issues those through the DB-API connection, so they are counted separately).
+    reset_votes(vendor)
+    service = ServiceVoter(posts, voters)
+    per_kind = defaultdict(lambda: {"calls": 0, "queries": 0, "seconds": 0.0, "db_seconds": 0.0})
+    shapes = defaultdict(Counter)
+    current = {}
+
+    def wrapper(execute, sql, params, many, context):
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            current["queries"] += 1
+            current["db"] += time.perf_counter() - started
+            current["shapes"].append(normalize_sql(sql))
+
+    connection.ensure_connection()
+    with connection.execute_wrapper(wrapper):
+        for index in actions:
+            voter, post, value = plan[index]
+            current.update(queries=0, db=0.0, shapes=[])
+            started = time.perf_counter()
+            service.vote(voter, post, value)
+            elapsed = time.perf_counter() - started
+            stats = per_kind[kinds[index]]
+            stats["calls"] += 1
+            stats["queries"] += current["queries"]
+            stats["seconds"] += elapsed
+            stats["db_seconds"] += current["db"]
+            shapes[kinds[index]][tuple(current["shapes"])] += 1
+    result["service"] = summarize_anatomy(per_kind, shapes, transaction_statements=2)
+
+    # The raw bound: count its own statements.
+    reset_votes(vendor)
+    raw = RawVoter(posts, voters)
+    raw.open()
+    per_kind = defaultdict(lambda: {"calls": 0, "queries": 0, "seconds": 0.0, "db_seconds": 0.0})
+    shapes = defaultdict(Counter)
+    real_cursor = raw.cursor
+
+    class CountingCursor:
+        def execute(self, sql, params=None):
+            started = time.perf_counter()
+            try:
+                return real_cursor.execute(sql, params) if params else real_cursor.execute(sql)
+            finally:
+                current["queries"] += 1
+                current["db"] += time.perf_counter() - started
+                current["shapes"].append(normalize_sql(sql))
+
+        def fetchone(self):
+            return real_cursor.fetchone()
+
+    raw.cursor = CountingCursor()
+    for index in actions:
+        voter, post, value = plan[index]
+        current.update(queries=0, db=0.0, shapes=[])
+        started = time.perf_counter()
+        raw.vote(voter, post, value)
+        elapsed = time.perf_counter() - started
+        stats = per_kind[kinds[index]]
+        stats["calls"] += 1
+        stats["queries"] += current["queries"]
+        stats["seconds"] += elapsed
+        stats["db_seconds"] += current["db"]
+        shapes[kinds[index]][tuple(current["shapes"])] += 1
+    raw.cursor = real_cursor
+    raw.close()
+    result["raw"] = summarize_anatomy(per_kind, shapes, transaction_statements=0)
+    reset_votes(vendor)
+    return result
+
+
+def summarize_anatomy(per_kind, shapes, transaction_statements):
+    """Per kind of action: statements per call and the time split between DB and Python.
+
+    ``transaction_statements`` is added to the statement count for BEGIN and COMMIT that do not
+    go through Django's execute wrapper (the service: one atomic block per vote).
+    """
+    kinds = {}
+    calls = queries = 0
+    seconds = db_seconds = 0.0
+    for kind, stats in sorted(per_kind.items()):
+        n = stats["calls"]
+        common = shapes[kind].most_common(1)[0][0]
+        kinds[kind] = {
+            "calls": n,
+            "statements_per_call": stats["queries"] / n + transaction_statements,
+            "us_per_call": stats["seconds"] / n * 1e6,
+            "db_us_per_call": stats["db_seconds"] / n * 1e6,
+            "statements": list(common),
+        }
+        calls += n
+        queries += stats["queries"]
+        seconds += stats["seconds"]
+        db_seconds += stats["db_seconds"]
+    return {
+        "calls": calls,
+        "statements_per_call": queries / calls + transaction_statements,
+        "us_per_call": seconds / calls * 1e6,
+        "db_us_per_call": db_seconds / calls * 1e6,
+        "by_kind": kinds,
+        "transaction_statements_not_wrapped": transaction_statements,
+    }
+
+
+def profile_service(posts, voters, plan, vendor, n_actions, out_dir):
+    import cProfile
+    import io
+    import pstats
+
+    reset_votes(vendor)
+    service = ServiceVoter(posts, voters)
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for index in range(min(n_actions, len(plan))):
+        service.vote(*plan[index])
+    profiler.disable()
+    reset_votes(vendor)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / f"vote_path_service_{vendor}.prof"
+    profiler.dump_stats(str(path))
+    text = io.StringIO()
+    pstats.Stats(profiler, stream=text).sort_stats("tottime").print_stats(25)
+    return {"file": str(path), "top_tottime": text.getvalue()}
+
+
+# --- the child's main ----------------------------------------------------------------------------
+
+
+def summarize(values):
+    return {"median": statistics.median(values), "min": min(values), "max": max(values)}
+
+
+def child_main(args):
+    setup_django(args.settings)
+    from django.db import connection
+    from django.test.utils import setup_databases, teardown_databases
+
+    from wagtail_communityblog.scoring import get_scheme
+
+    label = DB_LABELS[args.db]
+    started = time.perf_counter()
+    log(f"[{args.db}] migrating a fresh test database ...")
+    old_config = setup_databases(verbosity=0, interactive=False, serialized_aliases=[])
+    try:
+        vendor = connection.vendor
+        expected_vendor = "postgresql" if args.db == "postgres" else "sqlite"
+        if vendor != expected_vendor:
+            raise SystemExit(f"asked for {args.db} but DATABASE_URL gives {vendor}")
+        migrate_s = time.perf_counter() - started
+        log(f"[{args.db}] creating {args.posts} posts in {args.blogs} blogs, {args.voters} voters")
+        posts, voters, setup_s = build_data(args.posts, args.blogs, args.voters)
+        plan = make_plan(args.votes, args.posts, args.voters, args.revisit, args.skew, args.seed)
+        expected_votes, kinds = replay(plan)
+        per_thread = split_by_thread(plan, args.writers)
+        log(
+            f"[{args.db}] ready in {migrate_s:.0f} s (migrate) + {setup_s:.0f} s (data); "
+            f"plan: {dict(Counter(kinds))}"
+        )
+
+        runs = []
+        methods = [ServiceVoter, RawVoter]
+        for run in range(args.runs):
+            order = methods if run % 2 == 0 else methods[::-1]  # alternate who goes first
+            measured = {}
+            for method in order:
+                reset_votes(vendor)
+                figures = timed_run(method, posts, voters, plan, per_thread)
+                figures["check"] = check_consistency(posts, voters, expected_votes)
+                measured[method.name] = figures
+                log(
+                    f"[{args.db}] run {run + 1}/{args.runs} {method.name:>7}: "
+                    f"{figures['votes_per_s']:7.0f} votes/s, p50 {figures['p50_ms']:.2f} ms, "
+                    f"p95 {figures['p95_ms']:.2f} ms, errors {figures['errors']}, "
+                    f"check {'clean' if figures['check']['clean'] else figures['check']}"
+                )
+            measured["ratio"] = measured["service"]["votes_per_s"] / measured["raw"]["votes_per_s"]
+            measured["order"] = [m.name for m in order]
+            runs.append(measured)
+
+        log(f"[{args.db}] anatomy of a vote (one thread, first {args.anatomy} actions) ...")
+        anatomy_result = anatomy(posts, voters, plan, kinds, vendor, args.anatomy)
+        profile = None
+        if args.profile:
+            log(f"[{args.db}] cProfile of the service (one thread) ...")
+            profile = profile_service(
+                posts, voters, plan, vendor, max(args.anatomy, 2000), args.json.parent
+            )
+
+        with connection.cursor() as cursor:
+            if vendor == "postgresql":
+                cursor.execute("SHOW server_version")
+                server = "PostgreSQL " + cursor.fetchone()[0].split()[0]
+                cursor.execute("SHOW synchronous_commit")
+                durability = f"synchronous_commit={cursor.fetchone()[0]}"
+                cursor.execute("SHOW fsync")
+                durability += f", fsync={cursor.fetchone()[0]}"
+            else:
+                import sqlite3
+
+                cursor.execute("PRAGMA journal_mode")
+                journal = cursor.fetchone()[0]
+                cursor.execute("PRAGMA synchronous")
+                server = f"SQLite {sqlite3.sqlite_version}"
+                durability = f"journal_mode={journal}, synchronous={cursor.fetchone()[0]}"
+        import django
+        import wagtail
+
+        result = {
+            "db": args.db,
+            "label": label,
+            "server": server,
+            "durability": durability,
+            "transaction_mode": connection.settings_dict.get("OPTIONS", {}).get(
+                "transaction_mode", ""
+            ),
+            "python": platform.python_version(),
+            "django": django.__version__,
+            "wagtail": wagtail.__version__,
+            "cpus": os.cpu_count(),
+            "machine": platform.machine(),
+            "scheme": get_scheme().name,
+            "config": {
+                "writers": args.writers,
+                "votes": args.votes,
+                "posts": args.posts,
+                "blogs": args.blogs,
+                "voters": args.voters,
+                "revisit": args.revisit,
+                "skew": args.skew,
+                "runs": args.runs,
+                "seed": args.seed,
+            },
+            "plan": dict(Counter(kinds)),
+            "expected_final_votes": len(expected_votes),
+            "setup_s": {"migrate": migrate_s, "data": setup_s},
+            "summary": {
+                name: {
+                    key: summarize([run[name][key] for run in runs])
+                    for key in ("votes_per_s", "wall_s", "p50_ms", "p95_ms", "p99_ms")
+                }
+                for name in ("service", "raw")
+            },
+            "ratio": summarize([run["ratio"] for run in runs]),
+            "checks": {
+                name: {
+                    key: sum(run[name]["check"][key] for run in runs)
+                    for key in (
+                        "lost",
+                        "doubled",
+                        "drifted_posts",
+                        "posts_off_plan",
+                        "ranking_columns_off",
+                        "duplicate_rows",
+                        "missing_rows",
+                        "extra_rows",
+                        "wrong_values",
+                    )
+                }
+                | {"errors": sum(run[name]["errors"] for run in runs)}
+                for name in ("service", "raw")
+            },
+            "all_runs": [
+                {
+                    "service": run["service"],
+                    "raw": run["raw"],
+                    "ratio": run["ratio"],
+                    "order": run["order"],
+                    "clean": run["service"]["check"]["clean"]
+                    and run["raw"]["check"]["clean"]
+                    and not run["service"]["errors"]
+                    and not run["raw"]["errors"],
+                }
+                for run in runs
+            ],
+            "anatomy": anatomy_result,
+            "profile": profile,
+            "total_s": time.perf_counter() - started,
+        }
+    finally:
+        teardown_databases(old_config, verbosity=0)
+    args.child_out.write_text(json.dumps(result, indent=2))
+    if profile:
+        log(profile["top_tottime"])
+    return 0
+
+
+# --- the report ----------------------------------------------------------------------------------
+
+
+def fmt(summary, digits=0, thousands=True):
+    def one(value):
+        return f"{value:,.{digits}f}" if thousands else f"{value:.{digits}f}"
+
+    return f"{one(summary['median'])} [{one(summary['min'])}-{one(summary['max'])}]"
+
+
+def format_report(result):
+    c = result["config"]
+    lines = [
+        f"Vote path on {result['server']} ({result['durability']}"
+        + (
+            f", {result['transaction_mode']} transactions"
+            if result.get("transaction_mode")
+            else ""
+        )
+        + f"), {result['cpus']} CPUs, Python {result['python']}, Django {result['django']}, "
+        f"Wagtail {result['wagtail']}",
+        f"{c['writers']} writers, {c['votes']:,} vote actions on {c['posts']:,} posts by "
+        f"{c['voters']:,} voters, scheme {result['scheme']}; median [min-max] of {c['runs']} runs",
+        "plan: "
+        + ", ".join(f"{k} {v:,}" for k, v in sorted(result["plan"].items()))
+        + f"; {result['expected_final_votes']:,} votes remain",
+        "",
+        f"{'method':<12} {'votes/s':>22} {'p50 ms':>20} {'p95 ms':>20} "
+        f"{'lost':>5} {'doubled':>7} {'drift':>5} {'errors':>6}",
+    ]
+    for name, title in (("service", "rate_post()"), ("raw", "raw SQL")):
+        s, k = result["summary"][name], result["checks"][name]
+        lines.append(
+            f"{title:<12} {fmt(s['votes_per_s']):>22} {fmt(s['p50_ms'], 2):>20} "
+            f"{fmt(s['p95_ms'], 2):>20} {k['lost']:>5} {k['doubled']:>7} "
+            f"{k['drifted_posts']:>5} {k['errors']:>6}"
+        )
+    ratio = result["ratio"]
+    verdict = "met" if ratio["median"] >= TARGET_RATIO else "NOT met"
+    lines.append(
+        f"{'service/raw':<12} {fmt(ratio, 2):>22}   (target >= {TARGET_RATIO:.2f}: {verdict})"
+    )
+    problems = {
+        name: {k: v for k, v in result["checks"][name].items() if v}
+        for name in ("service", "raw")
+    }
+    rows_ok = all(run["clean"] for run in result["all_runs"])
+    lines.append(
+        "consistency: "
+        + (
+            "every run clean (counters = recompute from rows = sequential replay of the plan; "
+            "hot/best = ranking.py; no duplicate, missing or extra rows)"
+            if rows_ok
+            else f"PROBLEMS {problems}"
+        )
+    )
+    a = result["anatomy"]
+    lines += [
+        "",
+        f"one vote, one thread, first {a['service']['calls']:,} actions "
+        "(statements incl. BEGIN/COMMIT; time per call, and the part spent in the database):",
+        f"{'action':<18} {'n':>5} {'service stmts':>14} {'us':>7} {'db us':>7} "
+        f"{'raw stmts':>10} {'us':>7} {'db us':>7}",
+    ]
+    for kind in sorted(a["service"]["by_kind"]):
+        sv = a["service"]["by_kind"][kind]
+        rw = a["raw"]["by_kind"].get(kind)
+        lines.append(
+            f"{kind:<18} {sv['calls']:>5} {sv['statements_per_call']:>14.2f} "
+            f"{sv['us_per_call']:>7.0f} {sv['db_us_per_call']:>7.0f} "
+            f"{rw['statements_per_call']:>10.2f} {rw['us_per_call']:>7.0f} "
+            f"{rw['db_us_per_call']:>7.0f}"
+        )
+    sv, rw = a["service"], a["raw"]
+    lines.append(
+        f"{'all':<18} {sv['calls']:>5} {sv['statements_per_call']:>14.2f} "
+        f"{sv['us_per_call']:>7.0f} {sv['db_us_per_call']:>7.0f} "
+        f"{rw['statements_per_call']:>10.2f} {rw['us_per_call']:>7.0f} "
+        f"{rw['db_us_per_call']:>7.0f}"
+    )
+    lines.append("service statements for a first vote (cast), in order:")
+    cast = sv["by_kind"].get("cast")
+    if cast:
+        lines.append("  BEGIN (atomic)")
+        lines += [f"  {shape}" for shape in cast["statements"]]
+        lines.append("  COMMIT (atomic)")
+    return "\n".join(lines)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    if args.child_out:
+        return child_main(args)
+    return parent_main(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
