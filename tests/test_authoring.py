@@ -311,7 +311,10 @@ def test_editing_a_post_keeps_its_images_and_links(member_client, community):
         member_client.post(
             url("post_create"),
             post_data(
-                body=f'<p>Hi <a href="https://example.org/">there</a></p><p><img src="{upload["url"]}" alt="Kept"></p>',
+                body=(
+                    '<p>Hi <a href="https://example.org/">there</a></p>'
+                    f'<p><img src="{upload["url"]}" alt="Kept"></p>'
+                ),
                 action="publish",
             ),
         )
