@@ -38,20 +38,30 @@ def test_the_demo_seeds_members_blogs_tagged_posts_and_staff_accounts(client):
     assert "community-demo-2026" in output
     assert "admin" in output and "editor" in output
     assert client.login(username="editor", password="community-demo-2026")
+    # Readers have voted, and the votes count.
+    from wagtail_communityblog.models import PostScore, Rating
+
+    assert Rating.objects.count() > 200
+    assert PostScore.objects.filter(vote_count__gt=0).count() > 80
+    assert "Votes on the demo posts" in output
 
 
 def test_running_the_demo_twice_does_not_duplicate_anything():
     run_demo()
+    from wagtail_communityblog.models import Rating
+
     counts = (
         get_user_model().objects.count(),
         MemberBlogPage.objects.count(),
         CommunityPostPage.objects.count(),
+        Rating.objects.count(),
     )
     output = run_demo()
     assert (
         get_user_model().objects.count(),
         MemberBlogPage.objects.count(),
         CommunityPostPage.objects.count(),
+        Rating.objects.count(),
     ) == counts
     assert "0 created now" in output
 

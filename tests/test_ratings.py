@@ -337,3 +337,11 @@ def test_listings_show_each_readers_own_votes_in_a_fixed_number_of_queries(
         make_post(blog)
     with django_assert_max_num_queries(len(few.captured_queries)):
         client.get(community.url)
+
+
+def test_the_members_dashboard_shows_each_posts_score(client, post, member):
+    rate_post(post, make_voter(), 1)
+    rate_post(post, make_voter(), 1)
+    client.force_login(member)
+    dashboard = client.get(reverse("wagtail_communityblog:dashboard")).content.decode()
+    assert "2 (2 votes)" in dashboard

@@ -12,8 +12,14 @@ from django.utils.html import escape
 from django.utils.text import slugify
 from wagtail.models import Page, Site
 
-from wagtail_communityblog.models import CommunityIndexPage, CommunityPostPage, MemberBlogPage
+from wagtail_communityblog.models import (
+    CommunityIndexPage,
+    CommunityPostPage,
+    MemberBlogPage,
+    Rating,
+)
 from wagtail_communityblog.services.listing import set_first_published_at
+from wagtail_communityblog.services.ratings import rate_post
 
 MEMBERS = [
     ("amara", "Amara", "Okafor", "Notes from the doorstep", "Canvassing in the north end."),
@@ -94,6 +100,7 @@ PARAGRAPHS = [
 ]
 
 DEMO_PASSWORD = "community-demo-2026"
+READERS = 20
 
 
 class Command(BaseCommand):
@@ -134,6 +141,8 @@ class Command(BaseCommand):
             created_posts = self.create_members_and_posts(
                 community, password, rng, options["posts"]
             )
+            # Its own random stream, so a second run casts exactly the same votes.
+            votes = self.cast_votes(community, password, random.Random(options["seed"] + 1))
 
         self.stdout.write(
             self.style.SUCCESS(
@@ -143,6 +152,7 @@ class Command(BaseCommand):
                 f"{created_posts} created now)."
             )
         )
+        self.stdout.write(f"Votes on the demo posts: {votes}.")
         self.stdout.write(f"Demo accounts (password for all: {password})")
         self.stdout.write(f"  admin   {admin.username:<10} superuser, Wagtail admin at /admin/")
         self.stdout.write(f"  editor  {editor.username:<10} in the Editors group")
@@ -183,6 +193,8 @@ class Command(BaseCommand):
                 "first_name": first_name,
                 "last_name": last_name,
                 "email": f"{username}@example.org",
+                # Demo accounts "joined" weeks ago, so their votes count at once.
+                "date_joined": timezone.now() - timedelta(days=60),
                 **flags,
             },
         )
@@ -190,6 +202,22 @@ class Command(BaseCommand):
             user.set_password(password)
             user.save()
         return user
+
+    def cast_votes(self, community, password, rng):
+        """Members and readers vote, more often and more kindly on some posts than others."""
+        voters = [
+            self.ensure_user(f"reader{n:02d}", "Reader", f"{n:02d}", password)
+            for n in range(1, READERS + 1)
+        ]
+        voters += list(get_user_model().objects.filter(username__in=[m[0] for m in MEMBERS]))
+        posts = CommunityPostPage.objects.descendant_of(community).live().order_by("pk")
+        for post in posts:
+            appeal = rng.random()  # the post's hidden quality
+            for voter in voters:
+                if voter.pk == post.author_id or rng.random() > 0.1 + 0.4 * appeal:
+                    continue
+                rate_post(post, voter, 1 if rng.random() < 0.35 + 0.6 * appeal else -1)
+        return Rating.objects.filter(post__in=posts).count()
 
     def create_members_and_posts(self, community, password, rng, total_posts):
         now = timezone.now()
