@@ -20,6 +20,7 @@ DEFAULT_RATE_LIMITS = {
     "post_create": "10/h",
     "image_upload": "30/h",
     "vote": "200/h",
+    "flag": "20/h",
 }
 
 
@@ -118,6 +119,36 @@ class AppSettings:
     def MIN_ACCOUNT_AGE_TO_VOTE(self):
         """How old an account must be to vote at all (a ``timedelta``; none by default)."""
         return _as_timedelta(self._get("MIN_ACCOUNT_AGE_TO_VOTE", timedelta(0)))
+
+    @property
+    def PROMOTION_MIN_VOTES(self):
+        """Votes a post needs to be promoted (and its author told), as on Scoop/Daily Kos."""
+        return int(self._get("PROMOTION_MIN_VOTES", 5))
+
+    @property
+    def PROMOTION_MIN_SCORE(self):
+        """Net score a post needs to be promoted."""
+        return int(self._get("PROMOTION_MIN_SCORE", 3))
+
+    @property
+    def FLAG_HIDE_THRESHOLD(self):
+        """Open reports that hide a post from promotion until an editor decides (0: never)."""
+        return int(self._get("FLAG_HIDE_THRESHOLD", 3))
+
+    @property
+    def BLOCK_CACHE_TIMEOUT(self):
+        """Seconds a rendered promoted-posts block may be served from the cache."""
+        return int(self._get("BLOCK_CACHE_TIMEOUT", 300))
+
+    @property
+    def RESCUE_DAYS(self):
+        """How recent a post must be to appear in the Rescue report."""
+        return int(self._get("RESCUE_DAYS", 3))
+
+    @property
+    def RESCUE_MAX_VOTES(self):
+        """Posts with at most this many votes appear in the Rescue report."""
+        return int(self._get("RESCUE_MAX_VOTES", 2))
 
 
 def _as_timedelta(value):

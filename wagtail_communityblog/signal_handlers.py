@@ -15,9 +15,11 @@ from .conf import app_settings
 
 
 def post_published_or_unpublished(sender, instance, **kwargs):
+    from .cache import rankings_changed
     from .services.listing import sync_post_score
 
     sync_post_score(instance)
+    rankings_changed()
 
 
 def post_moved(sender, instance, **kwargs):

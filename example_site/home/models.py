@@ -3,6 +3,8 @@ from wagtail.admin.panels import FieldPanel
 from wagtail.fields import StreamField
 from wagtail.models import Page
 
+from wagtail_communityblog.blocks import PromotedPostsBlock
+
 
 class HomePage(Page):
     """The example party's home page: a StreamField editors fill with blocks."""
@@ -11,6 +13,7 @@ class HomePage(Page):
         [
             ("heading", blocks.CharBlock(form_classname="title", icon="title")),
             ("paragraph", blocks.RichTextBlock(icon="pilcrow")),
+            ("promoted_posts", PromotedPostsBlock()),
         ],
         blank=True,
         use_json_field=True,

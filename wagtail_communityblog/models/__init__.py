@@ -1,3 +1,4 @@
+from .curation import Flag, PromotionEvent
 from .members import CommunityMember
 from .pages import (
     CommunityIndexPage,
@@ -14,8 +15,10 @@ __all__ = [
     "CommunityMember",
     "CommunityPostPage",
     "CommunityPostTag",
+    "Flag",
     "MemberBlogPage",
     "PostScore",
+    "PromotionEvent",
     "Rating",
     "display_name",
 ]

@@ -50,7 +50,11 @@ class PostScore(models.Model):
     # An editor's decision to keep the post out of promotion and rankings.
     is_hidden = models.BooleanField(_("hidden from promotion"), default=False)
     hidden_reason = models.TextField(_("reason for hiding"), blank=True)
+    # Hidden automatically because enough readers reported the post; cleared when an editor
+    # decides (dismissing the reports unhides it).
+    hidden_by_reports = models.BooleanField(_("hidden pending review"), default=False)
     is_pinned = models.BooleanField(_("pinned"), default=False)
+    pinned_at = models.DateTimeField(_("pinned at"), null=True, blank=True)
 
     up_count = models.PositiveIntegerField(_("up votes"), default=0)
     down_count = models.PositiveIntegerField(_("down votes"), default=0)
@@ -70,8 +74,11 @@ class PostScore(models.Model):
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:
-        verbose_name = _("post score")
-        verbose_name_plural = _("post scores")
+        verbose_name = _("community post")
+        verbose_name_plural = _("community posts")
+        permissions = [
+            ("curate_community", _("Can curate the community (pin, hide, re-up, act on reports)"))
+        ]
         indexes = [
             models.Index(
                 fields=["community", "-published_at"],

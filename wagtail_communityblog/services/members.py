@@ -5,6 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from wagtail.log_actions import log
 
+from ..cache import rankings_changed
 from ..conf import app_settings
 from ..models import CommunityMember, PostScore
 
@@ -46,6 +47,7 @@ def suspend_member(user, *, by=None, reason=""):
         from .ratings import set_votes_counted
 
         set_votes_counted(user, False)
+        rankings_changed()
         log(
             instance=membership,
             action="wagtail_communityblog.suspend_member",
@@ -74,4 +76,5 @@ def unsuspend_member(user, *, by=None):
 
         if counts_now(user):
             set_votes_counted(user, True)
+        rankings_changed()
         log(instance=membership, action="wagtail_communityblog.unsuspend_member", user=by)

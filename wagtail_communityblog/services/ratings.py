@@ -15,10 +15,12 @@ from django.db.models import Count, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from ..cache import rankings_changed
 from ..conf import app_settings
 from ..models import CommunityMember, PostScore, Rating
 from ..ranking import time_score
 from ..scoring import Tally, absolute_updates, delta_updates, get_scheme
+from .curation import check_promotion
 from .listing import sync_post_score
 
 
@@ -134,10 +136,13 @@ def _rate(post, user, value, counted, scheme):
             existing.save(update_fields=["value", "counted", "scheme", "updated_at"])
     new_tally = Tally.of(scheme, value if value and counted else None)
     delta = new_tally - old_tally
-    if delta and not PostScore.objects.filter(pk=post.pk).update(**delta_updates(scheme, delta)):
-        # A live post always has a score row; create it if something removed it.
-        sync_post_score(post)
-        PostScore.objects.filter(pk=post.pk).update(**delta_updates(scheme, delta))
+    if delta:
+        if not PostScore.objects.filter(pk=post.pk).update(**delta_updates(scheme, delta)):
+            # A live post always has a score row; create it if something removed it.
+            sync_post_score(post)
+            PostScore.objects.filter(pk=post.pk).update(**delta_updates(scheme, delta))
+        check_promotion(post.pk)
+        rankings_changed()
     return VoteResult(
         post_id=post.pk,
         value=value,
@@ -187,7 +192,11 @@ def recompute_post(post_id):
             time_score=time_score(rank_time, app_settings.HOT_TAU)
         )
         PostScore.objects.filter(pk=post_id).update(**absolute_updates(scheme, tally))
-    return tuple(before) != (tally.up, tally.down, tally.count, tally.total, tally.net)
+        check_promotion(post_id)
+    changed = tuple(before) != (tally.up, tally.down, tally.count, tally.total, tally.net)
+    if changed:
+        rankings_changed()
+    return changed
 
 
 def recompute_posts(post_ids):

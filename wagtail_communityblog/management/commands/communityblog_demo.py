@@ -7,6 +7,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.test.utils import override_settings
 from django.utils import timezone
 from django.utils.html import escape
 from django.utils.text import slugify
@@ -129,7 +130,12 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         rng = random.Random(options["seed"])
         password = options["password"]
-        with transaction.atomic():
+        # The "your post was promoted" e-mails that demo votes trigger (sent when the
+        # transaction commits) are not for real people: keep them off the console.
+        with (
+            override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"),
+            transaction.atomic(),
+        ):
             community = self.get_or_create_community(options["parent"])
             admin = self.ensure_user(
                 "admin", "Ada", "Admin", password, is_superuser=True, is_staff=True
@@ -141,8 +147,11 @@ class Command(BaseCommand):
             created_posts = self.create_members_and_posts(
                 community, password, rng, options["posts"]
             )
-            # Its own random stream, so a second run casts exactly the same votes.
-            votes = self.cast_votes(community, password, random.Random(options["seed"] + 1))
+            # Its own random stream, so a second run casts exactly the same votes; the
+            # "your post was promoted" e-mails the votes trigger are not sent for demo data.
+            with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
+                votes = self.cast_votes(community, password, random.Random(options["seed"] + 1))
+            placed = self.place_promoted_blocks(community)
 
         self.stdout.write(
             self.style.SUCCESS(
@@ -153,6 +162,8 @@ class Command(BaseCommand):
             )
         )
         self.stdout.write(f"Votes on the demo posts: {votes}.")
+        if placed:
+            self.stdout.write(f"Promoted-posts blocks placed on “{placed}”.")
         self.stdout.write(f"Demo accounts (password for all: {password})")
         self.stdout.write(f"  admin   {admin.username:<10} superuser, Wagtail admin at /admin/")
         self.stdout.write(f"  editor  {editor.username:<10} in the Editors group")
@@ -202,6 +213,47 @@ class Command(BaseCommand):
             user.set_password(password)
             user.save()
         return user
+
+    def place_promoted_blocks(self, community):
+        """Put a "Recommended by members" and a "New from members" block on the page above the
+        community section, if its ``body`` StreamField accepts a ``PromotedPostsBlock``."""
+        from wagtail.fields import StreamField
+
+        from wagtail_communityblog.blocks import PromotedPostsBlock
+
+        page = community.get_parent().specific
+        field = next(
+            (f for f in page._meta.get_fields() if isinstance(f, StreamField) and f.name == "body"),
+            None,
+        )
+        if field is None:
+            return None
+        name = next(
+            (
+                n
+                for n, b in field.stream_block.child_blocks.items()
+                if isinstance(b, PromotedPostsBlock)
+            ),
+            None,
+        )
+        if name is None or any(block.block_type == name for block in page.body):
+            return None
+        page.body.append(
+            (name, {"heading": "Recommended by members", "ranking": "hot", "count": 5})
+        )
+        page.body.append(
+            (
+                name,
+                {
+                    "heading": "New from members",
+                    "ranking": "new",
+                    "count": 5,
+                    "show_score": False,
+                },
+            )
+        )
+        page.save_revision().publish()
+        return page.title
 
     def cast_votes(self, community, password, rng):
         """Members and readers vote, more often and more kindly on some posts than others."""

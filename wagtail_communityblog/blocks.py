@@ -1,0 +1,139 @@
+"""``PromotedPostsBlock``: the best member posts, on any page with a StreamField."""
+
+import hashlib
+import json
+
+from django.core.cache import cache
+from django.db.models import Q
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+from wagtail import blocks
+
+from .cache import generation
+from .conf import app_settings
+from .services.promotion import IMAGE_SPEC, RANKINGS, WINDOWS, ranked_posts
+
+
+class PromotedPostsBlock(blocks.StructBlock):
+    heading = blocks.CharBlock(
+        label=_("Heading"), required=False, default=_("Recommended by members")
+    )
+    source = blocks.PageChooserBlock(
+        label=_("Community"),
+        page_type="wagtail_communityblog.CommunityIndexPage",
+        required=False,
+        help_text=_("Leave empty to show posts from every community section."),
+    )
+    ranking = blocks.ChoiceBlock(
+        label=_("Ranking"),
+        choices=[(key, label) for key, (label, _order) in RANKINGS.items()],
+        default="hot",
+        help_text=_(
+            "Hot: rising now. Best: most consistently liked. Top: highest score in the window. "
+            "New: newest first."
+        ),
+    )
+    window = blocks.ChoiceBlock(
+        label=_("Window (for Top)"),
+        choices=[(key, label) for key, (label, _delta) in WINDOWS.items()],
+        default="week",
+    )
+    count = blocks.IntegerBlock(label=_("How many posts"), min_value=1, max_value=50, default=5)
+    min_votes = blocks.IntegerBlock(
+        label=_("Minimum votes"), min_value=0, default=0, required=False
+    )
+    min_score = blocks.IntegerBlock(label=_("Minimum score"), required=False)
+    tag = blocks.CharBlock(
+        label=_("Only posts tagged"), required=False, help_text=_("A tag's slug, e.g. housing.")
+    )
+    pinned = blocks.ListBlock(
+        blocks.PageChooserBlock(page_type="wagtail_communityblog.CommunityPostPage"),
+        label=_("Pinned posts"),
+        required=False,
+        default=[],
+        help_text=_("Shown first, in this order, whatever their votes."),
+    )
+    show_excerpt = blocks.BooleanBlock(label=_("Show summaries"), required=False, default=True)
+    show_author = blocks.BooleanBlock(label=_("Show authors"), required=False, default=True)
+    show_image = blocks.BooleanBlock(label=_("Show images"), required=False, default=False)
+    show_score = blocks.BooleanBlock(label=_("Show scores"), required=False, default=True)
+
+    class Meta:
+        icon = "pick"
+        label = _("Promoted member posts")
+        template = "wagtail_communityblog/blocks/promoted_posts.html"
+        description = _("The best posts from the community, ranked by readers' votes.")
+        preview_value = {
+            "heading": "Recommended by members",
+            "ranking": "hot",
+            "count": 5,
+            "show_excerpt": True,
+            "show_author": True,
+            "show_score": True,
+        }
+
+    def get_posts(self, value):
+        """Pinned posts first, then the ranking; a fixed number of queries for any count."""
+        count = value.get("count") or 5
+        community = value.get("source")
+        image_spec = IMAGE_SPEC if value.get("show_image") else None
+        chosen = [page.pk for page in value.get("pinned") or [] if page is not None]
+
+        pinned_query = Q(score__is_pinned=True)
+        if community is not None:
+            pinned_query &= Q(score__community=community)
+        pinned_candidates = ranked_posts("new", image_spec=image_spec).filter(
+            Q(pk__in=chosen) | pinned_query
+        )
+        by_id = {post.pk: post for post in pinned_candidates}
+        editor_pinned = sorted(
+            (post for post in by_id.values() if post.pk not in chosen),
+            key=lambda post: post.score.pinned_at or post.score.published_at,
+            reverse=True,
+        )
+        pinned = [by_id[pk] for pk in chosen if pk in by_id] + editor_pinned
+        pinned = pinned[:count]
+        remaining = count - len(pinned)
+        ranked = []
+        if remaining > 0:
+            ranked = list(
+                ranked_posts(
+                    value.get("ranking") or "hot",
+                    community=community,
+                    window=value.get("window") or "all",
+                    tag=(value.get("tag") or "").strip() or None,
+                    min_votes=value.get("min_votes") or 0,
+                    min_score=value.get("min_score"),
+                    exclude=[post.pk for post in pinned],
+                    image_spec=image_spec,
+                )[:remaining]
+            )
+        for post in pinned:
+            post.is_pinned_here = True
+        return pinned + ranked
+
+    def get_context(self, value, parent_context=None):
+        context = super().get_context(value, parent_context=parent_context)
+        context["posts"] = self.get_posts(value)
+        context["image_spec"] = IMAGE_SPEC
+        return context
+
+    def cache_key(self, value):
+        """The rendered block depends on its settings, the rankings' generation and language."""
+        settings_json = json.dumps(self.get_prep_value(value), sort_keys=True, default=str)
+        digest = hashlib.sha256(settings_json.encode()).hexdigest()[:32]
+        return f"wagtail_communityblog:block:{digest}:{generation()}:{get_language()}"
+
+    def render(self, value, context=None):
+        # The fragment is the same for every reader (no per-reader vote state), so it is cached
+        # whole; every change that could alter it moves the generation on (see cache.py).
+        timeout = app_settings.BLOCK_CACHE_TIMEOUT
+        if not timeout:
+            return super().render(value, context)
+        key = self.cache_key(value)
+        html = cache.get(key)
+        if html is None:
+            html = str(super().render(value, context))
+            cache.set(key, html, timeout)
+        return mark_safe(html)  # noqa: S308 - our own rendered template

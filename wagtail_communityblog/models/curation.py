@@ -1,0 +1,104 @@
+"""Readers' reports on posts, and the history of each post's promotion."""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Flag(models.Model):
+    """A reader's report that a post breaks the rules: one per reader per post."""
+
+    STATUS_OPEN = "open"
+    STATUS_DISMISSED = "dismissed"
+    STATUS_ACTIONED = "actioned"
+    STATUS_CHOICES = [
+        (STATUS_OPEN, _("Open")),
+        (STATUS_DISMISSED, _("Dismissed")),
+        (STATUS_ACTIONED, _("Acted on")),
+    ]
+
+    post = models.ForeignKey(
+        "wagtail_communityblog.CommunityPostPage",
+        verbose_name=_("post"),
+        on_delete=models.CASCADE,
+        related_name="flags",
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("reported by"),
+        on_delete=models.CASCADE,
+        related_name="community_flags",
+    )
+    reason = models.TextField(_("reason"), max_length=1000)
+    status = models.CharField(
+        _("status"), max_length=16, choices=STATUS_CHOICES, default=STATUS_OPEN, db_index=True
+    )
+    created_at = models.DateTimeField(_("reported at"), auto_now_add=True)
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("resolved by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("report")
+        verbose_name_plural = _("reports")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["post", "user"], name="wagtail_communityblog_one_flag_per_reader"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.user} → {self.post_id}"
+
+
+class PromotionEvent(models.Model):
+    """One step in a post's promotion history: promoted, pinned, hidden, re-upped..."""
+
+    PROMOTED = "promoted"
+    PINNED = "pinned"
+    UNPINNED = "unpinned"
+    HIDDEN = "hidden"
+    UNHIDDEN = "unhidden"
+    REUPPED = "reupped"
+    AUTO_HIDDEN = "auto_hidden"
+    KIND_CHOICES = [
+        (PROMOTED, _("Promoted by readers' votes")),
+        (PINNED, _("Pinned to the front page")),
+        (UNPINNED, _("Unpinned")),
+        (HIDDEN, _("Hidden from promotion")),
+        (UNHIDDEN, _("Unhidden")),
+        (REUPPED, _("Given a fresh start")),
+        (AUTO_HIDDEN, _("Hidden pending review of reports")),
+    ]
+
+    post = models.ForeignKey(
+        "wagtail_communityblog.CommunityPostPage",
+        verbose_name=_("post"),
+        on_delete=models.CASCADE,
+        related_name="promotion_events",
+    )
+    kind = models.CharField(_("what happened"), max_length=16, choices=KIND_CHOICES)
+    at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    reason = models.TextField(_("reason"), blank=True)
+
+    class Meta:
+        verbose_name = _("promotion event")
+        verbose_name_plural = _("promotion events")
+        ordering = ["-at"]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} ({self.post_id})"

@@ -1,0 +1,172 @@
+"""Editors' curation (pin, hide, re-up), promotion by readers' votes, and readers' reports."""
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from wagtail.log_actions import log
+
+from ..cache import rankings_changed
+from ..conf import app_settings
+from ..models import Flag, PostScore, PromotionEvent
+from .listing import set_rank_time
+
+
+class CurationError(Exception):
+    """An action that cannot be done; ``status`` is the HTTP status a view should answer."""
+
+    def __init__(self, message, status=400):
+        super().__init__(message)
+        self.status = status
+
+
+def _record(post, kind, by=None, reason="", log_action=None, data=None):
+    PromotionEvent.objects.create(post_id=post.pk, kind=kind, by=by, reason=reason)
+    if log_action:
+        log(instance=post.specific, action=log_action, user=by, data=data or {})
+    rankings_changed()
+
+
+def pin(post, by):
+    """Pin a post to the front page: promoted blocks show it first."""
+    with transaction.atomic():
+        updated = PostScore.objects.filter(pk=post.pk, is_pinned=False).update(
+            is_pinned=True, pinned_at=timezone.now()
+        )
+        if updated:
+            _record(post, PromotionEvent.PINNED, by, log_action="wagtail_communityblog.pin")
+    return bool(updated)
+
+
+def unpin(post, by):
+    with transaction.atomic():
+        updated = PostScore.objects.filter(pk=post.pk, is_pinned=True).update(
+            is_pinned=False, pinned_at=None
+        )
+        if updated:
+            _record(post, PromotionEvent.UNPINNED, by, log_action="wagtail_communityblog.unpin")
+    return bool(updated)
+
+
+def hide(post, by, reason):
+    """Keep a post out of every ranking and promoted block; the author sees the reason."""
+    if not reason or not reason.strip():
+        raise CurationError(_("Say why the post is hidden: its author will see the reason."))
+    with transaction.atomic():
+        PostScore.objects.filter(pk=post.pk).update(
+            is_hidden=True, hidden_reason=reason.strip(), hidden_by_reports=False
+        )
+        _record(
+            post,
+            PromotionEvent.HIDDEN,
+            by,
+            reason=reason.strip(),
+            log_action="wagtail_communityblog.hide",
+            data={"reason": reason.strip()},
+        )
+
+
+def unhide(post, by):
+    with transaction.atomic():
+        updated = PostScore.objects.filter(pk=post.pk, is_hidden=True).update(
+            is_hidden=False, hidden_reason="", hidden_by_reports=False
+        )
+        if updated:
+            _record(post, PromotionEvent.UNHIDDEN, by, log_action="wagtail_communityblog.unhide")
+    return bool(updated)
+
+
+def reup(post, by):
+    """Give an overlooked post a fresh start in "hot" (Hacker News's second-chance pool)."""
+    with transaction.atomic():
+        set_rank_time(post.pk, timezone.now())
+        _record(post, PromotionEvent.REUPPED, by, log_action="wagtail_communityblog.reup")
+
+
+def check_promotion(post_id):
+    """Promote the post if it has just met the promotion rule; return True if it has.
+
+    Runs inside the vote's transaction: the conditional ``UPDATE`` promotes a post exactly once,
+    however many votes race past the threshold.
+    """
+    now = timezone.now()
+    promoted = PostScore.objects.filter(
+        pk=post_id,
+        promoted_at__isnull=True,
+        is_listed=True,
+        is_hidden=False,
+        vote_count__gte=app_settings.PROMOTION_MIN_VOTES,
+        score__gte=app_settings.PROMOTION_MIN_SCORE,
+    ).update(promoted_at=now)
+    if not promoted:
+        return False
+    PromotionEvent.objects.create(post_id=post_id, kind=PromotionEvent.PROMOTED)
+    transaction.on_commit(lambda: notify_promoted(post_id))
+    return True
+
+
+def notify_promoted(post_id):
+    """E-mail the author (as a background task) that readers have promoted their post."""
+    from urllib.parse import urljoin
+
+    from django.urls import reverse
+
+    from ..models import CommunityPostPage
+    from ..tasks import send_member_email
+
+    post = CommunityPostPage.objects.filter(pk=post_id).first()
+    if post is None or post.author_id is None:
+        return
+    site = post.get_site()
+    root_url = site.root_url if site else ""
+    send_member_email.enqueue(
+        post.author_id,
+        "wagtail_communityblog/emails/post_promoted",
+        {
+            "title": post.title,
+            "url": post.full_url or "",
+            "dashboard_url": urljoin(root_url + "/", reverse("wagtail_communityblog:dashboard")),
+        },
+    )
+
+
+def flag_post(post, user, reason):
+    """Record a reader's report; enough open reports hide the post until an editor decides."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise CurationError(_("Please say what is wrong with this post."))
+    if post.author_id == user.pk:
+        raise CurationError(_("You cannot report your own post."), 403)
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                flag = Flag.objects.create(post=post, user=user, reason=reason[:1000])
+        except IntegrityError:
+            raise CurationError(_("You have already reported this post."), 409) from None
+        threshold = app_settings.FLAG_HIDE_THRESHOLD
+        if threshold:
+            open_reports = Flag.objects.filter(post=post, status=Flag.STATUS_OPEN).count()
+            if open_reports >= threshold:
+                hidden = PostScore.objects.filter(pk=post.pk, is_hidden=False).update(
+                    is_hidden=True,
+                    hidden_by_reports=True,
+                    hidden_reason=_("Reported by readers; waiting for an editor."),
+                )
+                if hidden:
+                    _record(post, PromotionEvent.AUTO_HIDDEN, reason=f"{open_reports} reports")
+    return flag
+
+
+def resolve_reports(post, by, status):
+    """Close the post's open reports as dismissed or acted on."""
+    Flag.objects.filter(post=post, status=Flag.STATUS_OPEN).update(
+        status=status, resolved_at=timezone.now(), resolved_by=by
+    )
+
+
+def dismiss_reports(post, by):
+    """The reports were unfounded: close them, and undo an automatic hide."""
+    with transaction.atomic():
+        resolve_reports(post, by, Flag.STATUS_DISMISSED)
+        if PostScore.objects.filter(pk=post.pk, hidden_by_reports=True).exists():
+            unhide(post, by)
+        log(instance=post.specific, action="wagtail_communityblog.dismiss_reports", user=by)
