@@ -56,7 +56,26 @@ def check_settings(app_configs, **kwargs):
                 id="wagtail_communityblog.E005",
             )
         )
+    for name, value in [
+        ("HOT_TAU", _number(lambda: app_settings.HOT_TAU)),
+        ("BAYES_PRIOR_VOTES", _number(lambda: app_settings.BAYES_PRIOR_VOTES)),
+        ("WILSON_Z", _number(lambda: app_settings.WILSON_Z)),
+    ]:
+        if value is None or value <= 0:
+            errors.append(
+                Error(
+                    f"WAGTAIL_COMMUNITYBLOG_{name} must be a number greater than 0.",
+                    id="wagtail_communityblog.E007",
+                )
+            )
     return errors
+
+
+def _number(read):
+    try:
+        return float(read())
+    except (TypeError, ValueError):
+        return None
 
 
 @register(Tags.database)

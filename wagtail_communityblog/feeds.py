@@ -5,9 +5,12 @@ from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import strip_tags
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from .conf import app_settings
 from .models import display_name
+
+SORT_TITLES = {"hot": _lazy("hot"), "best": _lazy("best"), "top": _lazy("top")}
 
 
 class PostFeed(Feed):
@@ -52,14 +55,22 @@ class PostFeed(Feed):
 
 
 class CommunityRssFeed(PostFeed):
+    def get_object(self, request, page, **kwargs):
+        from .models.pages import requested_sort
+
+        self.sort, self.window = requested_sort(request)
+        return super().get_object(request, page, **kwargs)
+
     def title(self, page):
-        return page.title
+        if self.sort == "new":
+            return page.title
+        return f"{page.title} ({SORT_TITLES[self.sort]})"
 
     def description(self, page):
         return _("Latest posts from the members of %(community)s") % {"community": page.title}
 
     def get_posts(self, page):
-        return page.get_posts()
+        return page.get_sorted_posts(self.sort, self.window)
 
 
 class CommunityAtomFeed(CommunityRssFeed):

@@ -20,4 +20,5 @@ urlpatterns = [
     path("posts/<int:post_id>/unpublish/", views.post_unpublish, name="post_unpublish"),
     path("posts/images/", views.image_upload, name="image_upload"),
     path("posts/<int:post_id>/rate/", views.rate, name="rate"),
+    path("posts/<int:post_id>/flag/", views.flag, name="flag"),
 ]

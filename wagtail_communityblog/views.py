@@ -13,14 +13,17 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from taggit.models import Tag
 
-from .forms.frontend import BlogForm, ImageUploadForm, PostForm
+from .forms.frontend import BlogForm, FlagForm, ImageUploadForm, PostForm
 from .models import CommunityIndexPage, CommunityMember, CommunityPostPage, MemberBlogPage
 from .ratelimit import limit_reached
 from .sanitize import editor_html
+from .scoring import get_scheme
 from .services import posts as post_service
+from .services.curation import CurationError, flag_post
 from .services.images import create_image
 from .services.members import blogging_refusal
 from .services.ratings import VoteError, parse_value, rate_post, vote_refusal
@@ -345,9 +348,29 @@ def rate(request, post_id):
     return redirect(_safe_next(request, post))
 
 
+def score_summary(score, scheme_name):
+    """The rating widget's one-line summary, as the reader sees it, in their language."""
+    if scheme_name == "stars":
+        if not score.vote_count:
+            return _("No ratings yet")
+        return ngettext(
+            "%(average).1f stars on average (%(count)d rating)",
+            "%(average).1f stars on average (%(count)d ratings)",
+            score.vote_count,
+        ) % {"average": score.average, "count": score.vote_count}
+    points = ngettext("%(score)d point", "%(score)d points", abs(score.score)) % {
+        "score": score.score
+    }
+    votes = ngettext("%(count)d vote", "%(count)d votes", score.vote_count) % {
+        "count": score.vote_count
+    }
+    return f"{points} ({votes})"
+
+
 def vote_payload(result):
     score = result.score
     return {
+        "label": score_summary(score, get_scheme().name),
         "post_id": result.post_id,
         "value": result.value,
         "counted": result.counted,
@@ -376,3 +399,36 @@ def _safe_next(request, post):
     if post is not None:
         return post.get_url(request) or "/"
     return "/"
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def flag(request, post_id):
+    """Report a post to the editors (a reason is required; one report per reader per post)."""
+    post = get_object_or_404(CommunityPostPage.objects.live().public(), pk=post_id)
+    wants_json = "application/json" in request.headers.get("Accept", "")
+    form = FlagForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if not form.is_valid():
+            status = 400
+        elif limit_reached(request, "flag"):
+            form.add_error(None, _("You have sent too many reports recently. Try later."))
+            status = 429
+        else:
+            try:
+                flag_post(post, request.user, form.cleaned_data["reason"])
+            except CurationError as error:
+                form.add_error(None, str(error))
+                status = error.status
+            else:
+                if wants_json:
+                    return JsonResponse({"post_id": post.pk, "reported": True}, status=201)
+                messages.success(request, _("Thank you. The editors will look at your report."))
+                return redirect(post.get_url(request) or "/")
+        if wants_json:
+            errors = [e for field_errors in form.errors.values() for e in field_errors]
+            return JsonResponse({"error": " ".join(errors)}, status=status)
+    return TemplateResponse(
+        request, "wagtail_communityblog/flag_form.html", {"form": form, "post": post}, status=status
+    )

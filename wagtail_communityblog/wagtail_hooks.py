@@ -1,17 +1,35 @@
 """Wagtail admin integration: the Community menu, members, votes, audit log actions."""
 
+from urllib.parse import urlencode
+
 import django_filters
 from django import forms
+from django.contrib.auth.models import Permission
+from django.db.models import Count
+from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
 from wagtail.admin.forms import WagtailAdminModelForm
+from wagtail.admin.ui.tables import Column
+from wagtail.admin.viewsets.base import ViewSet
 from wagtail.admin.viewsets.model import ModelViewSet
+from wagtail.admin.widgets import ListingButton
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
-from .models import CommunityMember, Rating
-from .permissions import RestrictedActionsPolicy, register_policy
+from .admin_views import (
+    BULK_ACTIONS,
+    POST_ACTIONS,
+    CurationActionView,
+    ReportActionView,
+    RescueReportView,
+    SummaryPanel,
+    can_curate,
+    reported_posts_queryset,
+)
+from .models import CommunityIndexPage, CommunityMember, PostScore, Rating
+from .permissions import CuratorPolicy, RestrictedActionsPolicy, register_policy
 from .services.members import suspend_member, unsuspend_member
 from .services.ratings import recompute_posts
 
@@ -19,8 +37,15 @@ from .services.ratings import recompute_posts
 RATING_POLICY = RestrictedActionsPolicy(Rating, denied={"add", "change"})
 # Members are reinstated by lifting the suspension, not by deleting the record.
 MEMBER_POLICY = RestrictedActionsPolicy(CommunityMember, denied={"delete"})
-_POLICIES_REGISTERED = register_policy(Rating, RATING_POLICY) and register_policy(
-    CommunityMember, MEMBER_POLICY
+# Posts are curated (listed, pinned, hidden...) by editors with the curation permission;
+# their score rows are never created, edited or deleted by hand.
+POST_POLICY = CuratorPolicy(PostScore)
+_POLICIES_REGISTERED = all(
+    [
+        register_policy(Rating, RATING_POLICY),
+        register_policy(CommunityMember, MEMBER_POLICY),
+        register_policy(PostScore, POST_POLICY),
+    ]
 )
 
 
@@ -53,7 +78,14 @@ class CommunityMemberViewSet(ModelViewSet):
     menu_label = _("Members")
     url_prefix = "community/members"
     url_namespace = "wagtail_communityblog_members"
-    list_display = ["user", "is_suspended", "suspended_at", "suspended_by"]
+    list_display = [
+        "user",
+        Column("post_count", label=_("Posts"), sort_key="post_count"),
+        Column("votes_cast", label=_("Votes cast"), sort_key="votes_cast"),
+        Column("reports_against", label=_("Reports against"), sort_key="reports_against"),
+        "is_suspended",
+        "suspended_at",
+    ]
     list_filter = ["is_suspended"]
     search_fields = ["user__username", "user__first_name", "user__last_name", "user__email"]
     search_backend_name = None
@@ -62,6 +94,13 @@ class CommunityMemberViewSet(ModelViewSet):
 
     def get_form_class(self, for_update=False):
         return CommunityMemberForm
+
+    def get_queryset(self, request):
+        return CommunityMember.objects.select_related("user", "suspended_by").annotate(
+            post_count=Count("user__community_posts", distinct=True),
+            votes_cast=Count("user__community_ratings", distinct=True),
+            reports_against=Count("user__community_posts__flags", distinct=True),
+        )
 
     if not _POLICIES_REGISTERED:  # Wagtail 7
 
@@ -110,11 +149,130 @@ class RatingViewSet(SnippetViewSet):
             return RATING_POLICY
 
 
+class PostFilterSet(WagtailFilterSet):
+    community = django_filters.ModelChoiceFilter(
+        field_name="community", queryset=CommunityIndexPage.objects.all(), label=_("Community")
+    )
+    is_pinned = django_filters.BooleanFilter(label=_("Pinned"))
+    is_hidden = django_filters.BooleanFilter(label=_("Hidden"))
+    promoted = django_filters.BooleanFilter(
+        field_name="promoted_at", lookup_expr="isnull", exclude=True, label=_("Promoted")
+    )
+    published_at = django_filters.DateFromToRangeFilter(
+        label=_("Published between"), widget=DateRangePickerWidget
+    )
+
+    class Meta:
+        model = PostScore
+        fields = ["community", "is_pinned", "is_hidden", "promoted", "published_at"]
+
+
+class PostScoreViewSet(SnippetViewSet):
+    """Community > Posts: every post with its scores and promotion state, and the actions."""
+
+    model = PostScore
+    icon = "doc-full"
+    menu_label = _("Posts")
+    url_prefix = "community/posts"
+    admin_url_namespace = "wagtail_communityblog_posts"
+    list_display = [
+        Column("post", label=_("Post"), accessor="post.title"),
+        Column("author", label=_("Author"), accessor="post.author_name"),
+        Column("score", label=_("Score"), sort_key="score"),
+        Column("vote_count", label=_("Votes"), sort_key="vote_count"),
+        Column("hot", label=_("Hot"), sort_key="hot"),
+        Column("best", label=_("Best"), sort_key="best"),
+        Column("state", label=_("Promotion"), accessor="promotion_state"),
+        Column("published_at", label=_("Published"), sort_key="published_at"),
+    ]
+    filterset_class = PostFilterSet
+    search_fields = ["post__title", "author__username", "author__first_name", "author__last_name"]
+    search_backend_name = None
+    ordering = ["-hot"]
+    inspect_view_enabled = True
+    copy_view_enabled = False
+
+    def get_queryset(self, request):
+        return PostScore.objects.filter(post__isnull=False).select_related(
+            "post", "author", "blog", "community"
+        )
+
+    def get_urlpatterns(self):
+        return super().get_urlpatterns() + [
+            path("<int:pk>/do/<slug:action>/", CurationActionView.as_view(), name="action"),
+        ]
+
+    if not _POLICIES_REGISTERED:  # Wagtail 7
+
+        @property
+        def permission_policy(self):
+            return POST_POLICY
+
+
+class ReportedPostsViewSet(ModelViewSet):
+    """Community > Reports: posts with open reports, most reported first."""
+
+    model = PostScore
+    icon = "warning"
+    menu_label = _("Reports")
+    url_prefix = "community/reports"
+    url_namespace = "wagtail_communityblog_reports"
+    list_display = [
+        Column("post", label=_("Post"), accessor="post.title"),
+        Column("author", label=_("Author"), accessor="post.author_name"),
+        Column("open_reports", label=_("Open reports"), sort_key="open_reports"),
+        Column("state", label=_("Promotion"), accessor="promotion_state"),
+        Column("reasons", label=_("Latest reasons"), accessor="latest_report_reasons"),
+    ]
+    ordering = ["-open_reports"]
+    add_view_enabled = False
+    edit_view_enabled = False
+    delete_view_enabled = False
+    form_fields = []
+
+    def get_queryset(self, request):
+        return reported_posts_queryset()
+
+    def get_urlpatterns(self):
+        return [
+            path("", self.index_view, name="index"),
+            path("results/", self.index_results_view, name="index_results"),
+            path("<int:pk>/do/<slug:action>/", ReportActionView.as_view(), name="action"),
+        ]
+
+    if not _POLICIES_REGISTERED:  # Wagtail 7
+
+        @property
+        def permission_policy(self):
+            return POST_POLICY
+
+
+class RescueViewSet(ViewSet):
+    """Community > Rescue: recent posts with few votes, for editors to give a chance."""
+
+    icon = "help"
+    menu_label = _("Rescue")
+    url_prefix = "community/rescue"
+    name = "wagtail_communityblog_rescue"
+
+    def get_urlpatterns(self):
+        return [
+            path("", RescueReportView.as_view(), name="index"),
+            path("results/", RescueReportView.as_view(results_only=True), name="index_results"),
+        ]
+
+
 class CommunityViewSetGroup(SnippetViewSetGroup):
     menu_label = _("Community")
     menu_icon = "group"
     menu_order = 250
-    items = [CommunityMemberViewSet, RatingViewSet]
+    items = [
+        PostScoreViewSet,
+        ReportedPostsViewSet,
+        RescueViewSet,
+        CommunityMemberViewSet,
+        RatingViewSet,
+    ]
 
 
 register_snippet(CommunityViewSetGroup)
@@ -128,8 +286,64 @@ def recompute_after_votes_deleted(request, instances):
         recompute_posts(post_ids)
 
 
+@hooks.register("register_snippet_listing_buttons")
+def post_curation_buttons(snippet, user, next_url=None):
+    if not isinstance(snippet, PostScore) or not can_curate(user):
+        return []
+    wanted = [
+        "unpin" if snippet.is_pinned else "pin",
+        "unhide" if snippet.is_hidden else "hide",
+        "reup",
+    ]
+    query = f"?{urlencode({'next': next_url})}" if next_url else ""
+    return [
+        ListingButton(
+            POST_ACTIONS[action][0],
+            url=reverse("wagtail_communityblog_posts:action", args=[snippet.post_id, action])
+            + query,
+            priority=10 + index,
+        )
+        for index, action in enumerate(wanted)
+    ]
+
+
+for bulk_action in BULK_ACTIONS:
+    hooks.register("register_bulk_action", bulk_action)
+
+
+@hooks.register("construct_homepage_panels")
+def add_community_summary(request, panels):
+    if can_curate(request.user):
+        panels.append(SummaryPanel())
+
+
+@hooks.register("register_permissions")
+def register_community_permissions():
+    return Permission.objects.filter(
+        content_type__app_label="wagtail_communityblog",
+        codename__in=[
+            "curate_community",
+            "view_rating",
+            "delete_rating",
+            "add_communitymember",
+            "change_communitymember",
+            "view_communitymember",
+        ],
+    )
+
+
 @hooks.register("register_log_actions")
 def register_community_log_actions(actions):
+    for name, label, message in [
+        ("pin", _("Pin to front page"), _("Pinned to the front page")),
+        ("unpin", _("Unpin"), _("Unpinned from the front page")),
+        ("hide", _("Hide from promotion"), _("Hidden from promotion")),
+        ("unhide", _("Unhide"), _("Unhidden")),
+        ("reup", _("Re-up"), _("Given a fresh start in Hot")),
+        ("dismiss_reports", _("Dismiss reports"), _("Reports dismissed")),
+        ("act_on_reports", _("Act on reports"), _("Acted on reports")),
+    ]:
+        actions.register_action(f"wagtail_communityblog.{name}", label, message)
     actions.register_action(
         "wagtail_communityblog.suspend_member", _("Suspend member"), _("Member suspended")
     )

@@ -151,3 +151,18 @@ class ImageUploadForm(MemberImageLimitsMixin, forms.Form):
 
     image = MemberImageField(label=_("Image"))
     alt = forms.CharField(label=_("Description"), max_length=255, required=False)
+
+
+class FlagForm(forms.Form):
+    reason = forms.CharField(
+        label=_("What is wrong with this post?"),
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("Editors read every report. Say which rule the post breaks, and where."),
+    )
+
+    def clean_reason(self):
+        reason = self.cleaned_data["reason"].strip()
+        if not reason:
+            raise ValidationError(_("Please say what is wrong with this post."), code="required")
+        return reason

@@ -8,6 +8,10 @@ from django.utils.translation import gettext_lazy as _
 class Flag(models.Model):
     """A reader's report that a post breaks the rules: one per reader per post."""
 
+    # Not content: keep these rows out of Wagtail's reference index (which would otherwise
+    # be written on every vote).
+    wagtail_reference_index_ignore = True
+
     STATUS_OPEN = "open"
     STATUS_DISMISSED = "dismissed"
     STATUS_ACTIONED = "actioned"
@@ -59,6 +63,8 @@ class Flag(models.Model):
 
 class PromotionEvent(models.Model):
     """One step in a post's promotion history: promoted, pinned, hidden, re-upped..."""
+
+    wagtail_reference_index_ignore = True
 
     PROMOTED = "promoted"
     PINNED = "pinned"

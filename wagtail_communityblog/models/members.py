@@ -6,6 +6,10 @@ from django.utils.translation import gettext_lazy as _
 
 
 class CommunityMember(models.Model):
+    # Not content: keep these rows out of Wagtail's reference index (which would otherwise
+    # be written on every vote).
+    wagtail_reference_index_ignore = True
+
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
         verbose_name=_("member"),

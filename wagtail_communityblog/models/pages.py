@@ -52,6 +52,23 @@ def paginate(request, queryset):
     return paginator.get_page(request.GET.get("page"))
 
 
+SORTS = {"hot": _("Hot"), "best": _("Best"), "top": _("Top"), "new": _("New")}
+WINDOW_CHOICES = {
+    "day": _("Today"),
+    "week": _("This week"),
+    "month": _("This month"),
+    "year": _("This year"),
+    "all": _("All time"),
+}
+
+
+def requested_sort(request):
+    """The ``sort`` and ``window`` a reader asked for; anything unknown falls back quietly."""
+    sort = request.GET.get("sort", "new")
+    window = request.GET.get("window", "week")
+    return (sort if sort in SORTS else "new"), (window if window in WINDOW_CHOICES else "week")
+
+
 def listing_context(request, queryset, **extra):
     """Context for a page of posts: the posts, and the reader's votes on them for the widgets."""
     from ..services.ratings import viewer_context
@@ -111,9 +128,28 @@ class CommunityIndexPage(RoutablePageMixin, Page):
         context["community"] = self
         return context
 
+    def get_sorted_posts(self, sort="new", window="all"):
+        """This community's posts in one of the rankings (``new`` lists every listed post)."""
+        from ..services.promotion import ranked_posts
+
+        if sort not in SORTS or sort == "new":
+            return self.get_posts()
+        return ranked_posts(sort, community=self, window=window)
+
     @path("")
     def index_view(self, request):
-        return self.render(request, context_overrides=listing_context(request, self.get_posts()))
+        sort, window = requested_sort(request)
+        return self.render(
+            request,
+            context_overrides=listing_context(
+                request,
+                self.get_sorted_posts(sort, window),
+                sort=sort,
+                window=window,
+                sorts=SORTS,
+                windows=WINDOW_CHOICES,
+            ),
+        )
 
     @path("tag/<str:tag>/")
     def tag_view(self, request, tag):

@@ -7,6 +7,10 @@ from django.utils.translation import gettext_lazy as _
 
 
 class Rating(models.Model):
+    # Not content: keep these rows out of Wagtail's reference index (which would otherwise
+    # be written on every vote).
+    wagtail_reference_index_ignore = True
+
     post = models.ForeignKey(
         "wagtail_communityblog.CommunityPostPage",
         verbose_name=_("post"),

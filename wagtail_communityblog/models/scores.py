@@ -14,6 +14,10 @@ RANKED = Q(is_listed=True, is_hidden=False)
 
 
 class PostScore(models.Model):
+    # Not content: keep these rows out of Wagtail's reference index (which would otherwise
+    # be written on every vote).
+    wagtail_reference_index_ignore = True
+
     post = models.OneToOneField(
         "wagtail_communityblog.CommunityPostPage",
         verbose_name=_("post"),
@@ -99,7 +103,33 @@ class PostScore(models.Model):
         ]
 
     def __str__(self):
-        return str(self.post_id)
+        post = self._state.fields_cache.get("post")
+        return post.title if post is not None else str(self.post_id)
+
+    @property
+    def promotion_state(self):
+        """A short description of the post's standing, for editors' listings."""
+        from django.utils.translation import gettext as _
+
+        parts = []
+        if self.is_pinned:
+            parts.append(_("pinned"))
+        if self.is_hidden:
+            parts.append(_("hidden pending review") if self.hidden_by_reports else _("hidden"))
+        if self.promoted_at:
+            parts.append(_("promoted"))
+        if not self.is_listed:
+            parts.append(_("not listed"))
+        return ", ".join(parts) or "–"
+
+    @property
+    def latest_report_reasons(self):
+        from .curation import Flag
+
+        reasons = Flag.objects.filter(post_id=self.post_id, status=Flag.STATUS_OPEN).order_by(
+            "-created_at"
+        )[:3]
+        return " / ".join(flag.reason[:80] for flag in reasons)
 
     @property
     def average(self):

@@ -218,7 +218,9 @@ def set_votes_counted(user, counted):
 
 
 def fold_in_matured_votes(now=None):
-    """Start counting votes of accounts that have come of age since voting (not suspended)."""
+    """Start counting votes of accounts that have come of age since voting (not suspended).
+
+    Returns the number of votes folded in."""
     now = now or timezone.now()
     cutoff = now - app_settings.MIN_ACCOUNT_AGE_TO_COUNT
     waiting = Rating.objects.filter(counted=False, user__date_joined__lte=cutoff).exclude(

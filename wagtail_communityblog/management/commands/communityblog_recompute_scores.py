@@ -25,7 +25,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         folded = fold_in_matured_votes()
-        self.stdout.write(f"Folded in votes on {folded} post(s) from accounts that came of age.")
+        self.stdout.write(f"Folded in {folded} vote(s) from accounts that came of age.")
         if options["matured_only"]:
             return
         repaired = []

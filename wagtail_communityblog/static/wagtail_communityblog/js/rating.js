@@ -18,19 +18,14 @@
     else if (scheme === "stars") yours = "You rated it " + data.value + " out of 5.";
     else if (scheme === "recommend") yours = "You recommend this post.";
     else yours = "You voted " + LABELS[String(data.value)] + ".";
-    var total = scheme === "stars"
-      ? data.vote_count + (data.vote_count === 1 ? " rating." : " ratings.")
-      : "Score " + data.scores.score + ", " + data.vote_count + (data.vote_count === 1 ? " vote." : " votes.");
+    var total = (data.label || "") + ".";
     var pending = data.counted ? "" : " Your vote will count once your account is a little older.";
     return yours + " " + total + pending;
   }
 
   function update(widget, data) {
-    widget.querySelectorAll("[data-rating-score]").forEach(function (el) { el.textContent = data.scores.score; });
-    widget.querySelectorAll("[data-rating-count]").forEach(function (el) { el.textContent = data.vote_count; });
-    widget.querySelectorAll("[data-rating-average]").forEach(function (el) {
-      el.textContent = data.vote_count ? (data.scores.sum / data.vote_count).toFixed(1) : "–";
-    });
+    var summary = widget.querySelector(".communityblog-rating-score");
+    if (summary && data.label) summary.textContent = data.label;
     widget.querySelectorAll("button[data-vote]").forEach(function (button) {
       var vote = button.getAttribute("data-vote");
       var pressed = String(data.value) === vote;
@@ -56,7 +51,13 @@
       headers: { Accept: "application/json", "X-Requested-With": "XMLHttpRequest" },
     })
       .then(function (response) {
-        return response.json().then(function (data) { return { ok: response.ok, data: data }; });
+        return response.json().then(
+          function (data) { return { ok: response.ok, data: data }; },
+          function () {
+            // Not JSON (e.g. a proxy's or CSRF error page): say so plainly.
+            return { ok: false, data: { error: "Your vote was not recorded (error " + response.status + "). Please reload the page." } };
+          }
+        );
       })
       .then(function (result) {
         if (!result.ok) throw new Error(result.data.error || "Your vote was not recorded.");

@@ -1,0 +1,239 @@
+"""The PromotedPostsBlock, the promotion rule, and the community index's sorts."""
+
+import io
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.test import override_settings
+from django.utils import timezone
+
+from tests.factories import make_blog, make_community, make_post, make_user, make_voter
+from wagtail_communityblog.blocks import PromotedPostsBlock
+from wagtail_communityblog.models import PostScore, PromotionEvent
+from wagtail_communityblog.services import curation
+from wagtail_communityblog.services.members import suspend_member
+from wagtail_communityblog.services.ratings import rate_post
+
+pytestmark = pytest.mark.django_db
+
+
+def vote(post, up=0, down=0):
+    for _ in range(up):
+        rate_post(post, make_voter(), 1)
+    for _ in range(down):
+        rate_post(post, make_voter(), -1)
+
+
+def block_titles(value, **context):
+    block = PromotedPostsBlock()
+    value = block.to_python({**value}) if isinstance(value, dict) else value
+    return [post.title for post in block.get_context(value)["posts"]]
+
+
+def shown(**settings_):
+    block = PromotedPostsBlock()
+    return [post.title for post in block.get_posts(block.to_python(settings_))]
+
+
+@pytest.fixture
+def posts(community, blog):
+    now = timezone.now()
+    old = make_post(blog, title="Old favourite", when=now - timedelta(days=20), tags=["housing"])
+    fresh = make_post(blog, title="Fresh", when=now - timedelta(hours=1))
+    middling = make_post(blog, title="Middling", when=now - timedelta(days=2), tags=["housing"])
+    disliked = make_post(blog, title="Disliked", when=now - timedelta(hours=3))
+    vote(old, up=30)
+    vote(fresh, up=2)
+    vote(middling, up=6, down=2)
+    vote(disliked, down=5)
+    return {"old": old, "fresh": fresh, "middling": middling, "disliked": disliked}
+
+
+def test_each_ranking_orders_posts_as_documented(posts):
+    assert shown(ranking="new", count=10) == ["Fresh", "Disliked", "Middling", "Old favourite"]
+    assert shown(ranking="top", window="all", count=10)[0] == "Old favourite"
+    assert shown(ranking="top", window="week", count=10) == ["Middling", "Fresh", "Disliked"]
+    assert shown(ranking="best", count=10)[0] == "Old favourite"
+    assert shown(ranking="best", count=10)[-1] == "Disliked"
+    hot = shown(ranking="hot", count=10)
+    assert hot.index("Fresh") < hot.index("Old favourite")  # freshness beats 20-day-old votes
+    assert hot[-1] == "Disliked" or hot.index("Disliked") > hot.index("Fresh")
+
+
+def test_count_thresholds_and_tag_limit_what_qualifies(posts):
+    assert shown(ranking="new", count=2) == ["Fresh", "Disliked"]
+    assert shown(ranking="new", count=10, min_votes=6) == ["Middling", "Old favourite"]
+    assert shown(ranking="new", count=10, min_score=3) == ["Middling", "Old favourite"]
+    assert shown(ranking="new", count=10, tag="housing") == ["Middling", "Old favourite"]
+
+
+def test_pinned_posts_come_first_in_the_editors_order_even_below_thresholds(posts):
+    block = PromotedPostsBlock()
+    value = block.to_python(
+        {
+            "ranking": "best",
+            "count": 3,
+            "min_votes": 10,
+            "pinned": [posts["disliked"].pk, posts["fresh"].pk],
+        }
+    )
+    assert [p.title for p in block.get_posts(value)] == ["Disliked", "Fresh", "Old favourite"]
+
+
+def test_posts_pinned_by_an_editor_come_first_in_every_block(posts, member):
+    curation.pin(posts["disliked"], member)
+    assert shown(ranking="best", count=2) == ["Disliked", "Old favourite"]
+    curation.unpin(posts["disliked"], member)
+    assert "Disliked" not in shown(ranking="best", count=2)
+
+
+def test_hidden_unpublished_private_and_suspended_authors_posts_never_appear(
+    community, blog, posts, member
+):
+    from wagtail.models import PageViewRestriction
+
+    curation.hide(posts["old"], member, "Off-topic")
+    posts["middling"].unpublish()
+    PageViewRestriction.objects.create(page=posts["fresh"], restriction_type="login")
+    other_author = make_user()
+    theirs = make_post(make_blog(community, other_author), title="Suspended's post")
+    vote(theirs, up=40)
+    suspend_member(other_author)
+
+    assert shown(ranking="hot", count=10) == ["Disliked"]
+
+
+def test_the_source_limits_posts_to_one_community(posts):
+    elsewhere = make_community(title="Elsewhere", slug="elsewhere")
+    make_post(make_blog(elsewhere), title="Other community")
+    everywhere = shown(ranking="new", count=10)
+    assert "Other community" in everywhere
+    block = PromotedPostsBlock()
+    value = block.to_python({"ranking": "new", "count": 10, "source": elsewhere.pk})
+    assert [p.title for p in block.get_posts(value)] == ["Other community"]
+
+
+@pytest.mark.parametrize("count", [5, 50])
+def test_the_block_uses_a_fixed_number_of_queries_whatever_its_size(
+    community, count, django_assert_num_queries
+):
+    author = make_user()
+    blog = make_blog(community, author)
+    for number in range(55):
+        make_post(blog, title=f"Post {number}", tags=["a", "b"])
+    block = PromotedPostsBlock()
+    value = block.to_python({"ranking": "hot", "count": count, "show_image": True, "pinned": []})
+    with django_assert_num_queries(QUERIES_PER_BLOCK):
+        html = block.render(value)
+    assert html.count("<article>") == count
+
+
+QUERIES_PER_BLOCK = 6
+
+
+def test_the_rendered_block_is_cached_and_a_vote_invalidates_it(posts, client):
+    block = PromotedPostsBlock()
+    value = block.to_python({"ranking": "top", "window": "all", "count": 1})
+    assert "Old favourite" in block.render(value)
+    vote(posts["middling"], up=40)
+    assert "Middling" in block.render(value)
+
+
+def test_hiding_a_post_invalidates_the_cached_block_at_once(posts, member):
+    block = PromotedPostsBlock()
+    value = block.to_python({"ranking": "top", "window": "all", "count": 1})
+    assert "Old favourite" in block.render(value)
+    curation.hide(posts["old"], member, "Spam")
+    assert "Old favourite" not in block.render(value)
+
+
+def test_unpublishing_invalidates_the_cached_block(posts):
+    block = PromotedPostsBlock()
+    value = block.to_python({"ranking": "top", "window": "all", "count": 1})
+    assert "Old favourite" in block.render(value)
+    posts["old"].unpublish()
+    assert "Old favourite" not in block.render(value)
+
+
+def test_display_options_control_what_is_shown(posts):
+    block = PromotedPostsBlock()
+    bare = block.render(
+        block.to_python(
+            {
+                "ranking": "new",
+                "count": 1,
+                "show_excerpt": False,
+                "show_author": False,
+                "show_score": False,
+                "heading": "From members",
+            }
+        )
+    )
+    assert "From members" in bare
+    assert 'rel="author"' not in bare and "points from" not in bare
+    full = block.render(block.to_python({"ranking": "new", "count": 1, "show_score": True}))
+    assert 'rel="author"' in full and "points from" in full
+
+
+def test_the_block_has_an_admin_preview_with_real_posts(posts):
+    block = PromotedPostsBlock()
+    value = block.get_preview_value()
+    assert block.render(value).count("<article>") >= 1
+
+
+def test_the_home_page_shows_the_block_placed_by_the_demo(client):
+    from django.core.management import call_command
+
+    call_command("communityblog_demo", posts=12, stdout=io.StringIO())
+    page = client.get("/").content.decode()
+    assert "Recommended by members" in page
+    assert "New from members" in page
+
+
+# --- promotion with a memory -------------------------------------------------------------
+
+
+@override_settings(
+    WAGTAIL_COMMUNITYBLOG_PROMOTION_MIN_VOTES=3, WAGTAIL_COMMUNITYBLOG_PROMOTION_MIN_SCORE=2
+)
+def test_a_post_meeting_the_rule_is_promoted_once_its_author_told_and_a_badge_shown(
+    client, blog, member, django_capture_on_commit_callbacks
+):
+    post = make_post(blog, title="Rising")
+    with django_capture_on_commit_callbacks(execute=True):
+        vote(post, up=2)
+    assert PostScore.objects.get(pk=post.pk).promoted_at is None
+    with django_capture_on_commit_callbacks(execute=True):
+        vote(post, up=1)
+    score = PostScore.objects.get(pk=post.pk)
+    assert score.promoted_at is not None
+    [email] = [m for m in mail.outbox if m.to == [member.email]]
+    assert "promoted" in email.subject
+    assert "Promoted" in client.get(post.url).content.decode()
+    # More votes do not promote it again.
+    with django_capture_on_commit_callbacks(execute=True):
+        vote(post, up=3)
+    assert PromotionEvent.objects.filter(post=post, kind="promoted").count() == 1
+    assert len([m for m in mail.outbox if m.to == [member.email]]) == 1
+
+
+# --- community index sorts ----------------------------------------------------------------
+
+
+def test_the_community_index_offers_the_rankings_as_tabs_with_feeds(client, community, posts):
+    default = client.get(community.url)
+    assert [p.title for p in default.context["posts"]][0] == "Fresh"
+    top = client.get(community.url, {"sort": "top", "window": "all"})
+    assert [p.title for p in top.context["posts"]][0] == "Old favourite"
+    assert 'aria-current="page">Top<' in top.content.decode()
+    best = client.get(community.url, {"sort": "best"})
+    assert [p.title for p in best.context["posts"]][-1] == "Disliked"
+    bogus = client.get(community.url, {"sort": "bogus", "window": "forever"})
+    assert bogus.status_code == 200
+    import feedparser
+
+    feed = feedparser.parse(
+        client.get(community.url + "feed/", {"sort": "top", "window": "all"}).content
+    )
+    assert feed.entries[0].title == "Old favourite"
