@@ -12,6 +12,7 @@ from wagtail import hooks
 from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.ui.tables import Column
+from wagtail.admin.views.generic import IndexView
 from wagtail.admin.viewsets.base import ViewSet
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.admin.widgets import ListingButton
@@ -95,12 +96,13 @@ class CommunityMemberViewSet(ModelViewSet):
     def get_form_class(self, for_update=False):
         return CommunityMemberForm
 
-    def get_queryset(self, request):
-        return CommunityMember.objects.select_related("user", "suspended_by").annotate(
-            post_count=Count("user__community_posts", distinct=True),
-            votes_cast=Count("user__community_ratings", distinct=True),
-            reports_against=Count("user__community_posts__flags", distinct=True),
-        )
+    class index_view_class(IndexView):  # noqa: N801 - Wagtail's attribute name
+        def get_base_queryset(self):
+            return CommunityMember.objects.select_related("user", "suspended_by").annotate(
+                post_count=Count("user__community_posts", distinct=True),
+                votes_cast=Count("user__community_ratings", distinct=True),
+                reports_against=Count("user__community_posts__flags", distinct=True),
+            )
 
     if not _POLICIES_REGISTERED:  # Wagtail 7
 
@@ -230,8 +232,9 @@ class ReportedPostsViewSet(ModelViewSet):
     delete_view_enabled = False
     form_fields = []
 
-    def get_queryset(self, request):
-        return reported_posts_queryset()
+    class index_view_class(IndexView):  # noqa: N801 - Wagtail's attribute name
+        def get_base_queryset(self):
+            return reported_posts_queryset()
 
     def get_urlpatterns(self):
         return [
