@@ -345,3 +345,19 @@ def test_the_members_dashboard_shows_each_posts_score(client, post, member):
     client.force_login(member)
     dashboard = client.get(reverse("wagtail_communityblog:dashboard")).content.decode()
     assert "2 (2 votes)" in dashboard
+
+
+def test_the_json_answer_carries_a_translated_summary_and_announcement(client, post):
+    client.force_login(make_voter())
+    data = client.post(rate_url(post.pk), {"value": "1"}, HTTP_ACCEPT="application/json").json()
+    assert data["label"] == "1 point (1 vote)"
+    assert data["message"] == "You voted up. 1 point (1 vote)."
+    data = client.post(rate_url(post.pk), {"value": "0"}, HTTP_ACCEPT="application/json").json()
+    assert data["message"].startswith("Your vote is withdrawn.")
+
+
+def test_a_new_accounts_vote_is_announced_as_pending(client, post):
+    client.force_login(make_user())
+    data = client.post(rate_url(post.pk), {"value": "1"}, HTTP_ACCEPT="application/json").json()
+    assert data["counted"] is False
+    assert "once your account is a little older" in data["message"]

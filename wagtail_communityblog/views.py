@@ -367,10 +367,31 @@ def score_summary(score, scheme_name):
     return f"{points} ({votes})"
 
 
+def vote_message(result, scheme_name, summary):
+    """What a screen reader announces after a vote, in the reader's language."""
+    if not result.value:
+        yours = _("Your vote is withdrawn.")
+    elif scheme_name == "stars":
+        yours = _("You rated it %(value)d out of 5.") % {"value": result.value}
+    elif scheme_name == "recommend":
+        yours = _("You recommend this post.")
+    elif result.value > 0:
+        yours = _("You voted up.")
+    else:
+        yours = _("You voted down.")
+    message = f"{yours} {summary}."
+    if result.value and not result.counted:
+        message += " " + _("Your vote will count once your account is a little older.")
+    return message
+
+
 def vote_payload(result):
     score = result.score
+    scheme_name = get_scheme().name
+    summary = score_summary(score, scheme_name)
     return {
-        "label": score_summary(score, get_scheme().name),
+        "label": summary,
+        "message": vote_message(result, scheme_name, summary),
         "post_id": result.post_id,
         "value": result.value,
         "counted": result.counted,

@@ -1,5 +1,7 @@
 """Forms members use on the public site. Field names are public: integrators' templates use them."""
 
+import json
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.template.defaultfilters import filesizeformat
@@ -108,6 +110,9 @@ class PostForm(MemberImageLimitsMixin, forms.Form):
         self.member = member
         # Images already in the post (an editor may have added one) stay allowed.
         self.existing_image_ids = image_ids_in(existing_body)
+        self.fields["body"].widget.attrs["data-communityblog-labels"] = json.dumps(
+            self.editor_labels()
+        )
         if blogs is not None and len(blogs) > 1:
             self.fields["blog"] = forms.ModelChoiceField(
                 label=_("Blog"),
@@ -117,6 +122,22 @@ class PostForm(MemberImageLimitsMixin, forms.Form):
                 empty_label=None,
             )
             self.order_fields(["blog"])
+
+    def editor_labels(self):
+        return {
+            "ql-header": str(_("Heading")),
+            "ql-bold": str(_("Bold")),
+            "ql-italic": str(_("Italic")),
+            "ql-list": str(_("List")),
+            "ordered": str(_("Numbered list")),
+            "bullet": str(_("Bulleted list")),
+            "ql-blockquote": str(_("Quote")),
+            "ql-link": str(_("Link")),
+            "ql-image": str(_("Image")),
+            "ql-clean": str(_("Clear formatting")),
+            "alt_prompt": str(_("Describe the image for people who cannot see it:")),
+            "upload_failed": str(_("The image could not be uploaded.")),
+        }
 
     def clean_action(self):
         return self.cleaned_data.get("action") or "draft"

@@ -12,14 +12,14 @@
     return input ? input.value : "";
   }
 
-  function uploadImage(form, quill) {
+  function uploadImage(form, quill, labels) {
     var url = form.getAttribute("data-image-upload-url");
     var picker = document.createElement("input");
     picker.type = "file";
     picker.accept = "image/jpeg,image/png,image/gif,image/webp";
     picker.addEventListener("change", function () {
       if (!picker.files.length) return;
-      var alt = window.prompt("Describe the image for people who cannot see it:", "") || "";
+      var alt = window.prompt(labels.alt_prompt || "", "") || "";
       var data = new FormData();
       data.append("image", picker.files[0]);
       data.append("alt", alt);
@@ -31,7 +31,7 @@
       })
         .then(function (response) {
           return response.json().then(function (json) {
-            if (!response.ok) throw new Error(json.error || "Upload failed");
+            if (!response.ok) throw new Error(json.error || labels.upload_failed || "");
             return json;
           });
         })
@@ -49,6 +49,8 @@
 
   function enhance(textarea) {
     if (typeof window.Quill === "undefined") return;
+    var labels = {};
+    try { labels = JSON.parse(textarea.getAttribute("data-communityblog-labels") || "{}"); } catch (e) { labels = {}; }
     var form = textarea.form;
     var holder = document.createElement("div");
     holder.className = "communityblog-editor";
@@ -66,7 +68,7 @@
             ["blockquote", "link", "image"],
             ["clean"],
           ],
-          handlers: { image: function () { uploadImage(form, quill); } },
+          handlers: { image: function () { uploadImage(form, quill, labels); } },
         },
       },
       formats: ["header", "bold", "italic", "list", "blockquote", "link", "image"],
@@ -80,14 +82,10 @@
       label.addEventListener("click", function () { quill.focus(); });
     }
     // Name the toolbar's buttons for screen readers (Quill gives them only icons).
-    var names = {
-      "ql-header": "Heading", "ql-bold": "Bold", "ql-italic": "Italic", "ql-list": "List",
-      "ql-blockquote": "Quote", "ql-link": "Link", "ql-image": "Image", "ql-clean": "Clear formatting",
-    };
     holder.parentNode.querySelectorAll(".ql-toolbar button").forEach(function (button) {
-      var key = Array.prototype.find.call(button.classList, function (c) { return names[c]; });
-      var text = names[key] || "Format";
-      if (button.value) text += " " + (button.value === "ordered" ? "numbered" : button.value === "bullet" ? "bulleted" : button.value);
+      var key = Array.prototype.find.call(button.classList, function (c) { return labels[c]; });
+      var text = (button.value && labels[button.value]) || labels[key] || key || "";
+      if (button.value === "2" || button.value === "3") text += " " + button.value;
       button.setAttribute("aria-label", text);
     });
 

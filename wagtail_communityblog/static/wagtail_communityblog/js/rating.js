@@ -9,20 +9,6 @@
   if (window.communityblogRating) return;
   window.communityblogRating = true;
 
-  var LABELS = { "1": "up", "-1": "down" };
-
-  function describe(widget, data) {
-    var scheme = widget.getAttribute("data-scheme");
-    var yours;
-    if (!data.value) yours = "Your vote is withdrawn.";
-    else if (scheme === "stars") yours = "You rated it " + data.value + " out of 5.";
-    else if (scheme === "recommend") yours = "You recommend this post.";
-    else yours = "You voted " + LABELS[String(data.value)] + ".";
-    var total = (data.label || "") + ".";
-    var pending = data.counted ? "" : " Your vote will count once your account is a little older.";
-    return yours + " " + total + pending;
-  }
-
   function update(widget, data) {
     var summary = widget.querySelector(".communityblog-rating-score");
     if (summary && data.label) summary.textContent = data.label;
@@ -55,17 +41,18 @@
           function (data) { return { ok: response.ok, data: data }; },
           function () {
             // Not JSON (e.g. a proxy's or CSRF error page): say so plainly.
-            return { ok: false, data: { error: "Your vote was not recorded (error " + response.status + "). Please reload the page." } };
+            var fallback = widget.getAttribute("data-error-message") || "Your vote was not recorded.";
+            return { ok: false, data: { error: fallback + " (" + response.status + ")" } };
           }
         );
       })
       .then(function (result) {
         if (!result.ok) throw new Error(result.data.error || "Your vote was not recorded.");
         update(widget, result.data);
-        status.textContent = describe(widget, result.data);
+        status.textContent = result.data.message || result.data.label || "";
       })
       .catch(function (error) {
-        status.textContent = error.message || "Your vote was not recorded.";
+        status.textContent = error.message || widget.getAttribute("data-error-message") || "";
       })
       .finally(function () {
         form.removeAttribute("aria-busy");
