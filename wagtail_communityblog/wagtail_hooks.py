@@ -50,6 +50,18 @@ _POLICIES_REGISTERED = all(
 )
 
 
+class PolicyMixin:
+    """Give a viewset its permission policy (Wagtail 8 reads the registry instead)."""
+
+    policy = None
+
+    if not _POLICIES_REGISTERED:  # Wagtail 7
+
+        @property
+        def permission_policy(self):
+            return self.policy
+
+
 class CommunityMemberForm(WagtailAdminModelForm):
     """Suspending goes through the service, so a member's posts leave (or rejoin) listings."""
 
@@ -73,8 +85,9 @@ class CommunityMemberForm(WagtailAdminModelForm):
         return CommunityMember.objects.get(pk=member.user_id)
 
 
-class CommunityMemberViewSet(ModelViewSet):
+class CommunityMemberViewSet(PolicyMixin, ModelViewSet):
     model = CommunityMember
+    policy = MEMBER_POLICY
     icon = "user"
     menu_label = _("Members")
     url_prefix = "community/members"
@@ -104,12 +117,6 @@ class CommunityMemberViewSet(ModelViewSet):
                 reports_against=Count("user__community_posts__flags", distinct=True),
             )
 
-    if not _POLICIES_REGISTERED:  # Wagtail 7
-
-        @property
-        def permission_policy(self):
-            return MEMBER_POLICY
-
 
 class RatingFilterSet(WagtailFilterSet):
     post = django_filters.NumberFilter(field_name="post_id", label=_("Post ID"))
@@ -127,8 +134,9 @@ class RatingFilterSet(WagtailFilterSet):
         fields = ["post", "voter", "value", "counted", "created_at"]
 
 
-class RatingViewSet(SnippetViewSet):
+class RatingViewSet(PolicyMixin, SnippetViewSet):
     model = Rating
+    policy = RATING_POLICY
     icon = "pick"
     menu_label = _("Votes")
     url_prefix = "community/votes"
@@ -143,12 +151,6 @@ class RatingViewSet(SnippetViewSet):
 
     def get_queryset(self, request):
         return Rating.objects.select_related("post", "user")
-
-    if not _POLICIES_REGISTERED:  # Wagtail 7
-
-        @property
-        def permission_policy(self):
-            return RATING_POLICY
 
 
 class PostFilterSet(WagtailFilterSet):
@@ -169,10 +171,11 @@ class PostFilterSet(WagtailFilterSet):
         fields = ["community", "is_pinned", "is_hidden", "promoted", "published_at"]
 
 
-class PostScoreViewSet(SnippetViewSet):
+class PostScoreViewSet(PolicyMixin, SnippetViewSet):
     """Community > Posts: every post with its scores and promotion state, and the actions."""
 
     model = PostScore
+    policy = POST_POLICY
     icon = "doc-full"
     menu_label = _("Posts")
     url_prefix = "community/posts"
@@ -204,17 +207,12 @@ class PostScoreViewSet(SnippetViewSet):
             path("<int:pk>/do/<slug:action>/", CurationActionView.as_view(), name="action"),
         ]
 
-    if not _POLICIES_REGISTERED:  # Wagtail 7
 
-        @property
-        def permission_policy(self):
-            return POST_POLICY
-
-
-class ReportedPostsViewSet(ModelViewSet):
+class ReportedPostsViewSet(PolicyMixin, ModelViewSet):
     """Community > Reports: posts with open reports, most reported first."""
 
     model = PostScore
+    policy = POST_POLICY
     icon = "warning"
     menu_label = _("Reports")
     url_prefix = "community/reports"
@@ -242,12 +240,6 @@ class ReportedPostsViewSet(ModelViewSet):
             path("results/", self.index_results_view, name="index_results"),
             path("<int:pk>/do/<slug:action>/", ReportActionView.as_view(), name="action"),
         ]
-
-    if not _POLICIES_REGISTERED:  # Wagtail 7
-
-        @property
-        def permission_policy(self):
-            return POST_POLICY
 
 
 class RescueViewSet(ViewSet):
