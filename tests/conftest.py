@@ -25,3 +25,26 @@ def fresh_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture
+def site_tree(db):
+    """The page tree, locale and site that migrations create, recreated if a transactional
+    test's flush has emptied the database (tests with threads need real commits)."""
+    from django.conf import settings
+    from wagtail.coreutils import get_supported_content_language_variant
+    from wagtail.models import Locale, Page, Site
+
+    from home.models import HomePage
+
+    Locale.objects.get_or_create(
+        language_code=get_supported_content_language_variant(settings.LANGUAGE_CODE)
+    )
+    root = Page.get_first_root_node() or Page.add_root(title="Root", slug="root")
+    if not Site.objects.filter(is_default_site=True).exists():
+        home = HomePage(title="Home", slug="home")
+        root.add_child(instance=home)
+        Site.objects.create(
+            hostname="localhost", root_page=home, is_default_site=True, site_name="Example Party"
+        )
+    return Site.objects.get(is_default_site=True)

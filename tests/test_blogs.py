@@ -86,8 +86,8 @@ def test_a_site_can_keep_a_leaving_members_posts_under_a_former_member_byline(
     assert CommunityPostPage.objects.get(pk=post.pk).author_id is None
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_two_concurrent_requests_cannot_create_two_blogs_for_one_member():
+@pytest.mark.django_db(transaction=True)
+def test_two_concurrent_requests_cannot_create_two_blogs_for_one_member(site_tree):
     community = make_community()
     member = make_user()
     barrier = threading.Barrier(2)

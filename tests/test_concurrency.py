@@ -14,7 +14,7 @@ from tests.factories import make_blog, make_community, make_post, make_user, mak
 from wagtail_communityblog.models import PostScore, Rating
 from wagtail_communityblog.services.ratings import STORED_COUNTERS, rate_post, tally_from_votes
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("site_tree")]
 
 THREADS = 8
 
