@@ -24,9 +24,10 @@ def test_an_editor_suspends_a_member_from_the_admin_and_their_posts_leave_listin
     post = make_post(make_blog(community, member))
     client.force_login(editor)
 
+    # Having a blog made them a listed member; the editor suspends them from their row.
     response = client.post(
-        reverse("wagtail_communityblog_members:add"),
-        {"user": member.pk, "is_suspended": "on", "suspension_reason": "Abuse"},
+        reverse("wagtail_communityblog_members:edit", args=[member.pk]),
+        {"is_suspended": "on", "suspension_reason": "Abuse"},
     )
 
     assert response.status_code == 302

@@ -168,7 +168,6 @@ def test_the_members_listing_shows_posts_votes_reports_and_suspends(client, cura
     author = make_user("writer")
     blog = make_blog(community, author)
     post = make_post(blog)
-    CommunityMember.objects.create(user=author)
     reader = make_voter("reader")
     CommunityMember.objects.create(user=reader)
     rate_post(post, reader, 1)
@@ -253,10 +252,11 @@ def test_enough_open_reports_hide_a_post_until_an_editor_decides(client, curator
 
 
 @pytest.mark.parametrize("action", ["hide", "unpublish", "suspend"])
-def test_editors_act_on_reported_posts(client, curator, post, member, action):
+def test_editors_act_on_reported_posts(client, post, member, action):
     client.force_login(make_voter())
     client.post(flag_url(post), {"reason": "Spam"})
-    client.force_login(curator)
+    # Unpublishing needs page rights and suspending needs the member permission: a superuser.
+    client.force_login(make_user("chief", is_superuser=True, is_staff=True))
 
     response = client.post(
         reverse("wagtail_communityblog_reports:action", args=[post.pk, action]),
@@ -272,3 +272,26 @@ def test_editors_act_on_reported_posts(client, curator, post, member, action):
     else:
         assert CommunityMember.objects.get(user=member).is_suspended
     assert Flag.objects.get().status == Flag.STATUS_ACTIONED
+
+
+def test_listings_offer_row_actions_to_curators(client, curator, post):
+    client.force_login(curator)
+    content = client.get(reverse("wagtail_communityblog_posts:list")).content.decode()
+    assert "Pin to front page" in content
+    assert action_url(post, "pin") in content
+
+
+def test_members_with_a_blog_appear_in_the_members_listing(client, community):
+    author = make_user("blogger")
+    make_blog(community, author)
+    assert CommunityMember.objects.filter(user=author).exists()
+
+
+def test_unpublishing_from_reports_needs_the_editors_own_page_permission(client, curator, post):
+    client.force_login(curator)
+    response = client.post(
+        reverse("wagtail_communityblog_reports:action", args=[post.pk, "unpublish"])
+    )
+    assert response.status_code in (302, 403)
+    post.refresh_from_db()
+    assert post.live

@@ -91,9 +91,14 @@ def perform_report_action(action, post, user, data=None):
     if action == "hide":
         curation.hide(post, user, data.get("reason", ""))
     elif action == "unpublish":
+        # Curating does not grant page rights: unpublishing needs the editor's own permission.
+        if not post.permissions_for_user(user).can_unpublish():
+            raise PermissionDenied
         if post.live:
             unpublish_post(post, user)
     elif action == "suspend":
+        if not user.has_perm("wagtail_communityblog.change_communitymember"):
+            raise PermissionDenied
         if post.author is None:
             raise curation.CurationError(_("This post's author no longer has an account."))
         suspend_member(post.author, by=user, reason=data.get("reason", ""))

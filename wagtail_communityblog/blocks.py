@@ -9,6 +9,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from wagtail import blocks
+from wagtail.models import Site
 
 from .cache import generation
 from .conf import app_settings
@@ -63,6 +64,7 @@ class PromotedPostsBlock(blocks.StructBlock):
         icon = "pick"
         label = _("Promoted member posts")
         template = "wagtail_communityblog/blocks/promoted_posts.html"
+        preview_template = "wagtail_communityblog/blocks/promoted_posts_preview.html"
         description = _("The best posts from the community, ranked by readers' votes.")
         preview_value = {
             "heading": "Recommended by members",
@@ -119,10 +121,22 @@ class PromotedPostsBlock(blocks.StructBlock):
         context["image_spec"] = IMAGE_SPEC
         return context
 
-    def cache_key(self, value):
-        """The rendered block depends on its settings, the rankings' generation and language."""
-        settings_json = json.dumps(self.get_prep_value(value), sort_keys=True, default=str)
-        digest = hashlib.sha256(settings_json.encode()).hexdigest()[:32]
+    def cache_key(self, value, context=None):
+        """The rendered block depends on its class and template, its settings, the site (links
+        are relative to it), the rankings' generation and the language."""
+        request = (context or {}).get("request")
+        site = Site.find_for_request(request) if request is not None else None
+        identity = json.dumps(
+            [
+                f"{type(self).__module__}.{type(self).__qualname__}",
+                getattr(self.meta, "template", ""),
+                site.pk if site else None,
+                self.get_prep_value(value),
+            ],
+            sort_keys=True,
+            default=str,
+        )
+        digest = hashlib.sha256(identity.encode()).hexdigest()[:32]
         return f"wagtail_communityblog:block:{digest}:{generation()}:{get_language()}"
 
     def render(self, value, context=None):
@@ -131,7 +145,7 @@ class PromotedPostsBlock(blocks.StructBlock):
         timeout = app_settings.BLOCK_CACHE_TIMEOUT
         if not timeout:
             return super().render(value, context)
-        key = self.cache_key(value)
+        key = self.cache_key(value, context)
         html = cache.get(key)
         if html is None:
             html = str(super().render(value, context))

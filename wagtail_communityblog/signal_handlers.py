@@ -2,7 +2,7 @@
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models.signals import post_delete, pre_delete
+from django.db.models.signals import post_delete, post_save, pre_delete
 from wagtail.signals import (
     page_published,
     page_unpublished,
@@ -92,6 +92,14 @@ def member_gone(sender, instance, **kwargs):
     recompute_posts(getattr(instance, "_communityblog_voted_posts", []))
 
 
+def blog_saved(sender, instance, **kwargs):
+    """Everyone with a blog is a community member the editors can see and suspend."""
+    from .models import CommunityMember
+
+    if instance.member_id:
+        CommunityMember.objects.get_or_create(user_id=instance.member_id)
+
+
 def register_signal_handlers():
     from .models import CommunityPostPage, MemberBlogPage
 
@@ -109,6 +117,9 @@ def register_signal_handlers():
         post_page_move.connect(
             post_moved, sender=model, dispatch_uid=f"wagtail_communityblog_moved_{model.__name__}"
         )
+    post_save.connect(
+        blog_saved, sender=MemberBlogPage, dispatch_uid="wagtail_communityblog_blog_saved"
+    )
     workflow_approved.connect(
         moderation_decided, dispatch_uid="wagtail_communityblog_workflow_approved"
     )

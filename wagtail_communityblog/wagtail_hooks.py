@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
 from wagtail.admin.forms import WagtailAdminModelForm
+from wagtail.admin.menu import MenuItem
 from wagtail.admin.ui.tables import Column
 from wagtail.admin.views.generic import IndexView
 from wagtail.admin.viewsets.base import ViewSet
@@ -181,7 +182,7 @@ class PostScoreViewSet(PolicyMixin, SnippetViewSet):
     url_prefix = "community/posts"
     admin_url_namespace = "wagtail_communityblog_posts"
     list_display = [
-        Column("post", label=_("Post"), accessor="post.title"),
+        "__str__",
         Column("author", label=_("Author"), accessor="post.author_name"),
         Column("score", label=_("Score"), sort_key="score"),
         Column("vote_count", label=_("Votes"), sort_key="vote_count"),
@@ -218,7 +219,7 @@ class ReportedPostsViewSet(PolicyMixin, ModelViewSet):
     url_prefix = "community/reports"
     url_namespace = "wagtail_communityblog_reports"
     list_display = [
-        Column("post", label=_("Post"), accessor="post.title"),
+        "__str__",
         Column("author", label=_("Author"), accessor="post.author_name"),
         Column("open_reports", label=_("Open reports"), sort_key="open_reports"),
         Column("state", label=_("Promotion"), accessor="promotion_state"),
@@ -242,8 +243,15 @@ class ReportedPostsViewSet(PolicyMixin, ModelViewSet):
         ]
 
 
+class CuratorMenuItem(MenuItem):
+    def is_shown(self, request):
+        return can_curate(request.user)
+
+
 class RescueViewSet(ViewSet):
     """Community > Rescue: recent posts with few votes, for editors to give a chance."""
+
+    menu_item_class = CuratorMenuItem
 
     icon = "help"
     menu_label = _("Rescue")

@@ -47,7 +47,7 @@ def ranked_posts(
         CommunityPostPage.objects.live()
         .public()
         .filter(score__is_listed=True, score__is_hidden=False)
-        .select_related("author", "score", "score__blog", "score__community", "header_image")
+        .select_related("author", "score", "score__blog", "score__community")
         .prefetch_related("tags")
     )
     if community is not None:
@@ -64,11 +64,11 @@ def ranked_posts(
     if exclude:
         posts = posts.exclude(pk__in=list(exclude))
     if image_spec:
-        posts = posts.prefetch_related(
-            Prefetch(
-                "header_image", queryset=get_image_model().objects.prefetch_renditions(image_spec)
-            )
-        )
+        # Images with their renditions in two queries, whatever the number of posts.
+        images = get_image_model().objects.prefetch_renditions(image_spec)
+        posts = posts.prefetch_related(Prefetch("header_image", queryset=images))
+    else:
+        posts = posts.select_related("header_image")
     return posts.order_by(*RANKINGS.get(ranking, RANKINGS["hot"])[1], "-pk")
 
 

@@ -144,6 +144,7 @@ class Command(BaseCommand):
             editors_group = Group.objects.filter(name="Editors").first()
             if editors_group is not None:
                 editor.groups.add(editors_group)
+            editor.groups.add(self.curators_group())
             created_posts = self.create_members_and_posts(
                 community, password, rng, options["posts"]
             )
@@ -166,12 +167,35 @@ class Command(BaseCommand):
             self.stdout.write(f"Promoted-posts blocks placed on “{placed}”.")
         self.stdout.write(f"Demo accounts (password for all: {password})")
         self.stdout.write(f"  admin   {admin.username:<10} superuser, Wagtail admin at /admin/")
-        self.stdout.write(f"  editor  {editor.username:<10} in the Editors group")
+        self.stdout.write(
+            f"  editor  {editor.username:<10} in the Editors and Community curators groups"
+        )
         self.stdout.write(
             "  members "
             + ", ".join(username for username, *_ in MEMBERS)
             + " (write from /community/)"
         )
+
+    def curators_group(self):
+        """A group with the package's curation permissions (as a site would set one up)."""
+        from django.contrib.auth.models import Permission
+
+        group, _created = Group.objects.get_or_create(name="Community curators")
+        group.permissions.add(
+            *Permission.objects.filter(
+                content_type__app_label__in=["wagtail_communityblog", "wagtailadmin"],
+                codename__in=[
+                    "access_admin",
+                    "curate_community",
+                    "view_rating",
+                    "delete_rating",
+                    "view_communitymember",
+                    "add_communitymember",
+                    "change_communitymember",
+                ],
+            )
+        )
+        return group
 
     def get_or_create_community(self, parent_id):
         existing = CommunityIndexPage.objects.order_by("path").first()
