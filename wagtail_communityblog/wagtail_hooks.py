@@ -16,7 +16,7 @@ from wagtail.admin.ui.tables import Column
 from wagtail.admin.views.generic import IndexView
 from wagtail.admin.viewsets.base import ViewSet
 from wagtail.admin.viewsets.model import ModelViewSet
-from wagtail.admin.widgets import ListingButton
+from wagtail.admin.widgets import Button
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
@@ -186,8 +186,8 @@ class PostScoreViewSet(PolicyMixin, SnippetViewSet):
         Column("author", label=_("Author"), accessor="post.author_name"),
         Column("score", label=_("Score"), sort_key="score"),
         Column("vote_count", label=_("Votes"), sort_key="vote_count"),
-        Column("hot", label=_("Hot"), sort_key="hot"),
-        Column("best", label=_("Best"), sort_key="best"),
+        Column("hot", label=_("Hot"), accessor="hot_display", sort_key="hot"),
+        Column("best", label=_("Best"), accessor="best_display", sort_key="best"),
         Column("state", label=_("Promotion"), accessor="promotion_state"),
         Column("published_at", label=_("Published"), sort_key="published_at"),
     ]
@@ -300,7 +300,7 @@ def post_curation_buttons(snippet, user, next_url=None):
     ]
     query = f"?{urlencode({'next': next_url})}" if next_url else ""
     return [
-        ListingButton(
+        Button(
             POST_ACTIONS[action][0],
             url=reverse("wagtail_communityblog_posts:action", args=[snippet.post_id, action])
             + query,

@@ -107,6 +107,14 @@ class PostScore(models.Model):
         return post.title if post is not None else str(self.post_id)
 
     @property
+    def hot_display(self):
+        return f"{self.hot:.3f}"
+
+    @property
+    def best_display(self):
+        return f"{self.best:.3f}"
+
+    @property
     def promotion_state(self):
         """A short description of the post's standing, for editors' listings."""
         from django.utils.translation import gettext as _
