@@ -155,3 +155,95 @@ def absolute_updates(scheme, tally):
         Value(tally.total),
         Value(tally.net),
     )
+
+
+# --- the vote's UPDATE, compiled once ------------------------------------------------------
+
+# Stand-ins for a vote's five deltas and the post's id while the ORM compiles the statement;
+# each call then substitutes the real numbers. Compiling the ~150-node expression tree costs far
+# more than running it, so it is done once per database, scheme and ranking settings.
+_DELTA_SENTINELS = Tally(-1_000_001, -1_000_002, -1_000_003, -1_000_004, -1_000_005)
+_PK_SENTINEL = -1_000_006
+RETURNED_COLUMNS = (
+    "up_count",
+    "down_count",
+    "vote_count",
+    "vote_sum",
+    "score",
+    "hot",
+    "best",
+    "is_listed",
+    "is_hidden",
+    "promoted_at",
+)
+_compiled = {}
+
+
+def _compile_delta_update(connection, scheme):
+    from django.db.models import Q
+    from django.db.models.sql.subqueries import UpdateQuery
+
+    from .models import PostScore
+
+    query = UpdateQuery(PostScore)
+    query.add_update_values(delta_updates(scheme, _DELTA_SENTINELS))
+    query.add_q(Q(pk=_PK_SENTINEL))
+    sql, params = query.get_compiler(connection=connection).as_sql()
+    quote = connection.ops.quote_name
+    sql = f"{sql} RETURNING {', '.join(quote(column) for column in RETURNED_COLUMNS)}"
+    slots = {
+        _DELTA_SENTINELS.up: "up",
+        _DELTA_SENTINELS.down: "down",
+        _DELTA_SENTINELS.count: "count",
+        _DELTA_SENTINELS.total: "total",
+        _DELTA_SENTINELS.net: "net",
+        _PK_SENTINEL: "pk",
+    }
+    template = [(slots.get(param) if isinstance(param, int) else None, param) for param in params]
+    return sql, template
+
+
+def apply_delta(connection, scheme, post_id, delta):
+    """Move a post's stored scores by ``delta`` in one statement; return the new values (a
+    dict of ``RETURNED_COLUMNS``), or ``None`` if the post has no score row.
+
+    Databases without ``UPDATE ... RETURNING`` use the ORM (same SQL, compiled each time).
+    """
+    from .models import PostScore
+
+    if not connection.features.can_return_columns_from_insert:
+        if not PostScore.objects.filter(pk=post_id).update(**delta_updates(scheme, delta)):
+            return None
+        result = PostScore.objects.filter(pk=post_id).values(*RETURNED_COLUMNS).first()
+        result["promoted_at"] = result["promoted_at"] is not None
+        return result
+    key = (
+        connection.alias,
+        scheme.name,
+        app_settings.WILSON_Z,
+        app_settings.BAYES_PRIOR_VOTES,
+        app_settings.BAYES_PRIOR_MEAN,
+    )
+    if key not in _compiled:
+        _compiled[key] = _compile_delta_update(connection, scheme)
+    sql, template = _compiled[key]
+    values = {
+        "up": delta.up,
+        "down": delta.down,
+        "count": delta.count,
+        "total": delta.total,
+        "net": delta.net,
+        "pk": post_id,
+    }
+    params = [values[slot] if slot else param for slot, param in template]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    result = dict(zip(RETURNED_COLUMNS, row, strict=True))
+    # Only whether it is set matters to the caller (SQLite returns the raw text).
+    result["promoted_at"] = result["promoted_at"] is not None
+    result["is_listed"] = bool(result["is_listed"])
+    result["is_hidden"] = bool(result["is_hidden"])
+    return result

@@ -328,7 +328,7 @@ def rate(request, post_id):
         value = parse_value(request.POST.get("value"))
         if limit_reached(request, "vote"):
             raise VoteError(_("You are voting too fast. Please wait a little."), 429)
-        result = rate_post(post, request.user, value)
+        result = rate_post(post, request.user, value, refusal_checked=True)
     except VoteError as error:
         if wants_json:
             return JsonResponse({"error": str(error)}, status=error.status)

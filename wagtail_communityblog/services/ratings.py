@@ -19,7 +19,7 @@ from ..cache import rankings_changed
 from ..conf import app_settings
 from ..models import CommunityMember, PostScore, Rating
 from ..ranking import time_score
-from ..scoring import Tally, absolute_updates, delta_updates, get_scheme
+from ..scoring import Tally, absolute_updates, apply_delta, get_scheme
 from .curation import check_promotion
 from .listing import sync_post_score
 
@@ -78,9 +78,12 @@ def parse_value(raw, scheme=None):
     return value
 
 
-def rate_post(post, user, value):
-    """Record ``user``'s vote of ``value`` on ``post`` (0 withdraws it) and update its scores."""
-    refusal = vote_refusal(post, user)
+def rate_post(post, user, value, *, refusal_checked=False):
+    """Record ``user``'s vote of ``value`` on ``post`` (0 withdraws it) and update its scores.
+
+    ``refusal_checked``: the caller has just run ``vote_refusal`` (saves repeating it).
+    """
+    refusal = None if refusal_checked else vote_refusal(post, user)
     if refusal is not None:
         raise refusal
     scheme = get_scheme()
@@ -116,16 +119,10 @@ def _rate(post, user, value, counted, scheme):
     existing = Rating.objects.select_for_update().filter(post=post, user=user).first()
     old_tally = Tally()
     if existing is None:
-        if value != 0:
-            try:
-                with transaction.atomic():
-                    Rating.objects.create(
-                        post=post, user=user, value=value, counted=counted, scheme=scheme.name
-                    )
-            except IntegrityError:
-                # Another request by the same reader inserted first: start again, now
-                # finding (and locking) their row.
-                raise _Retry() from None
+        if value != 0 and not _insert_rating(post.pk, user.pk, value, counted, scheme.name):
+            # Another request by the same reader inserted first: start again, now finding
+            # (and locking) their row.
+            raise _Retry()
     else:
         if existing.counted:
             old_tally = Tally.of(get_scheme(existing.scheme), existing.value)
@@ -136,19 +133,63 @@ def _rate(post, user, value, counted, scheme):
             existing.save(update_fields=["value", "counted", "scheme", "updated_at"])
     new_tally = Tally.of(scheme, value if value and counted else None)
     delta = new_tally - old_tally
-    if delta:
-        if not PostScore.objects.filter(pk=post.pk).update(**delta_updates(scheme, delta)):
-            # A live post always has a score row; create it if something removed it.
-            sync_post_score(post)
-            PostScore.objects.filter(pk=post.pk).update(**delta_updates(scheme, delta))
+    if not delta:
+        return VoteResult(post.pk, value, counted, PostScore.objects.get(pk=post.pk))
+    connection = transaction.get_connection()
+    row = apply_delta(connection, scheme, post.pk, delta)
+    if row is None:
+        # A live post always has a score row; create it if something removed it.
+        sync_post_score(post)
+        row = apply_delta(connection, scheme, post.pk, delta)
+    if (
+        not row["promoted_at"]
+        and row["is_listed"]
+        and not row["is_hidden"]
+        and row["vote_count"] >= app_settings.PROMOTION_MIN_VOTES
+        and row["score"] >= app_settings.PROMOTION_MIN_SCORE
+    ):
         check_promotion(post.pk)
-        rankings_changed()
-    return VoteResult(
+    rankings_changed()
+    score = PostScore(
         post_id=post.pk,
-        value=value,
-        counted=counted,
-        score=PostScore.objects.get(pk=post.pk),
+        **{column: row[column] for column in STORED_COUNTERS + ("hot", "best")},
     )
+    return VoteResult(post.pk, value, counted, score)
+
+
+def _insert_rating(post_id, user_id, value, counted, scheme_name):
+    """Insert a first vote unless one exists; return whether it was inserted.
+
+    ``INSERT ... ON CONFLICT DO NOTHING`` lets the unique constraint settle a race between two
+    first votes of one reader without a savepoint (PostgreSQL and SQLite both support it).
+    """
+    connection = transaction.get_connection()
+    if not connection.features.supports_update_conflicts_with_target:
+        try:
+            with transaction.atomic():
+                Rating.objects.create(
+                    post_id=post_id,
+                    user_id=user_id,
+                    value=value,
+                    counted=counted,
+                    scheme=scheme_name,
+                )
+        except IntegrityError:
+            return False
+        return True
+    table = connection.ops.quote_name(Rating._meta.db_table)
+    columns = ["post_id", "user_id", "value", "counted", "scheme", "created_at", "updated_at"]
+    now = timezone.now()
+    created = connection.ops.adapt_datetimefield_value(now)
+    sql = (
+        f"INSERT INTO {table} ({', '.join(connection.ops.quote_name(c) for c in columns)}) "
+        f"VALUES ({', '.join(['%s'] * len(columns))}) "
+        f"ON CONFLICT ({connection.ops.quote_name('post_id')}, "
+        f"{connection.ops.quote_name('user_id')}) DO NOTHING"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [post_id, user_id, value, counted, scheme_name, created, created])
+        return cursor.rowcount == 1
 
 
 def tally_from_votes(post_id, scheme=None):
