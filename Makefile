@@ -27,7 +27,7 @@ OLDEST_STAMP := $(VENV_OLDEST)/.installed-$(subst $(comma),-,$(EXTRAS))
 MANAGE := $(VENV_PY) example_site/manage.py
 
 .PHONY: help install run test test-sqlite test-postgres test-oldest lint format \
-	migrations-check docs clean distclean reset-db
+	migrations-check docs bench-votes clean distclean reset-db
 
 help: ## Show this help
 	@echo "wagtail-communityblog: make TARGET"
@@ -105,6 +105,9 @@ format: $(STAMP) ## Apply ruff's formatting and safe fixes
 
 migrations-check: $(STAMP) ## Fail if the models have changes without a migration
 	$(MANAGE) makemigrations --check --dry-run
+
+bench-votes: $(STAMP) ## Vote-path benchmark on PostgreSQL and SQLite (~4 min; not part of make test)
+	$(VENV_PY) benchmarks/vote_path.py $(ARGS)
 
 docs: $(DOCS_STAMP) ## Build the documentation (mkdocs build --strict) into site/
 	$(VENV)/bin/mkdocs build --strict
