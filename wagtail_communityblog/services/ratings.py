@@ -51,11 +51,24 @@ def vote_refusal(post, user):
         return VoteError(_("Your account is not active."), 403)
     if post.author_id == user.pk:
         return VoteError(_("You cannot vote on your own post."), 403)
-    if CommunityMember.objects.filter(user=user, is_suspended=True).exists():
+    if _is_suspended(user.pk):
         return VoteError(_("Your account is suspended: you cannot vote."), 403)
     if user.date_joined > timezone.now() - app_settings.MIN_ACCOUNT_AGE_TO_VOTE:
         return VoteError(_("Your account is too new to vote yet."), 403)
     return None
+
+
+def _is_suspended(user_id):
+    # Plain SQL: this runs on every vote, where the ORM's compilation is most of the cost.
+    connection = transaction.get_connection()
+    q = connection.ops.quote_name
+    sql = (
+        f"SELECT 1 FROM {q(CommunityMember._meta.db_table)} "
+        f"WHERE {q('user_id')} = %s AND {q('is_suspended')} = %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [user_id, True])
+        return cursor.fetchone() is not None
 
 
 def counts_now(user):
@@ -116,26 +129,42 @@ class _Retry(Exception):
 
 
 def _rate(post, user, value, counted, scheme):
-    existing = Rating.objects.select_for_update().filter(post=post, user=user).first()
+    connection = transaction.get_connection()
+    sql = _vote_sql(connection)
     old_tally = Tally()
-    if existing is None:
-        if value != 0 and not _insert_rating(post.pk, user.pk, value, counted, scheme.name):
-            # Another request by the same reader inserted first: start again, now finding
-            # (and locking) their row.
-            raise _Retry()
-    else:
-        if existing.counted:
-            old_tally = Tally.of(get_scheme(existing.scheme), existing.value)
-        if value == 0:
-            existing.delete()
-        elif (existing.value, existing.counted, existing.scheme) != (value, counted, scheme.name):
-            existing.value, existing.counted, existing.scheme = value, counted, scheme.name
-            existing.save(update_fields=["value", "counted", "scheme", "updated_at"])
+    with connection.cursor() as cursor:
+        inserted = False
+        if value != 0 and sql["insert"]:
+            # Most votes are first votes: try the insert first; the unique constraint settles a
+            # race with another request by the same reader (the loser then finds their row).
+            cursor.execute(
+                sql["insert"], [post.pk, user.pk, value, counted, scheme.name, *_now(connection)]
+            )
+            inserted = cursor.rowcount == 1
+        if not inserted:
+            cursor.execute(sql["select"], [post.pk, user.pk])
+            existing = cursor.fetchone()
+            if existing is None:
+                if value != 0:
+                    if sql["insert"]:
+                        raise _Retry()  # Their row vanished between the insert and the lock.
+                    if not _insert_rating(post.pk, user.pk, value, counted, scheme.name):
+                        raise _Retry()
+            else:
+                rating_id, old_value, old_counted, old_scheme = existing
+                if old_counted:
+                    old_tally = Tally.of(get_scheme(old_scheme), old_value)
+                if value == 0:
+                    cursor.execute(sql["delete"], [rating_id])
+                elif (old_value, bool(old_counted), old_scheme) != (value, counted, scheme.name):
+                    cursor.execute(
+                        sql["update"],
+                        [value, counted, scheme.name, _now(connection)[0], rating_id],
+                    )
     new_tally = Tally.of(scheme, value if value and counted else None)
     delta = new_tally - old_tally
     if not delta:
         return VoteResult(post.pk, value, counted, PostScore.objects.get(pk=post.pk))
-    connection = transaction.get_connection()
     row = apply_delta(connection, scheme, post.pk, delta)
     if row is None:
         # A live post always has a score row; create it if something removed it.
@@ -157,39 +186,59 @@ def _rate(post, user, value, counted, scheme):
     return VoteResult(post.pk, value, counted, score)
 
 
-def _insert_rating(post_id, user_id, value, counted, scheme_name):
-    """Insert a first vote unless one exists; return whether it was inserted.
+_VOTE_SQL = {}
 
-    ``INSERT ... ON CONFLICT DO NOTHING`` lets the unique constraint settle a race between two
-    first votes of one reader without a savepoint (PostgreSQL and SQLite both support it).
+
+def _vote_sql(connection):
+    """The vote row's statements, written once per database connection alias.
+
+    Plain SQL on the voter's own row: the ORM's per-call compilation costs more than the
+    statements themselves on this hot path. PostgreSQL and SQLite both support the
+    ``INSERT ... ON CONFLICT DO NOTHING`` used for first votes.
     """
-    connection = transaction.get_connection()
-    if not connection.features.supports_update_conflicts_with_target:
-        try:
-            with transaction.atomic():
-                Rating.objects.create(
-                    post_id=post_id,
-                    user_id=user_id,
-                    value=value,
-                    counted=counted,
-                    scheme=scheme_name,
-                )
-        except IntegrityError:
-            return False
-        return True
-    table = connection.ops.quote_name(Rating._meta.db_table)
-    columns = ["post_id", "user_id", "value", "counted", "scheme", "created_at", "updated_at"]
-    now = timezone.now()
-    created = connection.ops.adapt_datetimefield_value(now)
-    sql = (
-        f"INSERT INTO {table} ({', '.join(connection.ops.quote_name(c) for c in columns)}) "
-        f"VALUES ({', '.join(['%s'] * len(columns))}) "
-        f"ON CONFLICT ({connection.ops.quote_name('post_id')}, "
-        f"{connection.ops.quote_name('user_id')}) DO NOTHING"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [post_id, user_id, value, counted, scheme_name, created, created])
-        return cursor.rowcount == 1
+    cached = _VOTE_SQL.get(connection.alias)
+    if cached is None:
+        q = connection.ops.quote_name
+        table = q(Rating._meta.db_table)
+        lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+        columns = ["post_id", "user_id", "value", "counted", "scheme", "created_at", "updated_at"]
+        insert = None
+        if connection.features.supports_update_conflicts_with_target:
+            insert = (
+                f"INSERT INTO {table} ({', '.join(q(c) for c in columns)}) "
+                f"VALUES ({', '.join(['%s'] * len(columns))}) "
+                f"ON CONFLICT ({q('post_id')}, {q('user_id')}) DO NOTHING"
+            )
+        cached = _VOTE_SQL[connection.alias] = {
+            "insert": insert,
+            "select": (
+                f"SELECT {q('id')}, {q('value')}, {q('counted')}, {q('scheme')} FROM {table} "
+                f"WHERE {q('post_id')} = %s AND {q('user_id')} = %s{lock}"
+            ),
+            "update": (
+                f"UPDATE {table} SET {q('value')} = %s, {q('counted')} = %s, "
+                f"{q('scheme')} = %s, {q('updated_at')} = %s WHERE {q('id')} = %s"
+            ),
+            "delete": f"DELETE FROM {table} WHERE {q('id')} = %s",
+        }
+    return cached
+
+
+def _now(connection):
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    return now, now
+
+
+def _insert_rating(post_id, user_id, value, counted, scheme_name):
+    """Insert a first vote on databases without ``ON CONFLICT``; False if one exists."""
+    try:
+        with transaction.atomic():
+            Rating.objects.create(
+                post_id=post_id, user_id=user_id, value=value, counted=counted, scheme=scheme_name
+            )
+    except IntegrityError:
+        return False
+    return True
 
 
 def tally_from_votes(post_id, scheme=None):
