@@ -17,11 +17,12 @@ from django.utils.translation import gettext as _
 
 from ..cache import rankings_changed
 from ..conf import app_settings
-from ..models import CommunityMember, PostScore, Rating
+from ..models import PostScore, Rating
 from ..ranking import time_score
 from ..scoring import Tally, absolute_updates, apply_delta, get_scheme
 from .curation import check_promotion
 from .listing import sync_post_score
+from .members import is_suspended_id
 
 
 class VoteError(Exception):
@@ -51,24 +52,11 @@ def vote_refusal(post, user):
         return VoteError(_("Your account is not active."), 403)
     if post.author_id == user.pk:
         return VoteError(_("You cannot vote on your own post."), 403)
-    if _is_suspended(user.pk):
+    if is_suspended_id(user.pk):
         return VoteError(_("Your account is suspended: you cannot vote."), 403)
     if user.date_joined > timezone.now() - app_settings.MIN_ACCOUNT_AGE_TO_VOTE:
         return VoteError(_("Your account is too new to vote yet."), 403)
     return None
-
-
-def _is_suspended(user_id):
-    # Plain SQL: this runs on every vote, where the ORM's compilation is most of the cost.
-    connection = transaction.get_connection()
-    q = connection.ops.quote_name
-    sql = (
-        f"SELECT 1 FROM {q(CommunityMember._meta.db_table)} "
-        f"WHERE {q('user_id')} = %s AND {q('is_suspended')} = %s"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [user_id, True])
-        return cursor.fetchone() is not None
 
 
 def counts_now(user):
@@ -332,5 +320,5 @@ def viewer_context(request, posts):
     votes = dict(
         Rating.objects.filter(user=user, post_id__in=post_ids).values_list("post_id", "value")
     )
-    suspended = CommunityMember.objects.filter(user=user, is_suspended=True).exists()
+    suspended = is_suspended_id(user.pk)
     return {"communityblog_votes": votes, "communityblog_viewer": {"suspended": suspended}}
