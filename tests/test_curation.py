@@ -295,3 +295,13 @@ def test_unpublishing_from_reports_needs_the_editors_own_page_permission(client,
     assert response.status_code in (302, 403)
     post.refresh_from_db()
     assert post.live
+
+
+@override_settings(WAGTAIL_COMMUNITYBLOG_FLAG_HIDE_THRESHOLD=0)
+def test_reported_posts_offer_the_report_actions_on_each_row(client, curator, post):
+    client.force_login(make_voter())
+    client.post(flag_url(post), {"reason": "Spam"})
+    client.force_login(curator)
+    content = client.get(reverse("wagtail_communityblog_reports:index")).content.decode()
+    assert reverse("wagtail_communityblog_reports:action", args=[post.pk, "dismiss"]) in content
+    assert "Suspend the author" in content

@@ -23,6 +23,7 @@ from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 from .admin_views import (
     BULK_ACTIONS,
     POST_ACTIONS,
+    REPORT_ACTIONS,
     CurationActionView,
     ReportActionView,
     RescueReportView,
@@ -234,6 +235,20 @@ class ReportedPostsViewSet(PolicyMixin, ModelViewSet):
     class index_view_class(IndexView):  # noqa: N801 - Wagtail's attribute name
         def get_base_queryset(self):
             return reported_posts_queryset()
+
+        def get_list_more_buttons(self, instance):
+            query = urlencode({"next": self.request.get_full_path()})
+            return [
+                Button(
+                    label,
+                    url=reverse(
+                        "wagtail_communityblog_reports:action", args=[instance.post_id, action]
+                    )
+                    + f"?{query}",
+                    priority=10 + index,
+                )
+                for index, (action, (label, _form)) in enumerate(REPORT_ACTIONS.items())
+            ]
 
     def get_urlpatterns(self):
         return [
