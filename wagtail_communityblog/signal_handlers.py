@@ -55,10 +55,7 @@ def member_deleted(sender, instance, **kwargs):
 
 def moderation_decided(sender, instance, user=None, **kwargs):
     """Tell the member what an editor decided about their waiting post (by e-mail, as a task)."""
-    from urllib.parse import urljoin
-
-    from django.urls import reverse
-
+    from .links import dashboard_url_for
     from .models import CommunityPostPage
     from .tasks import send_member_email
 
@@ -69,13 +66,11 @@ def moderation_decided(sender, instance, user=None, **kwargs):
     approved = instance.status == instance.STATUS_APPROVED
     task_state = instance.current_task_state
     comment = task_state.specific.get_comment() if task_state else ""
-    site = post.get_site()
-    root_url = site.root_url if site else ""
     context = {
         "title": post.get_latest_revision_as_object().title,
         "url": post.full_url or "",
         "comment": str(comment or ""),
-        "dashboard_url": urljoin(root_url + "/", reverse("wagtail_communityblog:dashboard")),
+        "dashboard_url": dashboard_url_for(post),
     }
     template = "post_approved" if approved else "post_rejected"
     author_id = post.author_id

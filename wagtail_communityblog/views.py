@@ -2,13 +2,11 @@
 and renders; the writes live in ``services``."""
 
 from functools import wraps
-from urllib.parse import urlencode
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, resolve_url
+from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -18,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from taggit.models import Tag
 
 from .forms.frontend import BlogForm, FlagForm, ImageUploadForm, PostForm
+from .links import login_url_for
 from .models import CommunityIndexPage, CommunityMember, CommunityPostPage, MemberBlogPage
 from .ratelimit import limit_reached
 from .sanitize import editor_html
@@ -405,10 +404,6 @@ def vote_payload(result):
             "best": score.best,
         },
     }
-
-
-def login_url_for(next_url):
-    return f"{resolve_url(settings.LOGIN_URL)}?{urlencode({'next': next_url})}"
 
 
 def _safe_next(request, post):

@@ -7,6 +7,7 @@ from wagtail.log_actions import log
 
 from ..cache import rankings_changed
 from ..conf import app_settings
+from ..links import dashboard_url_for
 from ..models import Flag, PostScore, PromotionEvent
 from .listing import set_rank_time
 
@@ -106,25 +107,19 @@ def check_promotion(post_id):
 
 def notify_promoted(post_id):
     """E-mail the author (as a background task) that readers have promoted their post."""
-    from urllib.parse import urljoin
-
-    from django.urls import reverse
-
     from ..models import CommunityPostPage
     from ..tasks import send_member_email
 
     post = CommunityPostPage.objects.filter(pk=post_id).first()
     if post is None or post.author_id is None:
         return
-    site = post.get_site()
-    root_url = site.root_url if site else ""
     send_member_email.enqueue(
         post.author_id,
         "wagtail_communityblog/emails/post_promoted",
         {
             "title": post.title,
             "url": post.full_url or "",
-            "dashboard_url": urljoin(root_url + "/", reverse("wagtail_communityblog:dashboard")),
+            "dashboard_url": dashboard_url_for(post),
         },
     )
 

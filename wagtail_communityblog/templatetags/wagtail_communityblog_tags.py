@@ -1,11 +1,8 @@
-from urllib.parse import urlencode
-
 from django import template
-from django.conf import settings
-from django.shortcuts import resolve_url
 from django.utils.safestring import mark_safe
 from wagtail.templatetags.wagtailcore_tags import richtext
 
+from ..links import login_url_for
 from ..sanitize import clean_rendered_links
 from ..scoring import get_scheme
 
@@ -59,7 +56,7 @@ def rating_widget(context, post, compact=False):
         ),
         "anonymous": user is None or not user.is_authenticated,
         "next_url": next_url,
-        "login_url": f"{resolve_url(settings.LOGIN_URL)}?{urlencode({'next': next_url})}",
+        "login_url": login_url_for(next_url),
         "csrf_token": context.get("csrf_token"),
     }
 

@@ -1,0 +1,19 @@
+"""Links the package puts in e-mails and pages, built in one place."""
+
+from urllib.parse import urlencode, urljoin
+
+from django.conf import settings
+from django.shortcuts import resolve_url
+from django.urls import reverse
+
+
+def login_url_for(next_url):
+    """The site's log-in page, coming back to ``next_url`` afterwards."""
+    return f"{resolve_url(settings.LOGIN_URL)}?{urlencode({'next': next_url})}"
+
+
+def dashboard_url_for(page):
+    """The member dashboard's absolute URL on ``page``'s site (for e-mails)."""
+    site = page.get_site()
+    root_url = site.root_url if site else ""
+    return urljoin(root_url + "/", reverse("wagtail_communityblog:dashboard"))
