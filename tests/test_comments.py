@@ -456,3 +456,27 @@ def test_the_comment_subset_survives_and_plain_text_becomes_paragraphs_and_links
     )
     # Editing starts from what the member typed, and saving it again changes nothing.
     assert clean_comment_html(comment_text(html)) == html
+
+
+@pytest.mark.parametrize(
+    "setting,value",
+    [("COMMENT_MODERATION", "sometimes"), ("COMMENT_MAX_LENGTH", 0), ("COMMENT_MAX_DEPTH", "x")],
+)
+def test_comment_settings_are_checked_at_start_up(setting, value):
+    from wagtail_communityblog.checks import check_comment_settings
+
+    with override_settings(**{f"WAGTAIL_COMMUNITYBLOG_{setting}": value}):
+        assert [error.id for error in check_comment_settings(None)] in (
+            ["wagtail_communityblog.E020"],
+            ["wagtail_communityblog.E021"],
+        )
+    assert check_comment_settings(None) == []
+
+
+@override_settings(WAGTAIL_COMMUNITYBLOG_COMMENTS_ENABLED=False)
+def test_a_site_can_turn_comments_off(reader_client, community, post):
+    assert 'id="comments"' not in reader_client.get(post.url).content.decode()
+    assert "comments</a>" not in reader_client.get(community.url).content.decode()
+    response = reader_client.post(url("comment_create", post_id=post.pk), {"body": "x"})
+    assert response.status_code == 404
+    assert not Comment.objects.exists()

@@ -246,6 +246,13 @@ def row_buttons(comment, user, next_url=None):
     url = comment.get_url()
     if url:
         buttons.append(Button(_("View on the site"), url=url, priority=5))
+    buttons.append(
+        Button(
+            _("History"),
+            url=reverse("wagtail_communityblog_comments:history", args=[comment.pk]),
+            priority=90,
+        )
+    )
     for index, (action, (label, applies)) in enumerate(COMMENT_ACTIONS.items()):
         if applies(comment):
             buttons.append(

@@ -248,6 +248,8 @@ def flag_comment(comment, user, reason):
         raise CommentError(_("Please say what is wrong with this comment."))
     if comment.author_id == user.pk:
         raise CommentError(_("You cannot report your own comment."), 403)
+    if is_suspended_id(user.pk):
+        raise CommentError(_("Your account is suspended."), 403)
     if comment.is_removed:
         raise CommentError(_("That comment has been deleted."), 404)
     with transaction.atomic():
