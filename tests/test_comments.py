@@ -480,3 +480,11 @@ def test_a_site_can_turn_comments_off(reader_client, community, post):
     response = reader_client.post(url("comment_create", post_id=post.pk), {"body": "x"})
     assert response.status_code == 404
     assert not Comment.objects.exists()
+
+
+def test_the_comment_box_is_labelled_and_its_help_is_text_not_markup(reader_client, post):
+    page = reader_client.get(post.url).content.decode()
+    assert '<label for="comment-body-new">Your comment</label>' in page
+    assert "You may use &lt;b&gt;, &lt;i&gt;, &lt;a&gt; and &lt;blockquote&gt;." in page
+    assert 'aria-describedby="comment-body-new-help"' in page
+    assert 'role="status" aria-live="polite" data-comments-status' in page

@@ -493,3 +493,14 @@ def test_deleting_a_blogs_owner_removes_the_discussions_under_their_posts(commun
     say(post, reader, "On a post that goes")
     owner.delete()
     assert not Comment.objects.exists()
+
+
+def test_the_admin_dashboard_counts_comments_waiting_and_reported(client, curator, post, reader):
+    with override_settings(WAGTAIL_COMMUNITYBLOG_MODERATION="all"):
+        service.create_comment(post, reader, "wait")
+    service.flag_comment(say(post, reader, "contested"), make_user(), "x")
+    client.force_login(curator)
+    page = client.get(reverse("wagtailadmin_home")).content.decode()
+    listing = reverse("wagtail_communityblog_comments:list")
+    assert f'href="{listing}?show=pending">1</a> comments awaiting moderation' in page
+    assert f'href="{listing}?show=reported">1</a> reported comments' in page
