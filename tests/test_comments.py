@@ -74,6 +74,8 @@ def test_a_comment_sent_as_json_answers_with_its_html_for_the_page(reader_client
     data = response.json()
     assert data["status"] == "approved" and data["parent_id"] is None
     assert f'id="comment-{data["id"]}"' in data["html"] and "In place." in data["html"]
+    assert data["comment_count"] == 1 and data["count_label"] == "1 comment"
+    assert data["following"] is True  # commenters follow by default
 
 
 def test_anonymous_readers_read_the_discussion_and_get_a_log_in_link(client, post, reader):

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from .forms.comments import CommentFlagForm, CommentForm, CommentPreferencesForm
 from .links import login_url_for
-from .models import Comment, CommentPreferences, CommunityPostPage
+from .models import Comment, CommentPreferences, CommunityPostPage, PostScore
 from .ratelimit import limit_reached
 from .sanitize import comment_text
 from .services import comments as service
@@ -119,6 +119,10 @@ def _write(request, post, parent=None):
         return _error(request, error, post=post, template=template, context=context)
     message = _published_message(comment)
     if _wants_json(request):
+        count = (
+            PostScore.objects.filter(pk=post.pk).values_list("comment_count", flat=True).first()
+            or 0
+        )
         return JsonResponse(
             {
                 "id": comment.pk,
@@ -126,6 +130,10 @@ def _write(request, post, parent=None):
                 "status": comment.status,
                 "message": message,
                 "html": _node_html(request, comment),
+                "comment_count": count,
+                "count_label": ngettext("%(count)d comment", "%(count)d comments", count)
+                % {"count": count},
+                "following": service.is_following(post, request.user),
             },
             status=201,
         )

@@ -75,6 +75,18 @@
     article.focus();
   }
 
+  function updateDiscussion(root, data) {
+    var heading = root.querySelector("#comments-heading");
+    if (heading && data.count_label) heading.textContent = data.count_label;
+    var follow = root.querySelector("[data-comment-follow]");
+    if (follow && typeof data.following === "boolean") {
+      var button = follow.querySelector("button");
+      follow.querySelector("input[name=follow]").value = data.following ? "0" : "1";
+      button.setAttribute("aria-pressed", data.following ? "true" : "false");
+      button.textContent = follow.getAttribute(data.following ? "data-label-unfollow" : "data-label-follow");
+    }
+  }
+
   function openReply(link, root) {
     var item = link.closest(".communityblog-comment");
     var existing = item.querySelector(":scope > [data-comment-form]");
@@ -121,6 +133,7 @@
       send(form, root, event.submitter)
         .then(function (data) {
           insertComment(root, data);
+          updateDiscussion(root, data);
           announce(root, data.message);
           if (form.hasAttribute("data-reply-form")) form.remove();
           else form.querySelector("textarea").value = "";
@@ -130,6 +143,14 @@
           var textarea = form.querySelector("textarea");
           if (textarea) { textarea.setAttribute("aria-invalid", "true"); textarea.focus(); }
         });
+    } else if (form.hasAttribute("data-comment-follow")) {
+      event.preventDefault();
+      send(form, root, event.submitter)
+        .then(function (data) {
+          updateDiscussion(root, data);
+          announce(root, data.message);
+        })
+        .catch(function (error) { announce(root, error.message); });
     } else if (form.hasAttribute("data-comment-recommend")) {
       event.preventDefault();
       var button = form.querySelector("button");
