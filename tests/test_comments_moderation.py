@@ -167,6 +167,7 @@ def test_the_comments_listing_shows_latest_pending_and_reported(client, curator,
     assert [c.pk for c in awaiting.context["object_list"]] == [pending.pk]
     reported = client.get(listing, {"show": "reported"})
     assert [c.pk for c in reported.context["object_list"]] == [visible.pk]
+    assert "Off-topic" in reported.content.decode()
     content = latest.content.decode()
     assert action_url(pending, "approve") in content
     assert f"{post.url}#comment-{visible.pk}" in content  # jump to the post
@@ -504,3 +505,18 @@ def test_the_admin_dashboard_counts_comments_waiting_and_reported(client, curato
     listing = reverse("wagtail_communityblog_comments:list")
     assert f'href="{listing}?show=pending">1</a> comments awaiting moderation' in page
     assert f'href="{listing}?show=reported">1</a> reported comments' in page
+
+
+def test_the_comments_listing_costs_no_query_per_comment(client, curator, post):
+    listing = reverse("wagtail_communityblog_comments:list")
+    for _ in range(3):
+        service.flag_comment(say(post, make_user()), make_user(), "reason")
+    client.force_login(curator)
+    client.get(listing)
+    with CaptureQueriesContext(connection) as few:
+        client.get(listing)
+    for _ in range(6):
+        service.flag_comment(say(post, make_user()), make_user(), "reason")
+    with CaptureQueriesContext(connection) as many:
+        client.get(listing)
+    assert len(many) == len(few)

@@ -3,7 +3,7 @@ Registered in ``wagtail_hooks.py``; every write goes through ``services.comments
 
 import django_filters
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Q
+from django.db.models import Count, Prefetch, Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -80,8 +80,12 @@ def perform(action, comment, user):
 
 
 def comments_queryset():
-    return Comment.objects.select_related("post", "author", "post__score").annotate(
-        open_reports=Count("flags", filter=Q(flags__status=CommentFlag.STATUS_OPEN))
+    """Comments with what the listing shows, in a fixed number of queries."""
+    open_flags = CommentFlag.objects.filter(status=CommentFlag.STATUS_OPEN).order_by("-created_at")
+    return (
+        Comment.objects.select_related("post", "author", "post__score")
+        .annotate(open_reports=Count("flags", filter=Q(flags__status=CommentFlag.STATUS_OPEN)))
+        .prefetch_related(Prefetch("flags", queryset=open_flags, to_attr="open_flags"))
     )
 
 

@@ -286,6 +286,7 @@ class CommentViewSet(PolicyMixin, SnippetViewSet):
         Column("status", label=_("Status"), accessor="get_status_display"),
         Column("state", label=_("State"), accessor="admin_state"),
         Column("open_reports", label=_("Open reports"), sort_key="open_reports"),
+        Column("reasons", label=_("Latest reasons"), accessor="report_reasons"),
         Column("recommend_count", label=_("Recommended"), sort_key="recommend_count"),
         Column("created_at", label=_("Written"), sort_key="created_at"),
     ]

@@ -120,6 +120,14 @@ class Comment(models.Model):
         return _("visible") if self.status == self.STATUS_APPROVED else "–"
 
     @property
+    def report_reasons(self):
+        """The latest open reports' reasons (loaded by the admin's listing query)."""
+        flags = getattr(self, "open_flags", None)
+        if flags is None:
+            flags = self.flags.filter(status="open").order_by("-created_at")
+        return " / ".join(flag.reason[:80] for flag in list(flags)[:3])
+
+    @property
     def anchor(self):
         return f"comment-{self.pk}"
 
