@@ -44,6 +44,11 @@ def test_the_demo_seeds_members_blogs_tagged_posts_and_staff_accounts(client):
     assert Rating.objects.count() > 200
     assert PostScore.objects.filter(vote_count__gt=0).count() > 80
     assert "Votes on the demo posts" in output
+    # Members have discussed some of the posts.
+    from wagtail_communityblog.models import Comment
+
+    assert Comment.objects.filter(parent__isnull=False).exists()
+    assert PostScore.objects.filter(comment_count__gt=0).count() > 20
 
     # And everything a reader visits renders.
     assert_demo_renders(client)
@@ -51,13 +56,14 @@ def test_the_demo_seeds_members_blogs_tagged_posts_and_staff_accounts(client):
 
 def test_running_the_demo_twice_does_not_duplicate_anything():
     run_demo()
-    from wagtail_communityblog.models import Rating
+    from wagtail_communityblog.models import Comment, Rating
 
     counts = (
         get_user_model().objects.count(),
         MemberBlogPage.objects.count(),
         CommunityPostPage.objects.count(),
         Rating.objects.count(),
+        Comment.objects.count(),
     )
     output = run_demo()
     assert (
@@ -65,6 +71,7 @@ def test_running_the_demo_twice_does_not_duplicate_anything():
         MemberBlogPage.objects.count(),
         CommunityPostPage.objects.count(),
         Rating.objects.count(),
+        Comment.objects.count(),
     ) == counts
     assert "0 created now" in output
 

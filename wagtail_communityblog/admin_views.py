@@ -237,7 +237,23 @@ class SummaryPanel(Component):
             .distinct()
             .count(),
             "front_page": list(ranked_posts("hot")[:5]),
+            **comment_summary(),
         }
+
+
+def comment_summary():
+    """Comments waiting for an editor, and comments with open reports, for the panel."""
+    from .models import Comment, CommentFlag
+
+    return {
+        "comments_awaiting": Comment.objects.filter(
+            status=Comment.STATUS_PENDING, is_removed=False
+        ).count(),
+        "comments_reported": CommentFlag.objects.filter(status=CommentFlag.STATUS_OPEN)
+        .values("comment")
+        .distinct()
+        .count(),
+    }
 
 
 def reported_posts_queryset():

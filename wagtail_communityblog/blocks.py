@@ -59,6 +59,9 @@ class PromotedPostsBlock(blocks.StructBlock):
     show_author = blocks.BooleanBlock(label=_("Show authors"), required=False, default=True)
     show_image = blocks.BooleanBlock(label=_("Show images"), required=False, default=False)
     show_score = blocks.BooleanBlock(label=_("Show scores"), required=False, default=True)
+    show_comments = blocks.BooleanBlock(
+        label=_("Show comment counts"), required=False, default=False
+    )
 
     class Meta:
         icon = "pick"

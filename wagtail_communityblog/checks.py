@@ -115,3 +115,35 @@ def check_rating_scheme_matches_votes(app_configs, databases=None, **kwargs):
             id="wagtail_communityblog.E006",
         )
     ]
+
+
+@register()
+def check_comment_settings(app_configs, **kwargs):
+    """Comment settings: ``COMMENT_MODERATION`` names a mode (or is ``None``); the numbers are
+    numbers."""
+    from django.conf import settings
+
+    errors = []
+    moderation = getattr(settings, "WAGTAIL_COMMUNITYBLOG_COMMENT_MODERATION", None)
+    if moderation is not None and moderation not in MODERATION_CHOICES:
+        errors.append(
+            Error(
+                "WAGTAIL_COMMUNITYBLOG_COMMENT_MODERATION must be None (follow MODERATION) or "
+                f"one of {', '.join(MODERATION_CHOICES)}.",
+                id="wagtail_communityblog.E020",
+            )
+        )
+    for name in ("COMMENT_MAX_DEPTH", "COMMENT_MAX_LENGTH", "COMMENT_HIDE_THRESHOLD"):
+        try:
+            value = int(getattr(app_settings, name))
+        except (TypeError, ValueError):
+            value = -1
+        if value < 0 or (name == "COMMENT_MAX_LENGTH" and value < 1):
+            errors.append(
+                Error(
+                    f"WAGTAIL_COMMUNITYBLOG_{name} must be a whole number"
+                    f"{' greater than 0' if name == 'COMMENT_MAX_LENGTH' else ', 0 or more'}.",
+                    id="wagtail_communityblog.E021",
+                )
+            )
+    return errors

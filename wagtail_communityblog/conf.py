@@ -21,6 +21,7 @@ DEFAULT_RATE_LIMITS = {
     "image_upload": "30/h",
     "vote": "200/h",
     "flag": "20/h",
+    "comment": "30/h",
 }
 
 
@@ -149,6 +150,37 @@ class AppSettings:
     def RESCUE_MAX_VOTES(self):
         """Posts with at most this many votes appear in the Rescue report."""
         return int(self._get("RESCUE_MAX_VOTES", 2))
+
+    @property
+    def COMMENTS_ENABLED(self):
+        """Whether posts show a discussion below them."""
+        return bool(self._get("COMMENTS_ENABLED", True))
+
+    @property
+    def COMMENT_MODERATION(self):
+        """``None`` (follow ``MODERATION``), ``"none"``, ``"first_post"`` or ``"all"``."""
+        value = self._get("COMMENT_MODERATION", None)
+        return self.MODERATION if value is None else value
+
+    @property
+    def COMMENT_MAX_DEPTH(self):
+        """How deep replies nest (0: a flat discussion); deeper replies continue beside."""
+        return max(0, int(self._get("COMMENT_MAX_DEPTH", 3)))
+
+    @property
+    def COMMENT_EDIT_WINDOW(self):
+        """How long after writing a member may edit their comment (a ``timedelta``)."""
+        return _as_timedelta(self._get("COMMENT_EDIT_WINDOW", timedelta(minutes=15)))
+
+    @property
+    def COMMENT_MAX_LENGTH(self):
+        """Longest comment, in characters of what the member typed."""
+        return int(self._get("COMMENT_MAX_LENGTH", 5000))
+
+    @property
+    def COMMENT_HIDE_THRESHOLD(self):
+        """Open reports that hide a comment until an editor decides (0: never)."""
+        return int(self._get("COMMENT_HIDE_THRESHOLD", 3))
 
 
 def _as_timedelta(value):

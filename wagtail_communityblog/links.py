@@ -17,3 +17,18 @@ def dashboard_url_for(page):
     site = page.get_site()
     root_url = site.root_url if site else ""
     return urljoin(root_url + "/", reverse("wagtail_communityblog:dashboard"))
+
+
+def comment_unsubscribe_url(post, user_id):
+    """Absolute one-click link that stops e-mails about new comments on ``post``."""
+    from .services.comments import unsubscribe_token
+
+    site = post.get_site()
+    root_url = site.root_url if site else ""
+    return urljoin(
+        root_url + "/",
+        reverse(
+            "wagtail_communityblog:comment_unsubscribe",
+            kwargs={"token": unsubscribe_token(user_id, post.pk)},
+        ),
+    )

@@ -191,3 +191,113 @@ def image_ids_in(db_html):
         for embed in soup.find_all("embed", attrs={"embedtype": "image"})
         if str(embed.get("id", "")).isdigit()
     }
+
+
+# Comments: paragraphs, line breaks, links, emphasis and quotes; nothing else.
+COMMENT_TAGS = {"p", "br", "b", "strong", "i", "em", "blockquote", "a"}
+_URL_IN_TEXT = re.compile(r"https?://[^\s<>\"']+[^\s<>\"'.,;:!?)\]]")
+
+
+def clean_comment_html(text):
+    """Return a comment reduced to the comment subset, with ``rel="nofollow ugc"`` links.
+
+    What members type is text: blank lines separate paragraphs, line breaks are kept and bare
+    web addresses become links. The subset's tags (``<b>``, ``<i>``, ``<a>``, ``<blockquote>``)
+    may be typed too; anything else is removed, on the server, whatever the client sent.
+    """
+    blocks = []
+    for block in re.split(r"\n[ \t]*\n", (text or "").replace("\r\n", "\n")):
+        block = block.strip()
+        if not block:
+            continue
+        if re.match(r"<(p|blockquote)\b", block, re.I):
+            blocks.append(block)
+        else:
+            blocks.append(f"<p>{block}</p>")
+    cleaned = nh3.clean(
+        "".join(blocks),
+        tags=COMMENT_TAGS,
+        clean_content_tags={"script", "style", "iframe", "object", "svg", "math", "template"},
+        attributes={"*": set(), "a": {"href"}},
+        url_schemes=URL_SCHEMES,
+        link_rel=LINK_REL,
+        strip_comments=True,
+    )
+    soup = BeautifulSoup(cleaned, "html.parser")
+    for name, new_name in (("strong", "b"), ("em", "i")):
+        for tag in soup.find_all(name):
+            tag.name = new_name
+    for link in soup.find_all("a"):
+        # Only absolute links: a comment has no page of its own for a relative one to mean.
+        if not link.get("href", "").startswith(("http://", "https://", "mailto:")):
+            link.unwrap()
+    _link_bare_addresses(soup)
+    _keep_line_breaks(soup)
+    _wrap_loose_inline_content(soup)
+    for tag in soup.find_all(["p", "blockquote"]):
+        if not tag.get_text(strip=True):
+            tag.decompose()
+    return str(soup).strip()
+
+
+def _link_bare_addresses(soup):
+    from bs4 import NavigableString
+
+    for node in list(soup.find_all(string=_URL_IN_TEXT)):
+        if node.find_parent("a") is not None or not isinstance(node, NavigableString):
+            continue
+        text = str(node)
+        pieces = []
+        position = 0
+        for match in _URL_IN_TEXT.finditer(text):
+            pieces.append(text[position : match.start()])
+            link = soup.new_tag("a", href=match.group(0), rel=LINK_REL)
+            link.string = match.group(0)
+            pieces.append(link)
+            position = match.end()
+        pieces.append(text[position:])
+        for piece in pieces:
+            if piece == "":
+                continue
+            node.insert_before(piece)
+        node.extract()
+
+
+def _keep_line_breaks(soup):
+    """A line break typed inside a paragraph stays one (``<br>``)."""
+    from bs4 import NavigableString
+
+    for node in list(soup.find_all(string=re.compile("\n"))):
+        if not isinstance(node, NavigableString) or node.find_parent(["p", "blockquote"]) is None:
+            continue
+        lines = str(node).split("\n")
+        for index, line in enumerate(lines):
+            if index:
+                node.insert_before(soup.new_tag("br"))
+            if line:
+                node.insert_before(line)
+        node.extract()
+
+
+def comment_text(html):
+    """The text a member would type to get this stored comment back (for editing it)."""
+    soup = BeautifulSoup(html or "", "html.parser")
+    for link in soup.find_all("a"):
+        if link.get_text() == link.get("href"):
+            link.replace_with(link["href"])
+        else:
+            del link["rel"]
+    blocks = []
+    for node in soup.contents:
+        name = getattr(node, "name", None)
+        if name == "p":
+            for br in node.find_all("br"):
+                br.replace_with("\n")
+            blocks.append(node.decode_contents())
+        elif name is not None or str(node).strip():
+            blocks.append(str(node))
+    text = "\n\n".join(blocks)
+    # Show typed characters as typed, except where they would now read as markup.
+    text = re.sub(r"&lt;(?![a-zA-Z/!])", "<", text)
+    text = re.sub(r"&amp;(?!#?\w+;)", "&", text)
+    return text.replace("&gt;", ">").replace("&quot;", '"')

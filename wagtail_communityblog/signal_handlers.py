@@ -45,6 +45,9 @@ def member_deleted(sender, instance, **kwargs):
     instance._communityblog_voted_posts = list(
         Rating.objects.filter(user=instance).values_list("post_id", flat=True)
     )
+    from .services.comments import member_leaving
+
+    member_leaving(instance)
     if app_settings.ON_MEMBER_DELETE != "delete":
         return  # Foreign keys are SET_NULL: the pages stay, under a "former member" byline.
     with transaction.atomic():
@@ -85,6 +88,9 @@ def member_gone(sender, instance, **kwargs):
     from .services.ratings import recompute_posts
 
     recompute_posts(getattr(instance, "_communityblog_voted_posts", []))
+    from .services.comments import member_gone as comments_member_gone
+
+    comments_member_gone(instance)
 
 
 def blog_saved(sender, instance, **kwargs):

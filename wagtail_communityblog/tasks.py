@@ -17,3 +17,51 @@ def send_member_email(user_id, template_prefix, context):
     subject = render_to_string(f"{template_prefix}_subject.txt", context).strip()
     body = render_to_string(f"{template_prefix}_body.txt", context)
     send_mail(" ".join(subject.split()), body, settings.DEFAULT_FROM_EMAIL, [user.email])
+
+
+@task()
+def send_comment_notification(user_id, comment_id):
+    """Tell a follower of a discussion about a new comment, with a one-click unsubscribe."""
+    import html
+
+    from django.core.mail import EmailMessage
+    from django.utils.html import strip_tags
+
+    from .links import comment_unsubscribe_url
+    from .models import Comment
+
+    user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
+    comment = Comment.objects.filter(pk=comment_id).select_related("post", "author").first()
+    if user is None or not user.email or comment is None or not comment.is_visible:
+        return
+    post = comment.post
+    unsubscribe_url = comment_unsubscribe_url(post, user.pk)
+    context = {
+        "member_name": user.get_full_name() or user.get_username(),
+        "title": post.title,
+        "commenter": comment.author_name,
+        "text": html.unescape(
+            strip_tags(
+                comment.body.replace("</p>", "</p>\n\n")
+                .replace("</blockquote>", "</blockquote>\n\n")
+                .replace("<br/>", "\n")
+            )
+        ).strip(),
+        "url": comment.get_full_url(),
+        "unsubscribe_url": unsubscribe_url,
+        "is_author": post.author_id == user.pk,
+    }
+    prefix = "wagtail_communityblog/emails/comment_notification"
+    subject = render_to_string(f"{prefix}_subject.txt", context).strip()
+    body = render_to_string(f"{prefix}_body.txt", context)
+    EmailMessage(
+        " ".join(subject.split()),
+        body,
+        settings.DEFAULT_FROM_EMAIL,
+        [user.email],
+        headers={
+            # RFC 2369 and RFC 8058: mail clients offer their own one-click unsubscribe.
+            "List-Unsubscribe": f"<{unsubscribe_url}>",
+            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        },
+    ).send()

@@ -31,7 +31,16 @@ from .admin_views import (
     can_curate,
     reported_posts_queryset,
 )
-from .models import CommunityIndexPage, CommunityMember, PostScore, Rating
+from .comment_admin import (
+    COMMENT_BULK_ACTIONS,
+    CommentActionView,
+    CommentFilterSet,
+    CommentHistoryView,
+    CommentPolicy,
+    comments_queryset,
+    row_buttons,
+)
+from .models import Comment, CommunityIndexPage, CommunityMember, PostScore, Rating
 from .permissions import CuratorPolicy, RestrictedActionsPolicy, register_policy
 from .services.members import suspend_member, unsuspend_member
 from .services.ratings import recompute_posts
@@ -43,11 +52,14 @@ MEMBER_POLICY = RestrictedActionsPolicy(CommunityMember, denied={"delete"})
 # Posts are curated (listed, pinned, hidden...) by editors with the curation permission;
 # their score rows are never created, edited or deleted by hand.
 POST_POLICY = CuratorPolicy(PostScore)
+# Comments are moderated by the same editors; written only by members, on the site.
+COMMENT_POLICY = CommentPolicy(Comment)
 _POLICIES_REGISTERED = all(
     [
         register_policy(Rating, RATING_POLICY),
         register_policy(CommunityMember, MEMBER_POLICY),
         register_policy(PostScore, POST_POLICY),
+        register_policy(Comment, COMMENT_POLICY),
     ]
 )
 
@@ -258,6 +270,43 @@ class ReportedPostsViewSet(PolicyMixin, ModelViewSet):
         ]
 
 
+class CommentViewSet(PolicyMixin, SnippetViewSet):
+    """Community > Comments: the latest comments, those awaiting moderation, those reported."""
+
+    model = Comment
+    policy = COMMENT_POLICY
+    icon = "comment"
+    menu_label = _("Comments")
+    url_prefix = "community/comments"
+    admin_url_namespace = "wagtail_communityblog_comments"
+    list_display = [
+        "__str__",
+        Column("author", label=_("Author"), accessor="author_name"),
+        Column("post", label=_("Post"), accessor="post.title"),
+        Column("status", label=_("Status"), accessor="get_status_display"),
+        Column("state", label=_("State"), accessor="admin_state"),
+        Column("open_reports", label=_("Open reports"), sort_key="open_reports"),
+        Column("reasons", label=_("Latest reasons"), accessor="report_reasons"),
+        Column("recommend_count", label=_("Recommended"), sort_key="recommend_count"),
+        Column("created_at", label=_("Written"), sort_key="created_at"),
+    ]
+    filterset_class = CommentFilterSet
+    search_fields = ["body", "author__username", "author__first_name", "author__last_name"]
+    search_backend_name = None
+    ordering = ["-created_at"]
+    inspect_view_enabled = True
+    copy_view_enabled = False
+    history_view_class = CommentHistoryView
+
+    def get_queryset(self, request):
+        return comments_queryset()
+
+    def get_urlpatterns(self):
+        return super().get_urlpatterns() + [
+            path("<int:pk>/do/<slug:action>/", CommentActionView.as_view(), name="action"),
+        ]
+
+
 class CuratorMenuItem(MenuItem):
     def is_shown(self, request):
         return can_curate(request.user)
@@ -287,6 +336,7 @@ class CommunityViewSetGroup(SnippetViewSetGroup):
     items = [
         PostScoreViewSet,
         ReportedPostsViewSet,
+        CommentViewSet,
         RescueViewSet,
         CommunityMemberViewSet,
         RatingViewSet,
@@ -325,7 +375,14 @@ def post_curation_buttons(snippet, user, next_url=None):
     ]
 
 
-for bulk_action in BULK_ACTIONS:
+@hooks.register("register_snippet_listing_buttons")
+def comment_moderation_buttons(snippet, user, next_url=None):
+    if not isinstance(snippet, Comment):
+        return []
+    return row_buttons(snippet, user, next_url)
+
+
+for bulk_action in BULK_ACTIONS + COMMENT_BULK_ACTIONS:
     hooks.register("register_bulk_action", bulk_action)
 
 
@@ -360,6 +417,18 @@ def register_community_log_actions(actions):
         ("reup", _("Re-up"), _("Given a fresh start in Hot")),
         ("dismiss_reports", _("Dismiss reports"), _("Reports dismissed")),
         ("act_on_reports", _("Act on reports"), _("Acted on reports")),
+    ]:
+        actions.register_action(f"wagtail_communityblog.{name}", label, message)
+    for name, label, message in [
+        ("comment_approve", _("Approve comment"), _("Comment approved")),
+        ("comment_reject", _("Reject comment"), _("Comment rejected")),
+        ("comment_hide", _("Hide comment"), _("Comment hidden")),
+        ("comment_unhide", _("Unhide comment"), _("Comment unhidden")),
+        ("comment_dismiss_reports", _("Dismiss comment reports"), _("Comment reports dismissed")),
+        ("comment_delete", _("Delete comment"), _("Comment deleted by an editor")),
+        ("comment_auto_hide", _("Hide comment"), _("Comment hidden pending review of reports")),
+        ("comments_closed", _("Close comments"), _("Comments closed")),
+        ("comments_opened", _("Reopen comments"), _("Comments reopened")),
     ]:
         actions.register_action(f"wagtail_communityblog.{name}", label, message)
     actions.register_action(

@@ -1,3 +1,10 @@
+from .comments import (
+    Comment,
+    CommentFlag,
+    CommentPreferences,
+    CommentRecommendation,
+    CommentSubscription,
+)
 from .curation import Flag, PromotionEvent
 from .members import CommunityMember
 from .pages import (
@@ -11,6 +18,11 @@ from .ratings import Rating
 from .scores import PostScore
 
 __all__ = [
+    "Comment",
+    "CommentFlag",
+    "CommentPreferences",
+    "CommentRecommendation",
+    "CommentSubscription",
     "CommunityIndexPage",
     "CommunityMember",
     "CommunityPostPage",

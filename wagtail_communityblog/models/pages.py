@@ -504,6 +504,9 @@ class CommunityPostPage(Page):
         context["blog"] = blog
         context["community"] = getattr(blog, "community", None)
         context.update(viewer_context(request, [self]))
+        from ..services.comments import thread_context
+
+        context.update(thread_context(request, self))
         return context
 
 

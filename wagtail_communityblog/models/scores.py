@@ -75,6 +75,9 @@ class PostScore(models.Model):
     # ``hot`` on each vote (see scoring.py).
     time_score = models.FloatField(_("time score"), default=0.0)
     promoted_at = models.DateTimeField(_("promoted at"), null=True, blank=True)
+    # Comments readers can see (approved, not hidden, not deleted), kept by services/comments.py.
+    comment_count = models.PositiveIntegerField(_("comments"), default=0)
+    comments_closed = models.BooleanField(_("comments closed"), default=False)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:

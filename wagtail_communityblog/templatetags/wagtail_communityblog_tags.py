@@ -67,3 +67,18 @@ def _loaded_score(post):
     if cache is not None and "score" in cache.fields_cache:
         return cache.fields_cache["score"]
     return None
+
+
+@register.inclusion_tag("wagtail_communityblog/includes/comment_count.html")
+def comment_count(post):
+    """A link to the post's discussion with its number of comments, from the loaded score row
+    (never a query); nothing when comments are off or the listing did not load the scores."""
+    from ..conf import app_settings
+
+    score = _loaded_score(post)
+    return {
+        "post": post,
+        "count": score.comment_count if score is not None else None,
+        "closed": bool(score is not None and score.comments_closed),
+        "enabled": app_settings.COMMENTS_ENABLED,
+    }

@@ -14,11 +14,13 @@ from django.utils.text import slugify
 from wagtail.models import Page, Site
 
 from wagtail_communityblog.models import (
+    Comment,
     CommunityIndexPage,
     CommunityPostPage,
     MemberBlogPage,
     Rating,
 )
+from wagtail_communityblog.services.comments import create_comment
 from wagtail_communityblog.services.listing import set_first_published_at
 from wagtail_communityblog.services.ratings import rate_post
 
@@ -100,6 +102,17 @@ PARAGRAPHS = [
     "measure, which is more than can be said for most promises.",
 ]
 
+COMMENTS = [
+    "Thank you for writing this up. We saw the same on our estate.",
+    "I'm not convinced. Who pays for it, and when?",
+    "Strongly agree with the second point; the first needs more evidence.",
+    "Our branch tried this last year. Happy to share what worked.",
+    "Could we bring this to the next policy meeting?",
+    "Good piece. The figures in the third paragraph are worth checking, though.",
+    "This is the conversation we should be having.",
+    "Respectfully, I think this misses the rural side of the question.",
+]
+
 DEMO_PASSWORD = "community-demo-2026"
 READERS = 20
 
@@ -152,6 +165,7 @@ class Command(BaseCommand):
             # "your post was promoted" e-mails the votes trigger are not sent for demo data.
             with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
                 votes = self.cast_votes(community, password, random.Random(options["seed"] + 1))
+                comments = self.add_comments(community, random.Random(options["seed"] + 2))
             placed = self.place_promoted_blocks(community)
 
         self.stdout.write(
@@ -162,7 +176,7 @@ class Command(BaseCommand):
                 f"{created_posts} created now)."
             )
         )
-        self.stdout.write(f"Votes on the demo posts: {votes}.")
+        self.stdout.write(f"Votes on the demo posts: {votes}. Comments: {comments}.")
         if placed:
             self.stdout.write(f"Promoted-posts blocks placed on “{placed}”.")
         self.stdout.write(f"Demo accounts (password for all: {password})")
@@ -294,6 +308,24 @@ class Command(BaseCommand):
                     continue
                 rate_post(post, voter, 1 if rng.random() < 0.35 + 0.6 * appeal else -1)
         return Rating.objects.filter(post__in=posts).count()
+
+    def add_comments(self, community, rng):
+        """Members discuss about half the posts, with some replies; once the demo posts have
+        comments, a second run adds none."""
+        members = list(get_user_model().objects.filter(username__in=[m[0] for m in MEMBERS]))
+        posts = CommunityPostPage.objects.descendant_of(community).live().order_by("pk")
+        if Comment.objects.filter(post__in=posts).exists():
+            return Comment.objects.filter(post__in=posts).count()
+        with override_settings(WAGTAIL_COMMUNITYBLOG_MODERATION="none"):
+            for post in posts:
+                if rng.random() < 0.5:
+                    continue
+                written = []
+                for _ in range(rng.randint(1, 6)):
+                    author = rng.choice([m for m in members if m.pk != post.author_id])
+                    parent = rng.choice(written) if written and rng.random() < 0.5 else None
+                    written.append(create_comment(post, author, rng.choice(COMMENTS), parent))
+        return Comment.objects.filter(post__in=posts).count()
 
     def create_members_and_posts(self, community, password, rng, total_posts):
         now = timezone.now()
