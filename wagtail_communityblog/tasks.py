@@ -17,3 +17,11 @@ def send_member_email(user_id, template_prefix, context):
     subject = render_to_string(f"{template_prefix}_subject.txt", context).strip()
     body = render_to_string(f"{template_prefix}_body.txt", context)
     send_mail(" ".join(subject.split()), body, settings.DEFAULT_FROM_EMAIL, [user.email])
+
+
+@task()
+def detect_vote_rings():
+    """Run the vote-ring detection (``communityblog_detect_rings`` as a background task)."""
+    from .services.integrity import detect_rings
+
+    return [cluster.pk for cluster in detect_rings()]

@@ -92,7 +92,7 @@ class Params:
     window_top: float = 7 * DAY  # the block's default window for "top" (week)
     defences: tuple = ()  # any of "age", "clusters"
     detect_every: float = 600.0
-    detect_window: float = 48 * HOUR
+    detect_window: float = app_settings.RING_WINDOW.total_seconds()
     editor_delay: float = 12 * HOUR
     rescue: bool = False
     rescue_per_visit: int = 2
@@ -154,7 +154,11 @@ class Community:
         self.min_votes = app_settings.PROMOTION_MIN_VOTES
         self.min_score = app_settings.PROMOTION_MIN_SCORE
         self.min_age = app_settings.MIN_ACCOUNT_AGE_TO_COUNT.total_seconds()
-        self.low_history_votes = integrity.LOW_HISTORY_VOTES
+        self.low_history_votes = app_settings.RING_LOW_HISTORY_VOTES
+        self.ring_settings = {
+            "min_similarity": app_settings.RING_MIN_SIMILARITY,
+            "min_size": app_settings.RING_MIN_SIZE,
+        }
         self.posts = []
         self.now = 0.0
         self._setup_members()
@@ -162,7 +166,11 @@ class Community:
         self.held = set()  # accounts held by a detected cluster
         self.suspended = set()
         self.pending_reviews = []  # (due, cluster accounts)
-        self.covoting = integrity.CoVoting()  # low-history votes in the detection window
+        # Low-history votes in the detection window.
+        self.covoting = integrity.CoVoting(
+            app_settings.RING_CLOSENESS.total_seconds(), app_settings.RING_MIN_SHARED
+        )
+        self.cleared = set()  # honest accounts an editor cleared: not compared again
         self.front = []
         self.front_log = []  # (hour, [post ids]) samples
         self.quality_samples = []
@@ -444,8 +452,9 @@ class Community:
             for account in self.covoting.totals
             if integrity.is_low_history(self.lifetime[account], self.low_history_votes)
             and account not in self.suspended
+            and account not in self.cleared
         }
-        clusters = self.covoting.clusters(low)
+        clusters = self.covoting.clusters(low, **self.ring_settings)
         if not clusters:
             return
         newly_held = integrity.held_accounts(clusters) - self.held
@@ -471,10 +480,12 @@ class Community:
                     self.suspended.add(account)
                     self.held.discard(account)
                     changed.add(account)
-                elif account in self.held:
-                    # Cleared: an honest account's votes count again.
-                    self.held.discard(account)
-                    changed.add(account)
+                else:
+                    # Cleared: an honest account's votes count again; it is not compared again.
+                    self.cleared.add(account)
+                    if account in self.held:
+                        self.held.discard(account)
+                        changed.add(account)
         for post in self._candidates():
             if changed & post.votes.keys():
                 for account in changed & post.votes.keys():

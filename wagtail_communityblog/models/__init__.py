@@ -1,4 +1,5 @@
 from .curation import Flag, PromotionEvent
+from .integrity import VoteCluster, VoteClusterMember
 from .members import CommunityMember
 from .pages import (
     CommunityIndexPage,
@@ -20,5 +21,7 @@ __all__ = [
     "PostScore",
     "PromotionEvent",
     "Rating",
+    "VoteCluster",
+    "VoteClusterMember",
     "display_name",
 ]
