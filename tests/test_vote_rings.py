@@ -289,3 +289,45 @@ def test_detection_ignores_votes_older_than_the_window(posts, ring):
     Rating.objects.update(created_at=timezone.now() - timedelta(days=3))
 
     assert detect_rings() == []
+
+
+def test_a_held_accounts_new_votes_are_recorded_but_not_counted(client, posts, ring, community):
+    detect_rings()
+    held_ids = set(CommunityMember.objects.filter(votes_held=True).values_list("user", flat=True))
+    held = next(u for u in ring if u.pk in held_ids)
+    representative = next(u for u in ring if u.pk not in held_ids)
+    fresh_post = make_post(make_blog(community))
+
+    result = rate_post(fresh_post, held, 1)
+    assert (result.counted, result.held) == (False, True)
+    assert Rating.objects.get(post=fresh_post, user=held).counted is False
+    assert score(fresh_post).score == 0
+    # Changing a held vote does not count either; the representative's vote does.
+    assert rate_post(posts[1], held, 1).counted is False
+    assert rate_post(fresh_post, representative, 1).counted is True
+    assert score(fresh_post).score == 1
+    # The reader is told their vote awaits review, not that their account is too young.
+    client.force_login(held)
+    response = client.post(
+        reverse("wagtail_communityblog:rate", kwargs={"post_id": posts[2].pk}),
+        {"value": 1},
+        HTTP_ACCEPT="application/json",
+    )
+    assert response.status_code == 200
+    assert "reviewed" in response.json()["message"]
+    assert response.json()["counted"] is False
+
+
+def test_held_votes_are_not_folded_in_or_restored_by_lifting_a_suspension(posts, ring):
+    from wagtail_communityblog.services.members import suspend_member, unsuspend_member
+    from wagtail_communityblog.services.ratings import fold_in_matured_votes
+
+    detect_rings()
+    held = CommunityMember.objects.filter(votes_held=True).first().user
+
+    assert fold_in_matured_votes() == 0
+    suspend_member(held)
+    unsuspend_member(held)
+
+    assert not Rating.objects.filter(user=held, counted=True).exists()
+    assert score(posts[0]).score == 1
