@@ -237,7 +237,8 @@ class Community:
         post.votes[account] = (value, self.now)
         self.lifetime[account] += 1
         counted = self.counts(account)
-        if account in self.newcomers and self.p.attack_days[0] * DAY <= self.now:
+        if account in self.newcomers and self.now >= 7 * DAY:
+            # Their accounts are a week old or more from day 7.
             self.newcomer_votes[0] += counted
             self.newcomer_votes[1] += 1
         if "clusters" in self.p.defences and integrity.is_low_history(
