@@ -179,6 +179,7 @@ def test_curators_see_the_rings_and_their_evidence(client, curator, posts, ring)
     content = detail.content.decode()
     assert detail.status_code == 200
     assert "ring0" in content and "ring5" in content
+    assert "6 accounts with few votes" in content
     assert posts[0].title in content
     # Without the permission to suspend members, confirming is not offered or allowed.
     assert "Confirm: suspend" not in content

@@ -110,9 +110,10 @@ def matrix(quick):
 
 def _run(task):
     group, overrides, seed = task
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     result = model.simulate(seed=seed, **overrides)
     result["seconds"] = time.perf_counter() - started
+    result["cpu_seconds"] = time.process_time() - cpu
     return group, overrides, seed, result
 
 
@@ -376,7 +377,12 @@ def main(argv=None):
     out = []
     print()
     print_tables(results, out)
-    print(f"\n{len(tasks)} runs in {elapsed:.0f} s on {args.workers} workers.")
+    cpu = sum(run.get("cpu_seconds", 0.0) for runs in by_config.values() for run in runs)
+    print(
+        f"\n{len(tasks)} runs in {elapsed:.0f} s on {args.workers} workers "
+        f"({cpu:.0f} CPU seconds in the runs: {cpu / max(args.workers, 1):.0f} s per worker "
+        "on an otherwise idle machine)."
+    )
     path = Path(args.json)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(
