@@ -95,7 +95,7 @@ def parse_args(argv=None):
         help="also cProfile the service on one thread (saved next to the JSON results)",
     )
     parser.add_argument("--json", type=Path, default=DEFAULT_JSON, help="where to write results")
-    parser.add_argument("--settings", default="tests.settings", help="Django settings module")
+    parser.add_argument("--settings", default="benchmarks.settings", help="Django settings module")
     parser.add_argument("--child-out", type=Path, help=argparse.SUPPRESS)
     return parser.parse_args(argv)
 
@@ -1073,7 +1073,8 @@ def child_main(args):
 
 
 def remove_temporary_media():
-    """tests.settings makes a temporary MEDIA_ROOT on import; nothing is uploaded here."""
+    """tests.settings (which benchmarks.settings extends) makes a temporary MEDIA_ROOT on
+    import; nothing is uploaded here."""
     import shutil
 
     from django.conf import settings

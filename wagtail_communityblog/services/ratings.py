@@ -9,6 +9,7 @@ written back, so concurrent votes queue on the score row and none is lost or cou
 import random
 import time
 from dataclasses import dataclass
+from functools import cached_property
 
 from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import Count, Q, Sum
@@ -44,9 +45,15 @@ class VoteResult:
     post_id: int
     value: int  # the reader's vote now; 0 when they have none
     counted: bool
-    score: PostScore
+    scores: dict  # the post's stored SCORE_COLUMNS after the vote
     # Not counted because the voter's votes are held by a vote ring awaiting review.
     held: bool = False
+
+    @cached_property
+    def score(self):
+        """The scores as an unsaved ``PostScore`` (for its display helpers), made on first use:
+        most callers of the vote service never ask, and a model instance is not free."""
+        return PostScore(post_id=self.post_id, **self.scores)
 
 
 def vote_refusal(post, user, *, check_suspension=True):
@@ -207,8 +214,12 @@ def _rate(post, user, value, counted, scheme):
             stored = cursor.fetchone()
             if stored and stored[-1]:
                 raise _suspended()
-            score = _score(post.pk, stored[:-1]) if stored else sync_post_score(post)
-            return VoteResult(post.pk, value, counted, score, held=may_count and not counted)
+            if stored:
+                scores = dict(zip(SCORE_COLUMNS, stored[:-1], strict=True))
+            else:
+                created = sync_post_score(post)
+                scores = {column: getattr(created, column) for column in SCORE_COLUMNS}
+            return VoteResult(post.pk, value, counted, scores, held=may_count and not counted)
         row = apply_delta(cursor, scheme, post.pk, delta)
         if row is None:
             # A live post always has a score row; create it if something removed it.
@@ -223,13 +234,8 @@ def _rate(post, user, value, counted, scheme):
     ):
         check_promotion(post.pk)
     rankings_changed()
-    score = _score(post.pk, [row[c] for c in SCORE_COLUMNS])
-    return VoteResult(post.pk, value, counted, score, held=may_count and not counted)
-
-
-def _score(post_id, values):
-    """An unsaved ``PostScore`` holding the stored counters and rankings read by the vote."""
-    return PostScore(post_id=post_id, **dict(zip(SCORE_COLUMNS, values, strict=True)))
+    scores = {column: row[column] for column in SCORE_COLUMNS}
+    return VoteResult(post.pk, value, counted, scores, held=may_count and not counted)
 
 
 _VOTE_SQL = {}
