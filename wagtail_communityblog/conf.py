@@ -182,6 +182,43 @@ class AppSettings:
         """Open reports that hide a comment until an editor decides (0: never)."""
         return int(self._get("COMMENT_HIDE_THRESHOLD", 3))
 
+    # --- vote rings (issue 8; see docs/explanation/community-health.md) -------------------
+
+    @property
+    def RING_DETECTION(self):
+        """Detect vote rings and hold their votes until an editor decides (on by default)."""
+        return bool(self._get("RING_DETECTION", True))
+
+    @property
+    def RING_WINDOW(self):
+        """How far back the detection compares votes (a ``timedelta``; 48 hours)."""
+        return _as_timedelta(self._get("RING_WINDOW", timedelta(hours=48)))
+
+    @property
+    def RING_CLOSENESS(self):
+        """Two votes on a post are "together" when cast within this time (one hour)."""
+        return _as_timedelta(self._get("RING_CLOSENESS", timedelta(hours=1)))
+
+    @property
+    def RING_MIN_SHARED(self):
+        """Votes two accounts must have cast together before they can be linked."""
+        return int(self._get("RING_MIN_SHARED", 3))
+
+    @property
+    def RING_MIN_SIMILARITY(self):
+        """Share of two accounts' votes cast together (Jaccard) that links them."""
+        return float(self._get("RING_MIN_SIMILARITY", 0.5))
+
+    @property
+    def RING_MIN_SIZE(self):
+        """Linked accounts needed to make a ring."""
+        return int(self._get("RING_MIN_SIZE", 3))
+
+    @property
+    def RING_LOW_HISTORY_VOTES(self):
+        """Accounts with fewer votes than this in their life are compared; others are not."""
+        return int(self._get("RING_LOW_HISTORY_VOTES", 20))
+
 
 def _as_timedelta(value):
     return value if isinstance(value, timedelta) else timedelta(seconds=float(value))

@@ -6,7 +6,8 @@ from wagtail.admin.panels import Panel
 
 
 class VoteBreakdownPanel(Panel):
-    """How a post's votes break down: the stored scores, and the votes by value."""
+    """How a post's votes break down: the stored scores, the votes by value, and why some
+    recorded votes do not count ("why is this here")."""
 
     def __init__(self, heading=None, **kwargs):
         super().__init__(heading=heading or _("Votes"), **kwargs)
@@ -35,4 +36,8 @@ class VoteBreakdownPanel(Panel):
                 if post.pk
                 else []
             )
+            if post.pk:
+                from .services.integrity import explain_post
+
+                context["explanation"] = explain_post(post.pk)
             return context

@@ -65,3 +65,11 @@ def send_comment_notification(user_id, comment_id):
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
         },
     ).send()
+
+
+@task()
+def detect_vote_rings():
+    """Run the vote-ring detection (``communityblog_detect_rings`` as a background task)."""
+    from .services.integrity import detect_rings
+
+    return [cluster.pk for cluster in detect_rings()]

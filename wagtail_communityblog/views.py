@@ -380,7 +380,12 @@ def vote_message(result, scheme_name, summary):
         yours = _("You voted down.")
     message = f"{yours} {summary}."
     if result.value and not result.counted:
-        message += " " + _("Your vote will count once your account is a little older.")
+        if getattr(result, "held", False):
+            message += " " + _(
+                "Your vote is recorded; it will count once editors have reviewed it."
+            )
+        else:
+            message += " " + _("Your vote will count once your account is a little older.")
     return message
 
 

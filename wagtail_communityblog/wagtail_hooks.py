@@ -20,6 +20,7 @@ from wagtail.admin.widgets import Button
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
+from .admin_rings import VoteRingActionView, VoteRingDetailView, VoteRingsReportView
 from .admin_views import (
     BULK_ACTIONS,
     POST_ACTIONS,
@@ -329,6 +330,25 @@ class RescueViewSet(ViewSet):
         ]
 
 
+class VoteRingsViewSet(ViewSet):
+    """Community > Vote rings: groups of accounts detected voting together, for review."""
+
+    menu_item_class = CuratorMenuItem
+
+    icon = "warning"
+    menu_label = _("Vote rings")
+    url_prefix = "community/vote-rings"
+    name = "wagtail_communityblog_rings"
+
+    def get_urlpatterns(self):
+        return [
+            path("", VoteRingsReportView.as_view(), name="index"),
+            path("results/", VoteRingsReportView.as_view(results_only=True), name="index_results"),
+            path("<int:pk>/", VoteRingDetailView.as_view(), name="detail"),
+            path("<int:pk>/<slug:action>/", VoteRingActionView.as_view(), name="action"),
+        ]
+
+
 class CommunityViewSetGroup(SnippetViewSetGroup):
     menu_label = _("Community")
     menu_icon = "group"
@@ -338,6 +358,7 @@ class CommunityViewSetGroup(SnippetViewSetGroup):
         ReportedPostsViewSet,
         CommentViewSet,
         RescueViewSet,
+        VoteRingsViewSet,
         CommunityMemberViewSet,
         RatingViewSet,
     ]
@@ -437,3 +458,16 @@ def register_community_log_actions(actions):
     actions.register_action(
         "wagtail_communityblog.unsuspend_member", _("Lift suspension"), _("Suspension lifted")
     )
+
+
+@hooks.register("register_log_actions")
+def register_vote_ring_log_actions(actions):
+    for name, label, message in [
+        ("ring_detected", _("Vote ring detected"), _("Vote ring detected: votes held")),
+        ("ring_grown", _("Vote ring grew"), _("More accounts held in a vote ring")),
+        ("ring_confirmed", _("Confirm vote ring"), _("Vote ring confirmed: accounts suspended")),
+        ("ring_cleared", _("Clear vote ring"), _("Vote ring cleared: votes count again")),
+        ("ring_votes_dropped", _("Vote ring's votes dropped"), _("A vote ring's votes dropped")),
+        ("ring_votes_restored", _("Votes restored"), _("Votes of a cleared ring restored")),
+    ]:
+        actions.register_action(f"wagtail_communityblog.{name}", label, message)

@@ -6,6 +6,7 @@ from .comments import (
     CommentSubscription,
 )
 from .curation import Flag, PromotionEvent
+from .integrity import VoteCluster, VoteClusterMember
 from .members import CommunityMember
 from .pages import (
     CommunityIndexPage,
@@ -32,5 +33,7 @@ __all__ = [
     "PostScore",
     "PromotionEvent",
     "Rating",
+    "VoteCluster",
+    "VoteClusterMember",
     "display_name",
 ]

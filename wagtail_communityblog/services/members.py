@@ -36,6 +36,25 @@ def suspended_sql(connection):
     )
 
 
+def held_sql(connection):
+    """``SELECT 1`` if the account's votes are held by a vote ring awaiting an editor's review;
+    parameters: the user's id, then ``True``. The same row as ``suspended_sql`` reads, so the
+    vote's statements embed both without another round trip (services/integrity.py)."""
+    q = connection.ops.quote_name
+    return (
+        f"SELECT 1 FROM {q(CommunityMember._meta.db_table)} "
+        f"WHERE {q('user_id')} = %s AND {q('votes_held')} = %s"
+    )
+
+
+def is_held_id(user_id):
+    """Are this account's votes held by a vote ring awaiting review?"""
+    connection = transaction.get_connection()
+    with connection.cursor() as cursor:
+        cursor.execute(held_sql(connection), [user_id, True])
+        return cursor.fetchone() is not None
+
+
 def blogging_refusal(user):
     """Return why ``user`` may not blog, or ``None`` when they may."""
     if not user.is_authenticated:
@@ -94,7 +113,8 @@ def unsuspend_member(user, *, by=None):
         PostScore.objects.filter(post__in=live_posts, blog__isnull=False).update(is_listed=True)
         from .ratings import counts_now, set_votes_counted
 
-        if counts_now(user):
+        # Votes held by a vote ring stay held until an editor decides about the ring.
+        if counts_now(user) and not membership.votes_held:
             set_votes_counted(user, True)
         rankings_changed()
         log(instance=membership, action="wagtail_communityblog.unsuspend_member", user=by)

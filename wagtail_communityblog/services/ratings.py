@@ -23,7 +23,7 @@ from ..ranking import time_score
 from ..scoring import Tally, absolute_updates, apply_delta, get_scheme
 from .curation import check_promotion
 from .listing import sync_post_score
-from .members import is_suspended_id, suspended_sql
+from .members import held_sql, is_held_id, is_suspended_id, suspended_sql
 
 STORED_COUNTERS = ("up_count", "down_count", "vote_count", "vote_sum", "score")
 SCORE_COLUMNS = STORED_COUNTERS + ("hot", "best")
@@ -46,6 +46,8 @@ class VoteResult:
     value: int  # the reader's vote now; 0 when they have none
     counted: bool
     scores: dict  # the post's stored SCORE_COLUMNS after the vote
+    # Not counted because the voter's votes are held by a vote ring awaiting review.
+    held: bool = False
 
     @cached_property
     def score(self):
@@ -140,19 +142,43 @@ def _rate(post, user, value, counted, scheme):
     is suspended, so a suspended reader's vote changes nothing (and costs no extra query)."""
     connection = transaction.get_connection()
     sql = _vote_sql(connection)
+    may_count = counted
     old_tally = Tally()
     with connection.cursor() as cursor:
         inserted = False
         if value != 0 and sql["insert"]:
             # Most votes are first votes: try the insert first; the unique constraint settles a
             # race with another request by the same reader (the loser then finds their row).
+            # ``counted`` is also false while the voter's votes are held by a vote ring: the
+            # statement reads the flag from the member row its suspension check reads.
             cursor.execute(
                 sql["insert"],
-                [post.pk, user.pk, value, counted, scheme.name, *_now(connection), user.pk, True],
+                [
+                    post.pk,
+                    user.pk,
+                    value,
+                    counted,
+                    user.pk,
+                    True,
+                    scheme.name,
+                    *_now(connection),
+                    user.pk,
+                    True,
+                ],
             )
-            inserted = cursor.rowcount == 1
+            if sql["returning"]:
+                returned = cursor.fetchone()
+                inserted = returned is not None
+                if inserted:
+                    counted = bool(returned[0])
+            else:
+                inserted = cursor.rowcount == 1
+                if inserted and counted and is_held_id(user.pk):
+                    # Databases without RETURNING: correct the row (a rare path).
+                    counted = False
+                    cursor.execute(sql["uncount"], [False, post.pk, user.pk])
         if not inserted:
-            cursor.execute(sql["select"], [user.pk, True, post.pk, user.pk])
+            cursor.execute(sql["select"], [user.pk, True, user.pk, True, post.pk, user.pk])
             existing = cursor.fetchone()
             if existing is None:
                 if value != 0:
@@ -161,12 +187,14 @@ def _rate(post, user, value, counted, scheme):
                         raise _suspended()
                     if sql["insert"]:
                         raise _Retry()  # Their row vanished between the insert and the lock.
+                    counted = counted and not is_held_id(user.pk)
                     if not _insert_rating(post.pk, user.pk, value, counted, scheme.name):
                         raise _Retry()
             else:
-                rating_id, old_value, old_counted, old_scheme, suspended = existing
+                rating_id, old_value, old_counted, old_scheme, suspended, held = existing
                 if suspended:
                     raise _suspended()
+                counted = counted and not held
                 if old_counted:
                     old_tally = Tally.of(get_scheme(old_scheme), old_value)
                 if value == 0:
@@ -191,7 +219,7 @@ def _rate(post, user, value, counted, scheme):
             else:
                 created = sync_post_score(post)
                 scores = {column: getattr(created, column) for column in SCORE_COLUMNS}
-            return VoteResult(post.pk, value, counted, scores)
+            return VoteResult(post.pk, value, counted, scores, held=may_count and not counted)
         row = apply_delta(cursor, scheme, post.pk, delta)
         if row is None:
             # A live post always has a score row; create it if something removed it.
@@ -206,7 +234,8 @@ def _rate(post, user, value, counted, scheme):
     ):
         check_promotion(post.pk)
     rankings_changed()
-    return VoteResult(post.pk, value, counted, {column: row[column] for column in SCORE_COLUMNS})
+    scores = {column: row[column] for column in SCORE_COLUMNS}
+    return VoteResult(post.pk, value, counted, scores, held=may_count and not counted)
 
 
 _VOTE_SQL = {}
@@ -226,18 +255,29 @@ def _vote_sql(connection):
         suspended = suspended_sql(connection)
         lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
         columns = ["post_id", "user_id", "value", "counted", "scheme", "created_at", "updated_at"]
+        held = held_sql(connection)
         insert = None
+        returning = connection.features.can_return_columns_from_insert
         if connection.features.supports_update_conflicts_with_target:
+            values = ["%s"] * len(columns)
+            values[columns.index("counted")] = f"(%s AND NOT EXISTS ({held}))"
             insert = (
                 f"INSERT INTO {table} ({', '.join(q(c) for c in columns)}) "
-                f"SELECT {', '.join(['%s'] * len(columns))} WHERE NOT EXISTS ({suspended}) "
+                f"SELECT {', '.join(values)} WHERE NOT EXISTS ({suspended}) "
                 f"ON CONFLICT ({q('post_id')}, {q('user_id')}) DO NOTHING"
             )
+            if returning:
+                insert += f" RETURNING {q('counted')}"
         cached = _VOTE_SQL[connection.alias] = {
             "insert": insert,
+            "returning": returning,
+            "uncount": (
+                f"UPDATE {table} SET {q('counted')} = %s "
+                f"WHERE {q('post_id')} = %s AND {q('user_id')} = %s"
+            ),
             "select": (
                 f"SELECT {q('id')}, {q('value')}, {q('counted')}, {q('scheme')}, "
-                f"EXISTS ({suspended}) FROM {table} "
+                f"EXISTS ({suspended}), EXISTS ({held}) FROM {table} "
                 f"WHERE {q('post_id')} = %s AND {q('user_id')} = %s{lock}"
             ),
             "update": (
@@ -334,13 +374,16 @@ def set_votes_counted(user, counted):
 
 
 def fold_in_matured_votes(now=None):
-    """Start counting votes of accounts that have come of age since voting (not suspended).
+    """Start counting votes of accounts that have come of age since voting (not suspended,
+    not held by a vote ring).
 
     Returns the number of votes folded in."""
     now = now or timezone.now()
     cutoff = now - app_settings.MIN_ACCOUNT_AGE_TO_COUNT
-    waiting = Rating.objects.filter(counted=False, user__date_joined__lte=cutoff).exclude(
-        user__community_member__is_suspended=True
+    waiting = (
+        Rating.objects.filter(counted=False, user__date_joined__lte=cutoff)
+        .exclude(user__community_member__is_suspended=True)
+        .exclude(user__community_member__votes_held=True)
     )
     with transaction.atomic():
         post_ids = list(waiting.values_list("post_id", flat=True))

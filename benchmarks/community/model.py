@@ -1,0 +1,618 @@
+"""A seeded model of a community voting on posts, driving the package's real ranking code.
+
+What is the package's own code here (imported, not copied):
+- ``wagtail_communityblog.ranking``: ``time_score``, ``hot_from_time_score`` (Reddit hot),
+  ``wilson_lower_bound`` (best), net score (top);
+- ``wagtail_communityblog.scoring.get_scheme("updown")``: how a vote moves up/down/net;
+- ``wagtail_communityblog.integrity``: low-history accounts, co-voting clusters, held accounts;
+- ``wagtail_communityblog.conf.app_settings``: the defaults (tau, z, promotion thresholds,
+  minimum account age to count, ring detection parameters), read through the package's own
+  settings object with Django configured without any site settings.
+
+What is modelled (every number is a field of ``Params``, documented in
+docs/explanation/community-health.md):
+- Members visit at random times (a daily cycle peaking in the evening), heavier users more
+  often. A visit reads the front page (the block's top ``front_slots`` posts that meet the
+  block's minimum votes and score) with a chance falling by position, and, on some visits,
+  the "new" list. Readers favour the front page, so what is there gets more votes.
+- A reader who reads a post votes up with a chance rising with its hidden quality, down with
+  a chance falling with it, once per post (a later read does not vote again), never on their
+  own post.
+- Posts are published through the day, quality drawn from Beta(2, 2).
+- Attacks: at fixed times, a mediocre target post (25th percentile of quality) is published
+  and a ring of ``k`` accounts upvotes it within its first hour and downvotes the posts on
+  the front page at that moment. Kinds: fresh (created that day), patient (weeks old, a few
+  ordinary votes), farming (weeks old, hundreds of past votes, and in the run they upvote
+  what is on the front page every day, copying the crowd).
+- Defences: ``age`` (votes of accounts younger than MIN_ACCOUNT_AGE_TO_COUNT are recorded but
+  not counted until they come of age, folded in hourly as the management command does);
+  ``clusters`` (every ``detect_every`` seconds the detection runs over the last
+  ``detect_window`` of votes; a detected cluster's members except one are held, their votes
+  stop counting; an editor looks ``editor_delay`` later: a real ring is confirmed, all its
+  votes dropped; honest accounts wrongly held are cleared, their votes restored).
+- ``rescue``: twice a day an editor opens the Rescue report (recent posts with at most
+  RESCUE_MAX_VOTES votes) and re-ups the ``rescue_per_visit`` posts that look best to them
+  (their judgement of quality is noisy).
+
+What it cannot tell: see the docs page; in short, real readers are not independent coin
+flips, real rings adapt to the defence, editors are not oracles, and the parameters are
+guesses checked only for plausibility.
+"""
+
+import bisect
+import heapq
+import math
+import random
+import statistics
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+
+import django
+from django.conf import settings
+
+if not settings.configured:
+    # Only to read the package's defaults through its own settings object.
+    settings.configure()
+    django.setup()
+
+from wagtail_communityblog import integrity, ranking  # noqa: E402
+from wagtail_communityblog.conf import app_settings  # noqa: E402
+from wagtail_communityblog.scoring import get_scheme  # noqa: E402
+
+HOUR = 3600.0
+DAY = 24 * HOUR
+START = datetime(2026, 3, 2, tzinfo=UTC)
+SCHEME = get_scheme("updown")
+
+
+@dataclass(frozen=True)
+class Params:
+    members: int = 2000
+    posts_per_day: int = 20
+    days: int = 14
+    step: float = 600.0  # seconds per step; the block's cache is 300 s, readers see a list
+    # Reading
+    visits_per_member_day: float = 1.0
+    front_slots: int = 5  # the block's "how many posts" (default 5)
+    new_slots: int = 10
+    read_front: float = 0.30  # chance to read the first front-page post; x front_decay per slot
+    front_decay: float = 0.8
+    look_new: float = 0.5  # chance a visit also looks at the "new" list
+    read_new: float = 0.12
+    new_decay: float = 0.9
+    # Voting on a read post
+    up_base: float = 0.05
+    up_quality: float = 0.45  # P(up) = up_base + up_quality * q
+    down_base: float = 0.15  # P(down) = down_base * (1 - q) ** 2
+    # Accounts
+    newcomer_share: float = 0.03  # members whose account is one week old at the attack day
+    prior_votes_mean: float = 25.0  # lifetime votes before the run, per unit of activity
+    # Ranking and defences
+    ranking: str = "hot"
+    window_top: float = 7 * DAY  # the block's default window for "top" (week)
+    defences: tuple = ()  # any of "age", "clusters"
+    detect_every: float = 600.0
+    detect_window: float = app_settings.RING_WINDOW.total_seconds()
+    editor_delay: float = 12 * HOUR
+    rescue: bool = False
+    rescue_per_visit: int = 2
+    rescue_noise: float = 0.15
+    # Attacks
+    ring_kind: str = ""  # "", "fresh", "patient", "farming"
+    ring_size: int = 20
+    attack_days: tuple = tuple(range(2, 13))
+    attack_hour: float = 14.0
+    target_quality: float = 0.33  # "mediocre": the 25th percentile of Beta(2, 2)
+    seed: int = 1
+
+
+@dataclass
+class Post:
+    id: int
+    quality: float
+    published: float
+    author: int
+    time_score: float
+    target: bool = False
+    votes: dict = field(default_factory=dict)  # account -> (value, at)
+    up: int = 0
+    down: int = 0
+    count: int = 0
+    net: int = 0
+    hot: float = 0.0
+    best: float = 0.0
+    first_front: float | None = None
+    front_steps: int = 0
+
+
+def _poisson(rng, mean):
+    if mean < 30:
+        limit, k, product = math.exp(-mean), 0, rng.random()
+        while product > limit:
+            k += 1
+            product *= rng.random()
+        return k
+    return max(0, round(rng.gauss(mean, math.sqrt(mean))))
+
+
+def _diurnal(seconds):
+    """Relative activity by time of day: a low of 0.4 at 06:00, a high of 1.6 at 18:00."""
+    hour = (seconds % DAY) / HOUR
+    return 1.0 - 0.6 * math.cos((hour - 6.0) / 24.0 * 2 * math.pi)
+
+
+class Community:
+    def __init__(self, params):
+        self.p = params
+        # Separate streams: the honest community's draws do not depend on whether a ring acts
+        # (until the rankings differ), so a run with a ring and one without compare the same
+        # target posts under the same traffic.
+        self.rng = random.Random(params.seed)
+        self.ring_rng = random.Random(params.seed * 7919 + 1)
+        self.tau = app_settings.HOT_TAU
+        self.z = app_settings.WILSON_Z
+        self.min_votes = app_settings.PROMOTION_MIN_VOTES
+        self.min_score = app_settings.PROMOTION_MIN_SCORE
+        self.min_age = app_settings.MIN_ACCOUNT_AGE_TO_COUNT.total_seconds()
+        self.low_history_votes = app_settings.RING_LOW_HISTORY_VOTES
+        self.ring_settings = {
+            "min_similarity": app_settings.RING_MIN_SIMILARITY,
+            "min_size": app_settings.RING_MIN_SIZE,
+        }
+        self.posts = []
+        self.now = 0.0
+        self._setup_members()
+        self.ring_accounts = set()
+        self.held = set()  # accounts held by a detected cluster
+        self.suspended = set()
+        self.pending_reviews = []  # (due, cluster accounts)
+        # Low-history votes in the detection window.
+        self.covoting = integrity.CoVoting(
+            app_settings.RING_CLOSENESS.total_seconds(), app_settings.RING_MIN_SHARED
+        )
+        self.cleared = set()  # honest accounts an editor cleared: not compared again
+        self.front = []
+        self.front_log = []  # (hour, [post ids]) samples
+        self.quality_samples = []
+        self.detected = []  # (time, accounts, is_ring)
+        self.newcomer_votes = [0, 0]  # votes cast by week-old honest accounts: counted, total
+        self.front_daily = {}
+        self.attacks = []  # target posts
+
+    # --- accounts --------------------------------------------------------------------------
+
+    def _setup_members(self):
+        p, rng = self.p, self.rng
+        n = p.members
+        activity = [rng.lognormvariate(0.0, 1.0) for _ in range(n)]
+        mean = sum(activity) / n
+        activity = [a / mean for a in activity]
+        self.joined = [-rng.uniform(30, 720) * DAY for _ in range(n)]
+        self.lifetime = [int(rng.expovariate(1.0 / (p.prior_votes_mean * a))) for a in activity]
+        # Week-old honest newcomers at the attack day: joined on day 0, no past votes.
+        self.newcomers = set(rng.sample(range(n), int(n * p.newcomer_share)))
+        for member in self.newcomers:
+            self.joined[member] = rng.uniform(0, DAY)
+            self.lifetime[member] = 0
+        self.cum_activity = []
+        total = 0.0
+        for a in activity:
+            total += a
+            self.cum_activity.append(total)
+
+    def _new_account(self, joined, lifetime):
+        self.joined.append(joined)
+        self.lifetime.append(lifetime)
+        return len(self.joined) - 1
+
+    def _visitor(self):
+        while True:
+            x = self.rng.random() * self.cum_activity[-1]
+            member = bisect.bisect_left(self.cum_activity, x)
+            if self.joined[member] <= self.now:
+                return member
+
+    def counts(self, account, at=None):
+        """Does the account's vote count now (the package's rules under this run's defences)?"""
+        if account in self.suspended or account in self.held:
+            return False
+        return not ("age" in self.p.defences and self.joined[account] > self.now - self.min_age)
+
+    # --- votes and scores --------------------------------------------------------------------
+
+    def _rescore(self, post):
+        up = down = net = 0
+        for account, (value, _at) in post.votes.items():
+            if self.counts(account):
+                up += SCHEME.up(value)
+                down += SCHEME.down(value)
+                net += SCHEME.net(value)
+        post.up, post.down, post.count, post.net = up, down, up + down, net
+        post.hot = ranking.hot_from_time_score(net, post.time_score)
+        post.best = ranking.wilson_lower_bound(up, down, self.z)
+
+    def vote(self, account, post, value):
+        if account == post.author or account in post.votes or account in self.suspended:
+            return
+        post.votes[account] = (value, self.now)
+        self.lifetime[account] += 1
+        counted = self.counts(account)
+        if account in self.newcomers and self.now >= 7 * DAY:
+            # Their accounts are a week old or more from day 7.
+            self.newcomer_votes[0] += counted
+            self.newcomer_votes[1] += 1
+        if "clusters" in self.p.defences and integrity.is_low_history(
+            self.lifetime[account], self.low_history_votes
+        ):
+            # Only low-history accounts are compared; an account's history only grows, so
+            # one that is not low-history now never will be again.
+            self.covoting.add(integrity.Vote(account, post.id, value, self.now))
+        if counted:
+            post.up += SCHEME.up(value)
+            post.down += SCHEME.down(value)
+            post.count += 1
+            post.net += SCHEME.net(value)
+            post.hot = ranking.hot_from_time_score(post.net, post.time_score)
+            post.best = ranking.wilson_lower_bound(post.up, post.down, self.z)
+
+    def _read(self, member, post):
+        if member in post.votes or member == post.author:
+            return
+        q = post.quality
+        x = self.rng.random()
+        up = self.p.up_base + self.p.up_quality * q
+        if x < up:
+            self.vote(member, post, 1)
+        elif x < up + self.p.down_base * (1 - q) ** 2:
+            self.vote(member, post, -1)
+
+    # --- the block ---------------------------------------------------------------------------
+
+    def _candidates(self):
+        # Posts older than a week never reach a hot/best/top front page in practice here;
+        # bounding the scan keeps the run fast ("best" still scans every post).
+        if self.p.ranking == "best":
+            return self.posts
+        horizon = self.now - (self.p.window_top if self.p.ranking == "top" else 3 * DAY)
+        index = bisect.bisect_left(self._published, horizon)
+        return self.posts[index:]
+
+    def front_page(self):
+        eligible = [
+            post
+            for post in self._candidates()
+            if post.count >= self.min_votes and post.net >= self.min_score
+        ]
+        key = {
+            "hot": lambda post: (post.hot, post.published),
+            "best": lambda post: (post.best, post.count, post.published),
+            "top": lambda post: (post.net, post.published),
+        }[self.p.ranking]
+        return heapq.nlargest(self.p.front_slots, eligible, key=key)
+
+    def new_list(self):
+        return self.posts[-self.p.new_slots :][::-1]
+
+    # --- the run -----------------------------------------------------------------------------
+
+    def _publish(self, quality=None, target=False):
+        p = self.p
+        post = Post(
+            id=len(self.posts),
+            quality=self.rng.betavariate(2, 2) if quality is None else quality,
+            published=self.now,
+            author=self.rng.randrange(p.members),
+            time_score=ranking.time_score(_at(self.now), self.tau),
+            target=target,
+        )
+        self.posts.append(post)
+        self._published.append(self.now)
+        return post
+
+    def run(self):
+        p = self.p
+        self._published = []
+        steps = int(p.days * DAY / p.step)
+        posts_per_step = p.posts_per_day * p.step / DAY
+        visits_per_step = p.members * p.visits_per_member_day * p.step / DAY
+        attack_steps = {int((d * DAY + p.attack_hour * HOUR) / p.step) for d in p.attack_days}
+        ring_actions = []  # (time, account, post, value or "competitors")
+        next_detect = p.detect_every
+        next_fold = HOUR
+        self._prepare_ring_accounts()
+        for step in range(steps):
+            self.now = step * p.step
+            end = self.now + p.step
+            for _ in range(_poisson(self.rng, posts_per_step * _diurnal(self.now))):
+                self._publish()
+            if step in attack_steps:
+                target = self._publish(quality=p.target_quality, target=True)
+                self.attacks.append(target)
+                ring_actions.extend(self._plan_ring(target))
+                ring_actions.sort(key=lambda action: action[0])
+            self.front = self.front_page()
+            front = self.front
+            for post in front:
+                post.front_steps += 1
+                if post.first_front is None:
+                    post.first_front = self.now
+            self.front_daily.setdefault(int(self.now // DAY), set()).update(
+                post.id for post in front
+            )
+            if step % int(HOUR / p.step) == 0:
+                self._sample_quality(front)
+            new = self.new_list()
+            # Honest visits, spread over the step.
+            for _ in range(_poisson(self.rng, visits_per_step * _diurnal(self.now))):
+                member = self._visitor()
+                chance = p.read_front
+                for post in front:
+                    if self.rng.random() < chance:
+                        self._read(member, post)
+                    chance *= p.front_decay
+                if self.rng.random() < p.look_new:
+                    chance = p.read_new
+                    for post in new:
+                        if self.rng.random() < chance:
+                            self._read(member, post)
+                        chance *= p.new_decay
+            self._farm(front)
+            while ring_actions and ring_actions[0][0] < end:
+                _at_time, account, post, value = ring_actions.pop(0)
+                if value == "competitors":
+                    for other in self.front_page():
+                        if other is not post:
+                            self.vote(account, other, -1)
+                else:
+                    self.vote(account, post, value)
+            if p.rescue and step % int(12 * HOUR / p.step) == int(10 * HOUR / p.step):
+                self._rescue()
+            if "age" in p.defences and end >= next_fold:
+                next_fold += HOUR
+                self._fold_in()
+            if "clusters" in p.defences and end >= next_detect:
+                next_detect += p.detect_every
+                self.now = end
+                self._detect()
+            self._reviews(end)
+        return self
+
+    # --- attacks -----------------------------------------------------------------------------
+
+    def _prepare_ring_accounts(self):
+        p, rng = self.p, self.ring_rng
+        self.rings = []
+        if not p.ring_kind:
+            return
+        for day in p.attack_days:
+            attack_at = day * DAY + p.attack_hour * HOUR
+            accounts = []
+            for _ in range(p.ring_size):
+                if p.ring_kind == "fresh":
+                    account = self._new_account(attack_at - rng.uniform(1, 12) * HOUR, 0)
+                elif p.ring_kind == "patient":
+                    account = self._new_account(-rng.uniform(21, 60) * DAY, rng.randint(2, 6))
+                else:  # farming
+                    account = self._new_account(-rng.uniform(21, 60) * DAY, rng.randint(100, 300))
+                accounts.append(account)
+            self.ring_accounts.update(accounts)
+            self.rings.append(accounts)
+        # Patient accounts cast a few ordinary votes in the days before their attack; these
+        # are planned as ordinary reads (random posts, then their own judgement) at run time.
+        self._patient_plan = []
+        if p.ring_kind == "patient":
+            for day, accounts in zip(p.attack_days, self.rings, strict=True):
+                for account in accounts:
+                    for _ in range(rng.randint(1, 3)):
+                        self._patient_plan.append((day * DAY - rng.uniform(0, 2 * DAY), account))
+            self._patient_plan.sort()
+
+    def _plan_ring(self, target):
+        if not self.p.ring_kind:
+            return []
+        index = self.p.attack_days.index(int(target.published // DAY))
+        actions = []
+        for account in self.rings[index]:
+            at = target.published + self.ring_rng.uniform(0, HOUR)
+            actions.append((at, account, target, 1))
+            actions.append((at + 1.0, account, target, "competitors"))
+        return actions
+
+    def _farm(self, front):
+        """Farming accounts copy the crowd; patient ones cast their few ordinary votes."""
+        p = self.p
+        if p.ring_kind == "farming" and front:
+            # About five up votes a day each, on what is on the front page.
+            chance = 5.0 * p.step / DAY / len(front)
+            for accounts in self.rings:
+                for account in accounts:
+                    for post in front:
+                        if not post.target and self.ring_rng.random() < chance:
+                            self.vote(account, post, 1)
+        if p.ring_kind == "patient":
+            while self._patient_plan and self._patient_plan[0][0] < self.now + p.step:
+                _due, account = self._patient_plan.pop(0)
+                recent = self._candidates()[-3 * p.posts_per_day :]
+                if recent:
+                    post = self.ring_rng.choice(recent)
+                    if not post.target:
+                        self.vote(account, post, 1 if self.ring_rng.random() < 0.7 else -1)
+
+    # --- defences and editors ----------------------------------------------------------------
+
+    def _fold_in(self):
+        cutoff = self.now - self.min_age
+        for post in self._candidates():
+            if any(cutoff - HOUR <= self.joined[a] <= cutoff for a in post.votes):
+                self._rescore(post)
+
+    def _detect(self):
+        self.covoting.expire(self.now - self.p.detect_window)
+        low = {
+            account
+            for account in self.covoting.totals
+            if integrity.is_low_history(self.lifetime[account], self.low_history_votes)
+            and account not in self.suspended
+            and account not in self.cleared
+        }
+        clusters = self.covoting.clusters(low, **self.ring_settings)
+        if not clusters:
+            return
+        newly_held = integrity.held_accounts(clusters) - self.held
+        if not newly_held:
+            return
+        self.held |= newly_held
+        for cluster in clusters:
+            ring = sum(a in self.ring_accounts for a in cluster.accounts)
+            self.detected.append((self.now, cluster.accounts, ring))
+            self.pending_reviews.append((self.now + self.p.editor_delay, cluster.accounts))
+        self._rescore_voted_by(newly_held)
+
+    def _reviews(self, end):
+        due = [review for review in self.pending_reviews if review[0] <= end]
+        if not due:
+            return
+        self.pending_reviews = [review for review in self.pending_reviews if review[0] > end]
+        changed = set()
+        for _due, accounts in due:
+            for account in accounts:
+                if account in self.ring_accounts:
+                    # Confirmed: suspended, votes dropped.
+                    self.suspended.add(account)
+                    self.held.discard(account)
+                    changed.add(account)
+                else:
+                    # Cleared: an honest account's votes count again; it is not compared again.
+                    self.cleared.add(account)
+                    if account in self.held:
+                        self.held.discard(account)
+                        changed.add(account)
+        for post in self._candidates():
+            if changed & post.votes.keys():
+                for account in changed & post.votes.keys():
+                    if account in self.suspended:
+                        del post.votes[account]
+                self._rescore(post)
+
+    def _rescore_voted_by(self, accounts):
+        for post in self._candidates():
+            if not accounts.isdisjoint(post.votes):
+                self._rescore(post)
+
+    def _rescue(self):
+        """An editor re-ups the best-looking recent posts that few have voted on."""
+        p = self.p
+        since = self.now - app_settings.RESCUE_DAYS * DAY
+        candidates = [
+            post
+            for post in self._candidates()
+            if post.published >= since and post.count <= app_settings.RESCUE_MAX_VOTES
+        ]
+        looks = sorted(
+            candidates, key=lambda post: post.quality + self.rng.gauss(0, p.rescue_noise)
+        )
+        for post in looks[-p.rescue_per_visit :]:
+            post.time_score = ranking.time_score(_at(self.now), self.tau)
+            self._rescore(post)
+
+    def _sample_quality(self, front):
+        if self.now < DAY or not front:
+            return
+        recent = [
+            post.quality
+            for post in self._candidates()
+            if post.published >= self.now - 2 * DAY and not post.target
+        ]
+        best = heapq.nlargest(len(front), recent)
+        if best:
+            self.quality_samples.append(
+                (
+                    self.now,
+                    statistics.fmean(post.quality for post in front) / statistics.fmean(best),
+                )
+            )
+
+
+def _at(seconds):
+    from datetime import timedelta
+
+    return START + timedelta(seconds=seconds)
+
+
+# --- measures ----------------------------------------------------------------------------------
+
+TOP_DECILE = 0.804  # the 90th percentile of Beta(2, 2)
+
+
+def measures(community, baseline=None):
+    """The run's figures: ring success, quality ratio, discovery, turnover, newcomers."""
+    p = community.p
+    step_hours = p.step / HOUR
+    targets = community.attacks
+
+    def reach(post, horizon=2 * DAY):
+        return post.first_front is not None and post.first_front - post.published <= horizon
+
+    result = {
+        "target_reached": [reach(post) for post in targets],
+        "target_hours": [post.front_steps * step_hours for post in targets],
+        "quality_ratio": (
+            statistics.fmean(v for _t, v in community.quality_samples)
+            if community.quality_samples
+            else None
+        ),
+    }
+    attack_windows = [(post.published, post.published + DAY) for post in targets]
+    result["quality_ratio_attack"] = (
+        statistics.fmean(
+            v
+            for t, v in community.quality_samples
+            if any(start <= t < end for start, end in attack_windows)
+        )
+        if attack_windows
+        and any(
+            start <= t < end for t, _v in community.quality_samples for start, end in attack_windows
+        )
+        else None
+    )
+    good = [
+        post
+        for post in community.posts
+        if post.quality >= TOP_DECILE
+        and DAY <= post.published <= (p.days - 2) * DAY
+        and not post.target
+    ]
+    result["top_decile_hours"] = [
+        (post.first_front - post.published) / HOUR for post in good if post.first_front is not None
+    ]
+    result["top_decile_never"] = [post.first_front is None for post in good]
+    days = [ids for day, ids in community.front_daily.items() if day >= 1]
+    result["turnover"] = statistics.fmean(len(ids) for ids in days) if days else 0.0
+    result["newcomer_votes"] = list(community.newcomer_votes)
+    honest_held = set()
+    ring_detected = set()
+    for _t, accounts, _ring in community.detected:
+        for account in accounts:
+            if account in community.ring_accounts:
+                ring_detected.add(account)
+            else:
+                honest_held.add(account)
+    result["honest_held"] = len(honest_held)
+    result["newcomers_held"] = len(honest_held & community.newcomers)
+    result["ring_accounts"] = len(community.ring_accounts)
+    result["ring_detected"] = len(ring_detected)
+    detection_delays = []
+    for index, post in enumerate(targets):
+        if not community.p.ring_kind:
+            break
+        ring = set(community.rings[index])
+        times = [t for t, accounts, _r in community.detected if ring & set(accounts)]
+        if times:
+            detection_delays.append((min(times) - post.published) / HOUR)
+    result["detection_hours"] = detection_delays
+    return result
+
+
+def simulate(**overrides):
+    """Run one community with ``Params(**overrides)``; return its measures."""
+    return measures(Community(replace(Params(), **overrides)).run())

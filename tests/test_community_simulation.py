@@ -1,0 +1,56 @@
+"""A short run of the community simulation (benchmarks/community), asserting the ordering the
+full benchmark shows: rings buy the front page from the formula alone and from the age rule,
+not from the package's defaults. The full run is ``make bench-community``."""
+
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks" / "community"))
+
+import model  # noqa: E402
+
+SHORT = {"days": 6, "attack_days": (2, 3, 4), "seed": 5}
+DEFAULTS = ("age", "clusters")
+
+
+def run(**overrides):
+    return model.simulate(**SHORT, **overrides)
+
+
+@pytest.fixture(scope="module")
+def alone():
+    return {defences: run(defences=defences) for defences in ((), ("age",), DEFAULTS)}
+
+
+@pytest.mark.parametrize("kind", ["fresh", "patient"])
+def test_a_ring_of_twenty_buys_the_front_page_from_plain_hot(alone, kind):
+    result = run(ring_kind=kind)
+
+    assert all(result["target_reached"])
+    assert min(result["target_hours"]) > 15
+    assert sum(result["target_hours"]) > sum(alone[()]["target_hours"]) + 40
+
+
+def test_the_age_rule_alone_does_not_stop_a_patient_ring(alone):
+    result = run(ring_kind="patient", defences=("age",))
+
+    assert all(result["target_reached"])
+    assert sum(result["target_hours"]) > sum(alone[("age",)]["target_hours"]) + 40
+
+
+@pytest.mark.parametrize("kind", ["fresh", "patient"])
+def test_under_the_defaults_a_ring_gains_almost_nothing(alone, kind):
+    result = run(ring_kind=kind, defences=DEFAULTS)
+    baseline = alone[DEFAULTS]
+
+    assert sum(result["target_reached"]) <= sum(baseline["target_reached"]) + 1
+    assert sum(result["target_hours"]) <= sum(baseline["target_hours"]) + 3
+    assert result["ring_detected"] == result["ring_accounts"] == 60
+    assert result["honest_held"] == 0
+    assert result["quality_ratio"] >= alone[()]["quality_ratio"] - 0.05
+
+
+def test_the_run_is_reproducible():
+    assert run(ring_kind="patient") == run(ring_kind="patient")

@@ -1,0 +1,131 @@
+"""Vote-ring detection on small hand-built vote sets (pure functions, no database)."""
+
+import random
+
+from wagtail_communityblog.integrity import (
+    CoVoting,
+    Vote,
+    find_clusters,
+    held_accounts,
+    is_low_history,
+    similarity,
+)
+
+MINUTE = 60
+HOUR = 3600
+
+
+def ring_votes(accounts, target, competitors, start=0.0, spread=30 * MINUTE, seed=1):
+    """Each account upvotes the target and downvotes the competitors, within ``spread``."""
+    rng = random.Random(seed)
+    votes = []
+    for account in accounts:
+        at = start + rng.uniform(0, spread)
+        votes.append(Vote(account, target, 1, at))
+        votes.extend(Vote(account, post, -1, at + 5) for post in competitors)
+    return votes
+
+
+def test_a_ring_voting_together_is_one_cluster_with_its_evidence():
+    ring = [101, 102, 103, 104, 105]
+    votes = ring_votes(ring, target=1, competitors=[2, 3, 4])
+
+    clusters = find_clusters(votes, low_history=set(ring))
+
+    assert len(clusters) == 1
+    cluster = clusters[0]
+    assert cluster.accounts == tuple(ring)
+    assert cluster.posts[1, 1] == 5  # all five voted the target up
+    assert cluster.posts[2, -1] == 5
+    assert cluster.similarity == 1.0
+    assert cluster.representative == 101
+
+
+def test_a_group_of_friends_with_varied_votes_is_not_a_ring():
+    # Five friends vote on each other's posts (1-5) and on others, over two days, not always
+    # the same way, and each also votes on posts the others never saw.
+    rng = random.Random(7)
+    friends = [201, 202, 203, 204, 205]
+    votes = []
+    for index, friend in enumerate(friends):
+        for post in range(1, 6):
+            if rng.random() < 0.7:
+                votes.append(
+                    Vote(friend, post, rng.choice([1, 1, 1, -1]), rng.uniform(0, 48 * HOUR))
+                )
+        for other in range(3):
+            votes.append(Vote(friend, 100 + index * 10 + other, 1, rng.uniform(0, 48 * HOUR)))
+
+    assert find_clusters(votes, low_history=set(friends)) == []
+
+
+def test_the_same_votes_cast_hours_apart_are_not_voting_together():
+    ring = [301, 302, 303, 304]
+    votes = []
+    for index, account in enumerate(ring):
+        at = index * 3 * HOUR  # a new reader every three hours
+        votes.append(Vote(account, 1, 1, at))
+        votes.extend(Vote(account, post, -1, at + 5) for post in (2, 3, 4))
+
+    assert find_clusters(votes, low_history=set(ring)) == []
+    assert len(find_clusters(votes, low_history=set(ring), closeness=4 * HOUR)) == 1
+
+
+def test_accounts_with_a_long_history_are_not_compared():
+    ring = [401, 402, 403, 404]
+    votes = ring_votes(ring, target=1, competitors=[2, 3])
+
+    assert is_low_history(5) and not is_low_history(20)
+    assert find_clusters(votes, low_history={401, 402}) == []  # two are not a group of three
+
+
+def test_two_shared_votes_are_not_enough_to_link_accounts():
+    ring = [501, 502, 503, 504]
+    votes = ring_votes(ring, target=1, competitors=[2])  # two shared votes each
+
+    assert find_clusters(votes, low_history=set(ring)) == []
+    assert len(find_clusters(votes, low_history=set(ring), min_shared=2)) == 1
+
+
+def test_ordinary_votes_dilute_similarity():
+    ring = [601, 602, 603]
+    votes = ring_votes(ring, target=1, competitors=[2, 3])
+    # Each account also cast many ordinary votes of its own.
+    for account in ring:
+        votes.extend(Vote(account, 1000 + account * 10 + n, 1, 10 * HOUR) for n in range(8))
+
+    assert similarity(3, 11, 11) < 0.5
+    assert find_clusters(votes, low_history=set(ring)) == []
+
+
+def test_a_held_cluster_weighs_as_one_voter():
+    ring = [701, 702, 703, 704, 705, 706]
+    clusters = find_clusters(ring_votes(ring, 1, [2, 3]), low_history=set(ring))
+
+    assert held_accounts(clusters) == {702, 703, 704, 705, 706}
+
+
+def test_the_sliding_window_gives_the_same_clusters_as_a_fresh_count():
+    rng = random.Random(3)
+    votes = ring_votes(range(10, 20), target=1, competitors=[2, 3, 4], start=30 * HOUR)
+    votes += [
+        Vote(
+            rng.randrange(100, 400),
+            rng.randrange(1, 60),
+            rng.choice([1, -1]),
+            rng.uniform(0, 60 * HOUR),
+        )
+        for _ in range(3000)
+    ]
+    votes.sort(key=lambda vote: vote.at)
+    low = {vote.account for vote in votes}
+
+    index = CoVoting()
+    for vote in votes:
+        index.add(vote)
+    index.expire(12 * HOUR)
+
+    kept = [vote for vote in votes if vote.at >= 12 * HOUR]
+    fresh = find_clusters(kept, low)
+    assert [c.accounts for c in index.clusters(low)] == [c.accounts for c in fresh]
+    assert fresh[0].accounts == tuple(range(10, 20))

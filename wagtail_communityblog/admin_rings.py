@@ -1,0 +1,173 @@
+"""Wagtail admin views for vote rings: the list, one ring's evidence, confirm and clear.
+
+Registered in ``wagtail_hooks.py`` under Community > Vote rings. Viewing and clearing need the
+curation permission; confirming suspends accounts, so it also needs the permission to change
+community members.
+"""
+
+import django_filters
+from django import forms
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views import View
+from wagtail.admin.filters import WagtailFilterSet
+from wagtail.admin.views.reports import ReportView
+
+from .admin_views import can_curate
+from .models import CommunityPostPage, Rating, VoteCluster
+from .services import integrity
+
+SUSPEND_PERMISSION = "wagtail_communityblog.change_communitymember"
+
+
+def can_confirm(user):
+    return can_curate(user) and user.has_perm(SUSPEND_PERMISSION)
+
+
+class ConfirmForm(forms.Form):
+    reason = forms.CharField(
+        label=gettext_lazy("Reason for the suspension (shown to the members)"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=1000,
+        required=False,
+    )
+
+
+class CuratorOnlyMixin:
+    def dispatch(self, request, *args, **kwargs):
+        if not can_curate(request.user):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+
+class VoteRingFilterSet(WagtailFilterSet):
+    status = django_filters.ChoiceFilter(
+        choices=VoteCluster.STATUS_CHOICES, label=gettext_lazy("Status")
+    )
+
+    class Meta:
+        model = VoteCluster
+        fields = ["status"]
+
+
+class VoteRingsReportView(CuratorOnlyMixin, ReportView):
+    """Detected vote rings, those awaiting review first."""
+
+    page_title = gettext_lazy("Vote rings")
+    header_icon = "warning"
+    index_url_name = "wagtail_communityblog_rings:index"
+    index_results_url_name = "wagtail_communityblog_rings:index_results"
+    results_template_name = "wagtail_communityblog/admin/vote_rings_results.html"
+    paginate_by = 50
+
+    def user_has_permission(self, permission):
+        return can_curate(self.request.user)
+
+    filterset_class = VoteRingFilterSet
+
+    def get_queryset(self):
+        return VoteCluster.objects.annotate(accounts=Count("members")).order_by("-detected_at")
+
+
+class VoteRingDetailView(CuratorOnlyMixin, View):
+    """One ring's evidence: who, which posts, how similar; with confirm and clear."""
+
+    template_name = "wagtail_communityblog/admin/vote_ring_detail.html"
+
+    def get(self, request, pk):
+        cluster = get_object_or_404(VoteCluster, pk=pk)
+        return self.render(cluster, ConfirmForm())
+
+    def render(self, cluster, form, status=200):
+        members = list(cluster.members.select_related("user", "user__community_member"))
+        user_ids = [member.user_id for member in members]
+        lifetime = dict(
+            Rating.objects.filter(user_id__in=user_ids)
+            .values("user_id")
+            .annotate(n=Count("pk"))
+            .values_list("user_id", "n")
+        )
+        for member in members:
+            member.lifetime_votes = lifetime.get(member.user_id, 0)
+        posts = CommunityPostPage.objects.in_bulk(
+            [entry["post_id"] for entry in cluster.posts if "post_id" in entry]
+        )
+        evidence = [
+            {
+                "post": posts.get(entry["post_id"]),
+                "post_id": entry["post_id"],
+                "sign": entry["sign"],
+                "accounts": entry["accounts"],
+            }
+            for entry in cluster.posts
+        ]
+        return TemplateResponse(
+            self.request,
+            self.template_name,
+            {
+                "cluster": cluster,
+                "members": members,
+                "evidence": evidence,
+                "form": form,
+                "can_confirm": can_confirm(self.request.user),
+                "is_open": cluster.status == VoteCluster.STATUS_OPEN,
+                "index_url": reverse("wagtail_communityblog_rings:index"),
+            },
+            status=status,
+        )
+
+
+class VoteRingActionView(VoteRingDetailView):
+    """Confirm or clear a ring (POST only)."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, pk, action):
+        cluster = get_object_or_404(VoteCluster, pk=pk)
+        form = ConfirmForm(request.POST)
+        if action == "confirm":
+            if not can_confirm(request.user):
+                raise PermissionDenied
+            if not form.is_valid():
+                return self.render(cluster, form, status=400)
+        elif action != "clear":
+            raise Http404
+        try:
+            if action == "confirm":
+                posts = integrity.confirm_cluster(
+                    cluster, by=request.user, reason=form.cleaned_data["reason"]
+                )
+                message = _(
+                    "Vote ring #%(id)s confirmed: %(accounts)d accounts suspended, their votes "
+                    "dropped, %(posts)d posts recomputed."
+                )
+            else:
+                posts = integrity.clear_cluster(cluster, by=request.user)
+                message = _(
+                    "Vote ring #%(id)s cleared: its accounts' votes count again "
+                    "(%(posts)d posts recomputed)."
+                )
+        except integrity.ClusterError as error:
+            messages.error(request, str(error))
+            form.add_error(None, str(error))
+            return self.render(cluster, form, status=400)
+        messages.success(
+            request,
+            message
+            % {
+                "id": cluster.pk,
+                "accounts": get_user_model()
+                .objects.filter(community_vote_clusters__cluster=cluster)
+                .count(),
+                "posts": len(posts),
+            },
+        )
+        return redirect(reverse("wagtail_communityblog_rings:detail", args=[cluster.pk]))

@@ -1,0 +1,224 @@
+"""Vote-ring detection: pure functions over votes, shared by the package and the simulation.
+
+A ring is a group of accounts that vote together: the same posts, the same way, at about the
+same time. Ordinary readers agree too (everybody reads the front page), so two things keep
+them apart:
+
+- Only **low-history** accounts are compared: accounts that have cast few votes in their life.
+  A ring has to create or keep many accounts cheaply, so most of its accounts have little
+  history; a reader who has voted for months is not suspected, however often they agree with
+  the crowd (agreeing with the crowd is exactly what a farming account imitates, so it is no
+  evidence of honesty either way).
+- Two votes are only **shared** when they are on the same post, with the same sign, cast within
+  ``closeness`` seconds of each other. Readers of the same front page vote at different hours;
+  a ring acting on a signal votes within minutes.
+
+Two accounts are linked when they share at least ``min_shared`` votes and those shared votes
+are at least ``min_similarity`` of all their votes in the window (the Jaccard similarity of
+their signed votes, counting only time-close votes as shared). A cluster is a connected group
+of at least ``min_size`` linked accounts.
+
+Nothing here reads the database or Django settings: the package's detection service
+(``services/integrity.py``) and the community simulation (``benchmarks/community/``) both
+call these functions with plain values.
+"""
+
+from collections import defaultdict, deque
+from dataclasses import dataclass, field
+
+# Defaults, repeated as documented settings in conf.py (the simulation uses these).
+CLOSENESS_SECONDS = 3600
+MIN_SHARED = 3
+MIN_SIMILARITY = 0.5
+MIN_SIZE = 3
+LOW_HISTORY_VOTES = 20
+
+
+@dataclass(frozen=True)
+class Vote:
+    """One vote: who, on which post, which way, when (seconds since any fixed instant)."""
+
+    account: int
+    post: int
+    value: int
+    at: float
+
+
+@dataclass
+class Cluster:
+    """A group of accounts that voted together, with the evidence."""
+
+    accounts: tuple
+    # (post, sign) -> how many of the cluster's accounts voted that way on that post.
+    posts: dict = field(default_factory=dict)
+    # (account, account) -> similarity, for each linked pair.
+    links: dict = field(default_factory=dict)
+
+    @property
+    def similarity(self):
+        """Mean similarity over the cluster's linked pairs."""
+        return sum(self.links.values()) / len(self.links) if self.links else 0.0
+
+    @property
+    def representative(self):
+        """The account whose votes still count while the cluster is held (the lowest id)."""
+        return self.accounts[0]
+
+
+def is_low_history(lifetime_votes, threshold=LOW_HISTORY_VOTES):
+    """Has the account cast fewer than ``threshold`` votes in its life (so it is compared)?"""
+    return lifetime_votes < threshold
+
+
+def _sign(value):
+    return (value > 0) - (value < 0)
+
+
+class CoVoting:
+    """Shared votes between accounts, kept up to date as votes arrive and expire.
+
+    Votes must be added in time order. A vote is paired only with the votes cast on the same
+    post, with the same sign, within ``closeness`` seconds before it, so the work grows with
+    the votes that are close together, not with the square of a post's votes. ``expire()``
+    forgets votes older than a moment, undoing their pairs, so a long-running caller (the
+    simulation) keeps a sliding window; the package builds one per detection run.
+    """
+
+    def __init__(self, closeness=CLOSENESS_SECONDS, min_shared=MIN_SHARED):
+        self.closeness = closeness
+        self.min_shared = min_shared
+        self.groups = defaultdict(deque)  # (post, sign) -> deque of (at, account), in time order
+        self.order = deque()  # every vote, in time order: (at, post, sign, account)
+        self.seen = set()
+        self.totals = defaultdict(int)  # account -> votes in the window
+        self.pairs = defaultdict(int)  # (a, b), a < b -> shared votes
+        self.strong = set()  # pairs with at least ``min_shared`` shared votes
+
+    def _bump(self, a, b, step):
+        pair = (a, b) if a < b else (b, a)
+        shared = self.pairs[pair] + step
+        if shared:
+            self.pairs[pair] = shared
+        else:
+            del self.pairs[pair]
+        if shared >= self.min_shared:
+            self.strong.add(pair)
+        else:
+            self.strong.discard(pair)
+
+    def add(self, vote):
+        sign = _sign(vote.value)
+        if not sign or (vote.account, vote.post) in self.seen:
+            return
+        self.seen.add((vote.account, vote.post))
+        self.totals[vote.account] += 1
+        group = self.groups[vote.post, sign]
+        horizon = vote.at - self.closeness
+        for at, other in reversed(group):
+            if at < horizon:
+                break
+            if other != vote.account:
+                self._bump(other, vote.account, 1)
+        group.append((vote.at, vote.account))
+        self.order.append((vote.at, vote.post, sign, vote.account))
+
+    def expire(self, before):
+        """Forget the votes cast before ``before``."""
+        while self.order and self.order[0][0] < before:
+            at, post, sign, account = self.order.popleft()
+            group = self.groups[post, sign]
+            group.popleft()
+            for later_at, other in group:
+                if later_at > at + self.closeness:
+                    break
+                if other != account:
+                    self._bump(account, other, -1)
+            if not group:
+                del self.groups[post, sign]
+            self.seen.discard((account, post))
+            self.totals[account] -= 1
+            if not self.totals[account]:
+                del self.totals[account]
+
+    def clusters(self, low_history, *, min_similarity=MIN_SIMILARITY, min_size=MIN_SIZE):
+        """The clusters of low-history accounts in the window, largest first."""
+        parent = {}
+
+        def root(account):
+            parent.setdefault(account, account)
+            while parent[account] != account:
+                parent[account] = parent[parent[account]]
+                account = parent[account]
+            return account
+
+        links = {}
+        for a, b in self.strong:
+            if a not in low_history or b not in low_history:
+                continue
+            value = similarity(self.pairs[a, b], self.totals[a], self.totals[b])
+            if value >= min_similarity:
+                links[a, b] = value
+                parent[root(a)] = root(b)
+        members = defaultdict(list)
+        for account in parent:
+            members[root(account)].append(account)
+        clusters = []
+        for group in members.values():
+            if len(group) < min_size:
+                continue
+            group = sorted(group)
+            group_set = set(group)
+            posts = {}
+            for (post, sign), votes in self.groups.items():
+                n = sum(1 for _at, account in votes if account in group_set)
+                if n >= 2:
+                    posts[post, sign] = n
+            clusters.append(
+                Cluster(
+                    accounts=tuple(group),
+                    posts=posts,
+                    links={pair: value for pair, value in links.items() if pair[0] in group_set},
+                )
+            )
+        clusters.sort(key=lambda cluster: (-len(cluster.accounts), cluster.accounts))
+        return clusters
+
+
+def similarity(shared, votes_a, votes_b):
+    """Jaccard similarity of two accounts' signed votes, ``shared / (a + b - shared)``."""
+    union = votes_a + votes_b - shared
+    return shared / union if union > 0 else 0.0
+
+
+def find_clusters(
+    votes,
+    low_history,
+    *,
+    closeness=CLOSENESS_SECONDS,
+    min_shared=MIN_SHARED,
+    min_similarity=MIN_SIMILARITY,
+    min_size=MIN_SIZE,
+):
+    """Return the clusters of low-history accounts that voted together, largest first.
+
+    ``votes``: an iterable of ``Vote`` (the recent window); ``low_history``: the set of account
+    ids that may be compared (see ``is_low_history``); votes by other accounts are ignored.
+    """
+    index = CoVoting(closeness, min_shared)
+    for vote in sorted(
+        (vote for vote in votes if vote.account in low_history), key=lambda vote: vote.at
+    ):
+        index.add(vote)
+    return index.clusters(low_history, min_similarity=min_similarity, min_size=min_size)
+
+
+def held_accounts(clusters):
+    """The accounts whose votes stop counting while their cluster awaits an editor.
+
+    Every member but the cluster's representative: the cluster then weighs as one voter on
+    each post its representative voted on, and nothing on the others.
+    """
+    held = set()
+    for cluster in clusters:
+        held.update(cluster.accounts[1:])
+    return held

@@ -1,0 +1,83 @@
+"""Vote rings the detection found, and what editors decided about them.
+
+Only what an editor needs to judge a cluster is stored: which accounts (one row each, deleted
+with the account), how similar each account's votes were to the others', and which posts the
+group voted on together. No IP address or other network data is stored, ever.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class VoteCluster(models.Model):
+    # Not content: keep these rows out of Wagtail's reference index.
+    wagtail_reference_index_ignore = True
+
+    STATUS_OPEN = "open"
+    STATUS_CONFIRMED = "confirmed"
+    STATUS_CLEARED = "cleared"
+    STATUS_CHOICES = [
+        (STATUS_OPEN, _("Awaiting review")),
+        (STATUS_CONFIRMED, _("Confirmed: accounts suspended, votes dropped")),
+        (STATUS_CLEARED, _("Cleared: votes count again")),
+    ]
+
+    status = models.CharField(
+        _("status"), max_length=16, choices=STATUS_CHOICES, default=STATUS_OPEN, db_index=True
+    )
+    detected_at = models.DateTimeField(_("detected"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("last seen"), auto_now=True)
+    similarity = models.FloatField(_("similarity"), default=0.0)
+    # [{"post_id": 12, "sign": 1, "accounts": 18}, ...]: the posts the group voted on together
+    # (how many of its accounts voted that way), without naming anyone.
+    posts = models.JSONField(_("posts voted on together"), default=list, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("vote ring")
+        verbose_name_plural = _("vote rings")
+        ordering = ["-detected_at"]
+
+    def __str__(self):
+        return _("Vote ring #%(id)s") % {"id": self.pk}
+
+
+class VoteClusterMember(models.Model):
+    wagtail_reference_index_ignore = True
+
+    cluster = models.ForeignKey(
+        VoteCluster, verbose_name=_("vote ring"), on_delete=models.CASCADE, related_name="members"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("account"),
+        on_delete=models.CASCADE,
+        related_name="community_vote_clusters",
+    )
+    # Mean similarity of this account's votes to the other members' it is linked with.
+    similarity = models.FloatField(_("similarity"), default=0.0)
+    votes_in_window = models.PositiveIntegerField(_("votes in the window"), default=0)
+    # The one account whose votes still count while the cluster awaits review.
+    is_representative = models.BooleanField(_("still counted"), default=False)
+
+    class Meta:
+        verbose_name = _("vote ring member")
+        verbose_name_plural = _("vote ring members")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cluster", "user"], name="wagtail_communityblog_one_membership_per_ring"
+            )
+        ]
+        ordering = ["-similarity", "user_id"]
+
+    def __str__(self):
+        return str(self.user)

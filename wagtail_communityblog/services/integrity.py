@@ -1,0 +1,319 @@
+"""Vote rings: detecting them off the vote path, holding their votes, and editors' decisions.
+
+The detection (``detect_rings``) runs from the ``communityblog_detect_rings`` command or the
+``detect_vote_rings`` task, never during a vote. It reads the recent votes, finds groups of
+low-history accounts that voted together (``wagtail_communityblog.integrity``) and, for each
+new group, records a ``VoteCluster`` and **holds** every member's votes but one: they are
+recorded and stop counting, so the group weighs as one voter until an editor looks.
+The vote path only reads the member's ``votes_held`` flag, from the row its suspension check
+already reads.
+
+An editor then **confirms** (the accounts are suspended, their votes deleted, the scores
+recomputed) or **clears** (the votes count again, and the accounts are not compared again).
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.db.models import Count
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from wagtail.log_actions import log
+
+from .. import integrity
+from ..cache import rankings_changed
+from ..conf import app_settings
+from ..models import CommunityMember, Rating, VoteCluster, VoteClusterMember
+from .members import suspend_member
+from .ratings import counts_now, recompute_posts, set_votes_counted
+
+
+class ClusterError(Exception):
+    pass
+
+
+def _seconds(moment):
+    return moment.timestamp()
+
+
+def detect_rings(now=None):
+    """Find vote rings in the recent votes, record and hold them; return the clusters touched.
+
+    Suspended accounts and accounts an editor cleared are not compared. A group that overlaps
+    a cluster still awaiting review is added to it (its new accounts held too), so a ring
+    acting over several runs of the detection still weighs as one voter.
+    """
+    if not app_settings.RING_DETECTION:
+        return []
+    now = now or timezone.now()
+    since = now - app_settings.RING_WINDOW
+    excluded = set(
+        CommunityMember.objects.filter(is_suspended=True).values_list("user_id", flat=True)
+    ) | set(
+        VoteClusterMember.objects.filter(cluster__status=VoteCluster.STATUS_CLEARED).values_list(
+            "user_id", flat=True
+        )
+    )
+    rows = list(
+        Rating.objects.filter(created_at__gte=since)
+        .exclude(user_id__in=excluded)
+        .values_list("user_id", "post_id", "value", "created_at")
+    )
+    voters = {row[0] for row in rows}
+    lifetime = dict(
+        Rating.objects.filter(user_id__in=voters)
+        .values("user_id")
+        .annotate(n=Count("pk"))
+        .values_list("user_id", "n")
+    )
+    low_history = {
+        user_id
+        for user_id in voters
+        if integrity.is_low_history(lifetime.get(user_id, 0), app_settings.RING_LOW_HISTORY_VOTES)
+    }
+    votes = [
+        integrity.Vote(user_id, post_id, value, _seconds(at))
+        for user_id, post_id, value, at in rows
+        if user_id in low_history
+    ]
+    clusters = integrity.find_clusters(
+        votes,
+        low_history,
+        closeness=app_settings.RING_CLOSENESS.total_seconds(),
+        min_shared=app_settings.RING_MIN_SHARED,
+        min_similarity=app_settings.RING_MIN_SIMILARITY,
+        min_size=app_settings.RING_MIN_SIZE,
+    )
+    votes_by_account = defaultdict(int)
+    for vote in votes:
+        votes_by_account[vote.account] += 1
+    touched = []
+    for cluster in clusters:
+        record = _record(cluster, votes_by_account)
+        if record is not None:
+            touched.append(record)
+    return touched
+
+
+def _member_similarity(cluster, account):
+    values = [value for pair, value in cluster.links.items() if account in pair]
+    return sum(values) / len(values) if values else 0.0
+
+
+def _evidence(cluster):
+    return [
+        {"post_id": post_id, "sign": sign, "accounts": n}
+        for (post_id, sign), n in sorted(
+            cluster.posts.items(), key=lambda item: (-item[1], item[0])
+        )
+    ]
+
+
+def _record(cluster, votes_by_account):
+    """Record a detected group (new, or grown from an open cluster) and hold its votes.
+
+    Returns the cluster, or ``None`` when nothing is new (the same accounts, already held).
+    """
+    with transaction.atomic():
+        existing = (
+            VoteCluster.objects.select_for_update()
+            .filter(status=VoteCluster.STATUS_OPEN, members__user_id__in=cluster.accounts)
+            .order_by("pk")
+            .first()
+        )
+        known = set(existing.members.values_list("user_id", flat=True)) if existing else set()
+        new_accounts = [account for account in cluster.accounts if account not in known]
+        if existing is not None and not new_accounts:
+            return None
+        if existing is None:
+            record = VoteCluster.objects.create(
+                similarity=round(cluster.similarity, 4), posts=_evidence(cluster)
+            )
+            representative = cluster.representative
+            action = "wagtail_communityblog.ring_detected"
+        else:
+            record = existing
+            record.similarity = round(cluster.similarity, 4)
+            record.posts = _evidence(cluster)
+            record.save(update_fields=["similarity", "posts", "updated_at"])
+            representative = None
+            action = "wagtail_communityblog.ring_grown"
+        VoteClusterMember.objects.bulk_create(
+            VoteClusterMember(
+                cluster=record,
+                user_id=account,
+                similarity=round(_member_similarity(cluster, account), 4),
+                votes_in_window=votes_by_account.get(account, 0),
+                is_representative=account == representative,
+            )
+            for account in new_accounts
+        )
+        held = [account for account in new_accounts if account != representative]
+        User = get_user_model()
+        for user in User.objects.filter(pk__in=held):
+            CommunityMember.objects.update_or_create(user=user, defaults={"votes_held": True})
+            set_votes_counted(user, False)
+        rankings_changed()
+        log(
+            instance=record,
+            action=action,
+            user=None,
+            data={"accounts": len(new_accounts), "similarity": record.similarity},
+        )
+    return record
+
+
+def confirm_cluster(cluster, *, by, reason=""):
+    """An editor confirms a ring: suspend its accounts, delete their votes, recompute."""
+    if cluster.status != VoteCluster.STATUS_OPEN:
+        raise ClusterError(_("This vote ring has already been decided."))
+    reason = reason or _("Your account voted as part of a vote ring.")
+    with transaction.atomic():
+        users = [member.user for member in cluster.members.select_related("user")]
+        post_ids = set()
+        for user in users:
+            suspend_member(user, by=by, reason=reason)
+            votes = Rating.objects.filter(user=user)
+            post_ids.update(votes.values_list("post_id", flat=True))
+            votes.delete()
+            CommunityMember.objects.filter(user=user).update(votes_held=False)
+        recompute_posts(post_ids)
+        _decide(cluster, VoteCluster.STATUS_CONFIRMED, by)
+        log(
+            instance=cluster,
+            action="wagtail_communityblog.ring_confirmed",
+            user=by,
+            data={"accounts": len(users), "posts": sorted(post_ids)},
+        )
+        _log_posts(post_ids, cluster, "wagtail_communityblog.ring_votes_dropped", by)
+    return post_ids
+
+
+def clear_cluster(cluster, *, by):
+    """An editor clears a cluster: its accounts' votes count again (if nothing else stops them)."""
+    if cluster.status != VoteCluster.STATUS_OPEN:
+        raise ClusterError(_("This vote ring has already been decided."))
+    with transaction.atomic():
+        post_ids = set()
+        for member in cluster.members.select_related("user", "user__community_member"):
+            user = member.user
+            CommunityMember.objects.filter(user=user).update(votes_held=False)
+            standing = getattr(user, "community_member", None)
+            if counts_now(user) and not (standing and standing.is_suspended):
+                post_ids.update(set_votes_counted(user, True))
+        _decide(cluster, VoteCluster.STATUS_CLEARED, by)
+        rankings_changed()
+        log(instance=cluster, action="wagtail_communityblog.ring_cleared", user=by)
+        _log_posts(post_ids, cluster, "wagtail_communityblog.ring_votes_restored", by)
+    return post_ids
+
+
+def _decide(cluster, status, by):
+    cluster.status = status
+    cluster.decided_by = by
+    cluster.decided_at = timezone.now()
+    cluster.save(update_fields=["status", "decided_by", "decided_at", "updated_at"])
+
+
+def _log_posts(post_ids, cluster, action, by):
+    from ..models import CommunityPostPage
+
+    for post in CommunityPostPage.objects.filter(pk__in=post_ids):
+        log(instance=post, action=action, user=by, data={"vote_ring": cluster.pk})
+
+
+# --- "why is this here" ---------------------------------------------------------------------
+
+
+@dataclass
+class Explanation:
+    """How a post's recorded votes turn into its ranking."""
+
+    raw_up: int = 0
+    raw_down: int = 0
+    counted_up: int = 0
+    counted_down: int = 0
+    # reason -> (up, down): votes recorded but not counted, and why.
+    discounted: dict = field(default_factory=dict)
+    rings: list = field(default_factory=list)  # open or confirmed clusters that voted on it
+
+    @property
+    def raw_total(self):
+        return self.raw_up + self.raw_down
+
+    @property
+    def counted_total(self):
+        return self.counted_up + self.counted_down
+
+
+REASON_YOUNG = "young"
+REASON_SUSPENDED = "suspended"
+REASON_HELD = "held"
+
+
+def reason_label(reason):
+    return {
+        REASON_YOUNG: _("account younger than the minimum age to count (folded in later)"),
+        REASON_SUSPENDED: _("voter suspended"),
+        REASON_HELD: _("voter held by a vote ring awaiting review"),
+    }.get(reason, reason)
+
+
+def explain_post(post_id, scheme=None):
+    """Raw votes, counted votes and the discounted votes with their reasons, for one post."""
+    from ..scoring import get_scheme
+
+    scheme = scheme or get_scheme()
+    explanation = Explanation()
+    cutoff = timezone.now() - app_settings.MIN_ACCOUNT_AGE_TO_COUNT
+    rows = Rating.objects.filter(post_id=post_id).values_list(
+        "value",
+        "counted",
+        "user__date_joined",
+        "user__community_member__is_suspended",
+        "user__community_member__votes_held",
+    )
+    for value, counted, joined, suspended, held in rows:
+        up, down = scheme.up(value), scheme.down(value)
+        explanation.raw_up += up
+        explanation.raw_down += down
+        if counted:
+            explanation.counted_up += up
+            explanation.counted_down += down
+            continue
+        if suspended:
+            reason = REASON_SUSPENDED
+        elif held:
+            reason = REASON_HELD
+        elif joined > cutoff:
+            reason = REASON_YOUNG
+        else:
+            reason = _("not yet folded in")
+        before = explanation.discounted.get(reason, (0, 0))
+        explanation.discounted[reason] = (before[0] + up, before[1] + down)
+    explanation.discounted = {
+        reason_label(reason): pair for reason, pair in explanation.discounted.items()
+    }
+    explanation.rings = list(
+        VoteCluster.objects.filter(
+            status__in=[VoteCluster.STATUS_OPEN, VoteCluster.STATUS_CONFIRMED],
+            posts__contains=[{"post_id": post_id}],
+        )
+        if _json_contains_supported()
+        else [
+            cluster
+            for cluster in VoteCluster.objects.filter(
+                status__in=[VoteCluster.STATUS_OPEN, VoteCluster.STATUS_CONFIRMED]
+            )
+            if any(entry.get("post_id") == post_id for entry in cluster.posts)
+        ]
+    )
+    return explanation
+
+
+def _json_contains_supported():
+    from django.db import connection
+
+    return connection.features.supports_json_field_contains
