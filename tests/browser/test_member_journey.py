@@ -145,3 +145,68 @@ def test_a_new_member_signs_up_starts_a_blog_and_publishes_a_post(page, check, s
         "alt", "A bus shelter without a roof"
     )
     check(page, "a published post, seen by its author")
+
+
+def focused_outline(page):
+    return page.evaluate(
+        """() => {
+            const el = document.activeElement;
+            // The writing area shows its focus on its container (Quill removes its outline).
+            const container = el.closest(".ql-container");
+            const ring = getComputedStyle(container || el);
+            return [ring.outlineStyle, parseFloat(ring.outlineWidth)];
+        }"""
+    )
+
+
+def tab_to(page, locator, limit=40):
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if locator.evaluate("el => el === document.activeElement"):
+            return
+    raise AssertionError(f"{locator} cannot be reached with Tab")
+
+
+def test_a_member_writes_a_post_with_the_keyboard_alone(page, check, settings):
+    settings.WAGTAIL_COMMUNITYBLOG_MODERATION = "none"
+    from tests.browser.support import log_in, make_member
+    from tests.factories import make_blog
+
+    community = make_community()
+    make_blog(community, make_member("amara"), title="Notes from the doorstep", slug="amara")
+    log_in(page, "amara")
+    page.goto("/community/write/")
+
+    tab_to(page, page.get_by_label("Title"))
+    page.keyboard.type("Keyboard only")
+    tab_to(page, page.get_by_label("Summary"), limit=3)
+    page.keyboard.type("Written without a mouse.")
+
+    # The toolbar's buttons come next, each with a name and a visible focus.
+    toolbar = page.locator(".ql-toolbar")
+    bold = toolbar.get_by_role("button", name="Bold")
+    tab_to(page, bold, limit=10)
+    style, width = focused_outline(page)
+    assert style != "none" and width >= 2, (style, width)
+
+    # On to the writing area, which shows its focus too; Ctrl+B makes bold, and the toolbar's
+    # Bold button says so to screen readers.
+    editor = page.get_by_role("textbox", name="Post")
+    tab_to(page, editor, limit=15)
+    style, width = focused_outline(page)
+    assert style != "none" and width >= 2, (style, width)
+    page.keyboard.type("Strong words")
+    page.keyboard.press("Shift+Home")
+    page.keyboard.press("Control+b")
+    expect(editor.locator("strong")).to_have_text("Strong words")
+    expect(bold).to_have_attribute("aria-pressed", "true")
+
+    publish = page.get_by_role("button", name="Publish")
+    tab_to(page, publish)
+    style, width = focused_outline(page)
+    assert style != "none" and width >= 2, (style, width)
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Keyboard only")
+    expect(page.locator(".communityblog-body b, .communityblog-body strong")).to_have_text(
+        "Strong words"
+    )
