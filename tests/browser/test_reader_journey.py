@@ -209,3 +209,49 @@ def test_a_reader_reports_a_post(page, check, post):
     flag = Flag.objects.get()
     assert (flag.post_id, flag.user.username) == (post.pk, "reader")
     assert flag.reason.startswith("The second paragraph")
+
+
+def test_a_refused_vote_is_explained_with_and_without_javascript(new_page, check, settings, post):
+    from datetime import timedelta
+
+    settings.WAGTAIL_COMMUNITYBLOG_MIN_ACCOUNT_AGE_TO_VOTE = timedelta(days=7)
+    make_member("newcomer", voter=False)
+
+    # With JavaScript: the refusal is announced in the widget, the page stays.
+    page = new_page()
+    log_in(page, "newcomer")
+    page.goto(post.url)
+    widget(page).get_by_role("button", name="Vote up").click()
+    expect(widget(page).get_by_role("status")).to_have_text("Your account is too new to vote yet.")
+    check(page, "the rating widget after a refused vote")
+
+    # Without: the plain form lands on the error page, which links back to the post.
+    page = new_page(java_script_enabled=False)
+    log_in(page, "newcomer")
+    page.goto(post.url)
+    with page.expect_response(lambda r: r.request.method == "POST") as answer:
+        widget(page).get_by_role("button", name="Vote up").click()
+    assert answer.value.status == 403
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your vote was not recorded")
+    expect(page.get_by_role("alert")).to_have_text("Your account is too new to vote yet.")
+    check(
+        page,
+        "the page of a refused vote, without JavaScript",
+        html=answer.value.text(),
+        javascript=False,
+    )
+    page.get_by_role("link", name="Back").click()
+    assert page.url.endswith(post.url)
+    assert my_vote(post, "newcomer") is None
+
+
+def test_a_suspended_member_sees_the_score_without_buttons(page, check, post):
+    from wagtail_communityblog.models.members import CommunityMember
+
+    reader = make_member("reader")
+    CommunityMember.objects.update_or_create(user=reader, defaults={"is_suspended": True})
+    log_in(page, "reader")
+    page.goto(post.url)
+    expect(widget(page).locator(".communityblog-rating-score")).to_contain_text("0 points")
+    expect(widget(page).get_by_role("button")).to_have_count(0)
+    check(page, "a post seen by a suspended member")
