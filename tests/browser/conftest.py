@@ -52,11 +52,12 @@ def django_allow_async_unsafe():
 
 @pytest.fixture(scope="session")
 def browser_type_launch_args(django_allow_async_unsafe, browser_type_launch_args):
+    headless = browser_type_launch_args.get("headless", True)
     return {
         **browser_type_launch_args,
         "executable_path": CHROMIUM,
-        "args": CHROMIUM_ARGS,
-        "headless": browser_type_launch_args.get("headless", True),
+        "args": [arg for arg in CHROMIUM_ARGS if headless or arg != "--headless"],
+        "headless": headless,
     }
 
 
@@ -74,7 +75,7 @@ def browser_context_args(browser_context_args, live_server):
 
 
 @pytest.fixture(autouse=True)
-def example_site(request, settings, transactional_db, site_tree):
+def example_site(settings, transactional_db, site_tree):
     """The example site's URLs, a fresh page tree and the root collection uploads go into
     (a transactional test's flush empties every table, the data migrations' rows included)."""
     from wagtail.models import Collection

@@ -6,8 +6,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.support import PASSWORD
-from tests.factories import make_community
+from tests.browser.support import PASSWORD, log_in, make_member
+from tests.factories import make_blog, make_community
 
 
 @pytest.fixture
@@ -24,7 +24,9 @@ def select_back(page, characters):
         page.keyboard.press("Shift+ArrowLeft")
 
 
-def test_a_new_member_signs_up_starts_a_blog_and_publishes_a_post(page, check, settings, png):
+def test_a_new_member_signs_up_starts_a_blog_and_publishes_a_post(
+    page, new_page, check, settings, png
+):
     settings.WAGTAIL_COMMUNITYBLOG_MODERATION = "none"  # moderation: tests/test_moderation.py
     make_community(title="Community", slug="community")
 
@@ -146,6 +148,16 @@ def test_a_new_member_signs_up_starts_a_blog_and_publishes_a_post(page, check, s
     )
     check(page, "a published post, seen by its author")
 
+    # Another reader finds it in the community index and recommends it, in place.
+    make_member("reader")
+    reader = new_page()
+    log_in(reader, "reader")
+    reader.goto("/community/")
+    reader.get_by_role("link", name="Bus shelters: what the survey found").click()
+    rating = reader.locator("[data-communityblog-rating]")
+    rating.get_by_role("button", name="Vote up").click()
+    expect(rating.get_by_role("status")).to_have_text("You voted up. 1 point (1 vote).")
+
 
 def focused_outline(page):
     return page.evaluate(
@@ -169,8 +181,6 @@ def tab_to(page, locator, limit=40):
 
 def test_a_member_writes_a_post_with_the_keyboard_alone(page, check, settings):
     settings.WAGTAIL_COMMUNITYBLOG_MODERATION = "none"
-    from tests.browser.support import log_in, make_member
-    from tests.factories import make_blog
 
     community = make_community()
     make_blog(community, make_member("amara"), title="Notes from the doorstep", slug="amara")

@@ -1,5 +1,7 @@
 """Readers rate a post (with and without JavaScript, by keyboard) and report one."""
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -195,6 +197,8 @@ def test_a_reader_reports_a_post(page, check, post):
         page.get_by_role("button", name="Send report").click()
     reason = page.get_by_role("textbox", name="What is wrong with this post?")
     expect(reason).to_have_attribute("aria-invalid", "true")
+    # The error is the field's description, read out with it (Django's aria-describedby).
+    expect(reason).to_have_accessible_description(re.compile("This field is required."))
     expect(page.get_by_text("This field is required.")).to_be_visible()
     check(page, "the report form with errors", html=answer.value.text())
     assert not Flag.objects.exists()
