@@ -25,9 +25,10 @@ DOCS_STAMP := $(VENV)/.installed-docs
 OLDEST_PY := $(VENV_OLDEST)/bin/python
 OLDEST_STAMP := $(VENV_OLDEST)/.installed-$(subst $(comma),-,$(EXTRAS))
 MANAGE := $(VENV_PY) example_site/manage.py
+BROWSER_NODE := tests/browser/node_modules/.package-lock.json
 
-.PHONY: help install run test test-sqlite test-postgres test-oldest lint format \
-	migrations-check docs bench-votes bench-community clean distclean reset-db
+.PHONY: help install run test test-sqlite test-postgres test-oldest test-browser screenshots \
+	lint format migrations-check docs bench-votes bench-community clean distclean reset-db
 
 help: ## Show this help
 	@echo "wagtail-communityblog: make TARGET"
@@ -67,6 +68,16 @@ $(OLDEST_STAMP): pyproject.toml Makefile | $(OLDEST_PY)
 
 install: $(STAMP) ## Create .venv and install the package with its test and example extras
 
+# axe-core and the Nu Html Checker for the browser tests, pinned by tests/browser/package-lock.json.
+# --ignore-scripts: vnu-jar's install script would download a Java runtime; the system's is used.
+$(BROWSER_NODE): tests/browser/package.json tests/browser/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+		echo "npm ci in tests/browser (axe-core, vnu-jar) ..."; \
+		npm ci --prefix tests/browser --ignore-scripts --no-audit --no-fund --loglevel=error; \
+	else \
+		echo "npm not found: the browser tests need Node.js and npm"; \
+	fi
+
 # --- the example site ---------------------------------------------------------------------
 
 run: $(STAMP) ## Migrate, seed demo content and serve the example site on http://127.0.0.1:8000/
@@ -79,7 +90,7 @@ reset-db: ## Delete the example site's SQLite database (make run recreates it)
 
 # --- checks -------------------------------------------------------------------------------
 
-test: $(STAMP) ## Run the tests on SQLite, then on a throwaway PostgreSQL if its binaries exist
+test: $(STAMP) $(BROWSER_NODE) ## Run the tests on SQLite, then PostgreSQL, then in Chromium (each if installed)
 	TEST_PYTHON="$(abspath $(VENV_PY))" bash scripts/run_tests.sh $(ARGS)
 
 test-sqlite: $(STAMP) ## Run the tests on SQLite only
@@ -88,6 +99,13 @@ test-sqlite: $(STAMP) ## Run the tests on SQLite only
 test-postgres: $(STAMP) ## Run the tests on a throwaway PostgreSQL cluster only
 	TEST_PYTHON="$(abspath $(VENV_PY))" TEST_BACKENDS=postgres REQUIRE_POSTGRES=1 \
 		bash scripts/run_tests.sh $(ARGS)
+
+test-browser: $(STAMP) $(BROWSER_NODE) ## Run only the browser tests (Playwright, Chromium, axe-core, Nu Html Checker)
+	TEST_PYTHON="$(abspath $(VENV_PY))" TEST_BACKENDS=browser bash scripts/run_tests.sh $(ARGS)
+
+screenshots: $(STAMP) $(BROWSER_NODE) ## Retake the screenshots in docs/images/ (the browser tests, saving them)
+	TEST_PYTHON="$(abspath $(VENV_PY))" TEST_BACKENDS=browser REQUIRE_BROWSER=1 \
+		bash scripts/run_tests.sh tests/browser/test_demo_site.py --screenshots-dir=docs/images $(ARGS)
 
 test-oldest: $(OLDEST_STAMP) ## Run the tests on SQLite against the oldest supported Wagtail (.venv-oldest)
 	@$(OLDEST_PY) -c 'import django, wagtail; print(f"Wagtail {wagtail.__version__}, Django {django.__version__}")'

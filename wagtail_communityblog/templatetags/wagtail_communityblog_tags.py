@@ -15,6 +15,19 @@ def ugc_richtext(value):
     return mark_safe(clean_rendered_links(str(richtext(value))))  # noqa: S308
 
 
+@register.simple_tag(takes_context=True)
+def communityblog_messages_once(context):
+    """True the first time a page asks, False after: ``includes/messages.html`` shows Django's
+    messages once per response, even when the site's base template includes it too (twice,
+    a screen reader would announce every message twice)."""
+    request = context.get("request")
+    if request is None:
+        return True
+    shown = getattr(request, "_communityblog_messages_shown", False)
+    request._communityblog_messages_shown = True
+    return not shown
+
+
 @register.inclusion_tag("wagtail_communityblog/includes/rating_widget.html", takes_context=True)
 def rating_widget(context, post, compact=False):
     """Show a post's score and, to a reader who may vote, the buttons to vote.

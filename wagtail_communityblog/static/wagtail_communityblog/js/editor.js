@@ -70,6 +70,20 @@
           ],
           handlers: { image: function () { uploadImage(form, quill, labels); } },
         },
+        // Tab and Shift+Tab move the focus, as everywhere else on the page, instead of typing
+        // a tab or indenting: otherwise a keyboard user could not leave the editor (WCAG
+        // 2.1.2, No Keyboard Trap). Indents would not survive the server's sanitiser anyway.
+        keyboard: {
+          bindings: {
+            tab: false,
+            "remove tab": false,
+            "table tab": false,
+            indent: false,
+            outdent: false,
+            "indent code-block": false,
+            "outdent code-block": false,
+          },
+        },
       },
       formats: ["header", "bold", "italic", "list", "blockquote", "link", "image"],
     });
