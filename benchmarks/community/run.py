@@ -29,6 +29,8 @@ DEFENCES = {
     "none": (),  # the formula alone
     "age": ("age",),  # the package before issue 8: votes count from 24 h of age
     "defaults": ("age", "clusters"),  # the package's defaults now
+    # RING_KEEP_ONE_VOTE = False: a detected ring weighs nothing until an editor decides.
+    "hold-all": ("age", "clusters", "hold_all"),
 }
 
 
@@ -59,6 +61,8 @@ def matrix(quick):
     kinds = ("", "fresh", "patient", "farming")
     for ranking in rankings:
         for defence in DEFENCES:
+            if defence == "hold-all" and ranking != "hot":
+                continue
             for kind in kinds:
                 configs.append(
                     ("main", {"ranking": ranking, "defences": DEFENCES[defence], "ring_kind": kind})
