@@ -103,6 +103,7 @@ def test_a_held_cluster_weighs_as_one_voter():
     clusters = find_clusters(ring_votes(ring, 1, [2, 3]), low_history=set(ring))
 
     assert held_accounts(clusters) == {702, 703, 704, 705, 706}
+    assert held_accounts(clusters, keep_one=False) == set(ring)
 
 
 def test_the_sliding_window_gives_the_same_clusters_as_a_fresh_count():

@@ -332,3 +332,12 @@ def test_held_votes_are_not_folded_in_or_restored_by_lifting_a_suspension(posts,
 
     assert not Rating.objects.filter(user=held, counted=True).exists()
     assert score(posts[0]).score == 1
+
+
+@override_settings(WAGTAIL_COMMUNITYBLOG_RING_KEEP_ONE_VOTE=False)
+def test_a_site_can_hold_every_vote_of_a_ring(posts, ring):
+    detect_rings()
+
+    assert CommunityMember.objects.filter(votes_held=True).count() == 6
+    assert not VoteClusterMember.objects.filter(is_representative=True).exists()
+    assert [score(post).score for post in posts] == [0, 0, 0, 0]

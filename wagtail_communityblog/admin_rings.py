@@ -115,6 +115,7 @@ class VoteRingDetailView(CuratorOnlyMixin, View):
             {
                 "cluster": cluster,
                 "members": members,
+                "has_representative": any(member.is_representative for member in members),
                 "evidence": evidence,
                 "form": form,
                 "can_confirm": can_confirm(self.request.user),

@@ -234,6 +234,12 @@ class AppSettings:
         return int(self._get("RING_MIN_SIZE", 3))
 
     @property
+    def RING_KEEP_ONE_VOTE(self):
+        """While a ring awaits review, one member's votes still count (the ring weighs as one
+        reader); ``False`` holds every member's votes."""
+        return bool(self._get("RING_KEEP_ONE_VOTE", True))
+
+    @property
     def RING_LOW_HISTORY_VOTES(self):
         """Accounts with fewer votes than this in their life are compared; others are not."""
         return int(self._get("RING_LOW_HISTORY_VOTES", 20))

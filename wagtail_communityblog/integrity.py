@@ -212,13 +212,14 @@ def find_clusters(
     return index.clusters(low_history, min_similarity=min_similarity, min_size=min_size)
 
 
-def held_accounts(clusters):
+def held_accounts(clusters, keep_one=True):
     """The accounts whose votes stop counting while their cluster awaits an editor.
 
-    Every member but the cluster's representative: the cluster then weighs as one voter on
-    each post its representative voted on, and nothing on the others.
+    With ``keep_one``, every member but the cluster's representative: the cluster then weighs
+    as one voter on each post its representative voted on, and nothing on the others. Without,
+    every member: the cluster weighs nothing until an editor clears it.
     """
     held = set()
     for cluster in clusters:
-        held.update(cluster.accounts[1:])
+        held.update(cluster.accounts[1:] if keep_one else cluster.accounts)
     return held

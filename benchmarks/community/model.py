@@ -90,7 +90,7 @@ class Params:
     # Ranking and defences
     ranking: str = "hot"
     window_top: float = 7 * DAY  # the block's default window for "top" (week)
-    defences: tuple = ()  # any of "age", "clusters"
+    defences: tuple = ()  # any of "age", "clusters", "hold_all" (RING_KEEP_ONE_VOTE = False)
     detect_every: float = 600.0
     detect_window: float = app_settings.RING_WINDOW.total_seconds()
     editor_delay: float = 12 * HOUR
@@ -458,7 +458,8 @@ class Community:
         clusters = self.covoting.clusters(low, **self.ring_settings)
         if not clusters:
             return
-        newly_held = integrity.held_accounts(clusters) - self.held
+        keep_one = "hold_all" not in self.p.defences and app_settings.RING_KEEP_ONE_VOTE
+        newly_held = integrity.held_accounts(clusters, keep_one) - self.held
         if not newly_held:
             return
         self.held |= newly_held

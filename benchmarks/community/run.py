@@ -5,7 +5,7 @@ code) over a matrix of rankings, defence settings, attacks and community sizes, 
 the tables documented in docs/explanation/community-health.md. Results (every run's figures
 and the tables) go to ``benchmarks/results/community.json``.
 
-    .venv/bin/python benchmarks/community/run.py            # the full run (~6-9 min, 2 cores)
+    .venv/bin/python benchmarks/community/run.py            # the full run (~4 min on 2 idle cores)
     .venv/bin/python benchmarks/community/run.py --quick    # a smaller matrix, ~1 min
 """
 
@@ -29,6 +29,8 @@ DEFENCES = {
     "none": (),  # the formula alone
     "age": ("age",),  # the package before issue 8: votes count from 24 h of age
     "defaults": ("age", "clusters"),  # the package's defaults now
+    # RING_KEEP_ONE_VOTE = False: a detected ring weighs nothing until an editor decides.
+    "hold-all": ("age", "clusters", "hold_all"),
 }
 
 
@@ -59,6 +61,8 @@ def matrix(quick):
     kinds = ("", "fresh", "patient", "farming")
     for ranking in rankings:
         for defence in DEFENCES:
+            if defence == "hold-all" and ranking != "hot":
+                continue
             for kind in kinds:
                 configs.append(
                     ("main", {"ranking": ranking, "defences": DEFENCES[defence], "ring_kind": kind})

@@ -131,7 +131,7 @@ def _record(cluster, votes_by_account):
             record = VoteCluster.objects.create(
                 similarity=round(cluster.similarity, 4), posts=_evidence(cluster)
             )
-            representative = cluster.representative
+            representative = cluster.representative if app_settings.RING_KEEP_ONE_VOTE else None
             action = "wagtail_communityblog.ring_detected"
         else:
             record = existing
