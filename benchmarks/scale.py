@@ -485,8 +485,9 @@ def listing(client, counter, runs):
         if sort == "top":
             base, sep = "/community/?sort=top&window=all", "&"
         deep_by_number = f"{base}{sep}page={DEEP_PAGE}"
-        # Walk to page 500 the way a reader (or a crawler) does: following "Next" links.
-        deep_by_cursor = follow_next(client, base, DEEP_PAGE)
+        # The "Next" link on page 499 (the tests follow the links page by page): its cursor
+        # holds the keys of the last post of page 499.
+        deep_by_cursor = cursor_url(base, sep, sort, DEEP_PAGE)
         urls = {"page_1": base, "page_500_number": deep_by_number}
         if deep_by_cursor:
             urls["page_500_cursor"] = deep_by_cursor
@@ -522,6 +523,19 @@ def listing(client, counter, runs):
         entry["explain"] = listing_plans(client, urls)
         out[sort] = entry
     return out
+
+
+def cursor_url(base, sep, sort, page):
+    """The URL the "Next page" link of page ``page - 1`` carries."""
+    from wagtail_communityblog.conf import app_settings
+    from wagtail_communityblog.models import CommunityIndexPage
+    from wagtail_communityblog.services.listing import LISTING_KEYS, encode_cursor
+
+    keys = LISTING_KEYS[sort]
+    community = CommunityIndexPage.objects.get()
+    posts = community.get_sorted_posts(sort, "all").order_by(*(f"-{key}" for key in keys))
+    last_of_previous = posts[(page - 1) * app_settings.POSTS_PER_PAGE - 1]
+    return f"{base}{sep}page={page}&after={encode_cursor(last_of_previous, keys)}"
 
 
 def follow_next(client, url, page):
