@@ -113,12 +113,33 @@ def test_readers_may_not_vote_on_their_own_post_or_while_suspended_or_anonymousl
     assert own.value.status == 403
     suspended = make_voter()
     suspend_member(suspended)
-    with pytest.raises(VoteError) as susp:
-        rate_post(post, suspended, 1)
-    assert susp.value.status == 403
+    for value in (1, 0):  # casting, or withdrawing a vote they never had
+        with pytest.raises(VoteError) as susp:
+            rate_post(post, suspended, value)
+        assert susp.value.status == 403
     with pytest.raises(VoteError) as anon:
         rate_post(post, AnonymousUser(), 1)
     assert anon.value.status == 403
+    assert score_of(post).vote_count == 0
+
+
+@pytest.mark.parametrize("value", [1, -1, 0])
+def test_a_suspended_reader_cannot_change_or_withdraw_the_vote_they_had(post, value):
+    voter = make_voter()
+    rate_post(post, voter, -1 if value == 1 else 1)
+    suspend_member(voter)
+    before = Rating.objects.get()
+
+    with pytest.raises(VoteError) as error:
+        rate_post(post, voter, value)
+
+    assert error.value.status == 403
+    after = Rating.objects.get()
+    assert (after.value, after.counted, after.updated_at) == (
+        before.value,
+        before.counted,
+        before.updated_at,
+    )
     assert score_of(post).vote_count == 0
 
 

@@ -17,17 +17,23 @@ def is_suspended(user):
 
 
 def is_suspended_id(user_id):
-    """Is the account with this id suspended? Plain SQL: it runs on every vote, where the
-    ORM's per-call compilation would cost more than the query."""
+    """Is the account with this id suspended? Plain SQL: it runs on every page with a rating
+    widget, where the ORM's per-call compilation would cost more than the query."""
     connection = transaction.get_connection()
+    with connection.cursor() as cursor:
+        cursor.execute(suspended_sql(connection), [user_id, True])
+        return cursor.fetchone() is not None
+
+
+def suspended_sql(connection):
+    """``SELECT 1`` if the account is suspended; parameters: the user's id, then ``True``.
+
+    The vote's own statements embed it as a subquery (services/ratings.py)."""
     q = connection.ops.quote_name
-    sql = (
+    return (
         f"SELECT 1 FROM {q(CommunityMember._meta.db_table)} "
         f"WHERE {q('user_id')} = %s AND {q('is_suspended')} = %s"
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [user_id, True])
-        return cursor.fetchone() is not None
 
 
 def blogging_refusal(user):

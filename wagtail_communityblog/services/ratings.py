@@ -9,6 +9,7 @@ written back, so concurrent votes queue on the score row and none is lost or cou
 import random
 import time
 from dataclasses import dataclass
+from functools import cached_property
 
 from django.db import IntegrityError, OperationalError, transaction
 from django.db.models import Count, Q, Sum
@@ -22,7 +23,10 @@ from ..ranking import time_score
 from ..scoring import Tally, absolute_updates, apply_delta, get_scheme
 from .curation import check_promotion
 from .listing import sync_post_score
-from .members import is_suspended_id
+from .members import is_suspended_id, suspended_sql
+
+STORED_COUNTERS = ("up_count", "down_count", "vote_count", "vote_sum", "score")
+SCORE_COLUMNS = STORED_COUNTERS + ("hot", "best")
 
 
 class VoteError(Exception):
@@ -41,22 +45,36 @@ class VoteResult:
     post_id: int
     value: int  # the reader's vote now; 0 when they have none
     counted: bool
-    score: PostScore
+    scores: dict  # the post's stored SCORE_COLUMNS after the vote
+
+    @cached_property
+    def score(self):
+        """The scores as an unsaved ``PostScore`` (for its display helpers), made on first use:
+        most callers of the vote service never ask, and a model instance is not free."""
+        return PostScore(post_id=self.post_id, **self.scores)
 
 
-def vote_refusal(post, user):
-    """Return why ``user`` may not vote on ``post`` (a ``VoteError``), or ``None``."""
+def vote_refusal(post, user, *, check_suspension=True):
+    """Return why ``user`` may not vote on ``post`` (a ``VoteError``), or ``None``.
+
+    ``check_suspension=False`` leaves out the one check that needs the database (``rate_post``
+    makes it inside the vote's own statements).
+    """
     if user is None or not user.is_authenticated:
         return VoteError(_("Log in to vote."), 403)
     if not user.is_active:
         return VoteError(_("Your account is not active."), 403)
     if post.author_id == user.pk:
         return VoteError(_("You cannot vote on your own post."), 403)
-    if is_suspended_id(user.pk):
-        return VoteError(_("Your account is suspended: you cannot vote."), 403)
+    if check_suspension and is_suspended_id(user.pk):
+        return _suspended()
     if user.date_joined > timezone.now() - app_settings.MIN_ACCOUNT_AGE_TO_VOTE:
         return VoteError(_("Your account is too new to vote yet."), 403)
     return None
+
+
+def _suspended():
+    return VoteError(_("Your account is suspended: you cannot vote."), 403)
 
 
 def counts_now(user):
@@ -84,7 +102,8 @@ def rate_post(post, user, value, *, refusal_checked=False):
 
     ``refusal_checked``: the caller has just run ``vote_refusal`` (saves repeating it).
     """
-    refusal = None if refusal_checked else vote_refusal(post, user)
+    # The suspension check is made by the vote's own statements (one round trip fewer).
+    refusal = None if refusal_checked else vote_refusal(post, user, check_suspension=False)
     if refusal is not None:
         raise refusal
     scheme = get_scheme()
@@ -117,6 +136,8 @@ class _Retry(Exception):
 
 
 def _rate(post, user, value, counted, scheme):
+    """The vote's transaction. Each statement on the voter's row also asks whether the voter
+    is suspended, so a suspended reader's vote changes nothing (and costs no extra query)."""
     connection = transaction.get_connection()
     sql = _vote_sql(connection)
     old_tally = Tally()
@@ -126,20 +147,26 @@ def _rate(post, user, value, counted, scheme):
             # Most votes are first votes: try the insert first; the unique constraint settles a
             # race with another request by the same reader (the loser then finds their row).
             cursor.execute(
-                sql["insert"], [post.pk, user.pk, value, counted, scheme.name, *_now(connection)]
+                sql["insert"],
+                [post.pk, user.pk, value, counted, scheme.name, *_now(connection), user.pk, True],
             )
             inserted = cursor.rowcount == 1
         if not inserted:
-            cursor.execute(sql["select"], [post.pk, user.pk])
+            cursor.execute(sql["select"], [user.pk, True, post.pk, user.pk])
             existing = cursor.fetchone()
             if existing is None:
                 if value != 0:
+                    # The insert was refused (or not tried): a suspended voter, or a race.
+                    if is_suspended_id(user.pk):
+                        raise _suspended()
                     if sql["insert"]:
                         raise _Retry()  # Their row vanished between the insert and the lock.
                     if not _insert_rating(post.pk, user.pk, value, counted, scheme.name):
                         raise _Retry()
             else:
-                rating_id, old_value, old_counted, old_scheme = existing
+                rating_id, old_value, old_counted, old_scheme, suspended = existing
+                if suspended:
+                    raise _suspended()
                 if old_counted:
                     old_tally = Tally.of(get_scheme(old_scheme), old_value)
                 if value == 0:
@@ -149,15 +176,27 @@ def _rate(post, user, value, counted, scheme):
                         sql["update"],
                         [value, counted, scheme.name, _now(connection)[0], rating_id],
                     )
-    new_tally = Tally.of(scheme, value if value and counted else None)
-    delta = new_tally - old_tally
-    if not delta:
-        return VoteResult(post.pk, value, counted, PostScore.objects.get(pk=post.pk))
-    row = apply_delta(connection, scheme, post.pk, delta)
-    if row is None:
-        # A live post always has a score row; create it if something removed it.
-        sync_post_score(post)
-        row = apply_delta(connection, scheme, post.pk, delta)
+        new_tally = Tally.of(scheme, value if value and counted else None)
+        delta = new_tally - old_tally
+        if not delta:
+            # Nothing moves (a repeated vote, withdrawing nothing, a vote that does not count
+            # yet): read the scores, and whether the voter is suspended (not asked yet when
+            # they withdrew a vote they did not have).
+            cursor.execute(sql["score"], [user.pk, True, post.pk])
+            stored = cursor.fetchone()
+            if stored and stored[-1]:
+                raise _suspended()
+            if stored:
+                scores = dict(zip(SCORE_COLUMNS, stored[:-1], strict=True))
+            else:
+                created = sync_post_score(post)
+                scores = {column: getattr(created, column) for column in SCORE_COLUMNS}
+            return VoteResult(post.pk, value, counted, scores)
+        row = apply_delta(cursor, scheme, post.pk, delta)
+        if row is None:
+            # A live post always has a score row; create it if something removed it.
+            sync_post_score(post)
+            row = apply_delta(cursor, scheme, post.pk, delta)
     if (
         not row["promoted_at"]
         and row["is_listed"]
@@ -167,11 +206,7 @@ def _rate(post, user, value, counted, scheme):
     ):
         check_promotion(post.pk)
     rankings_changed()
-    score = PostScore(
-        post_id=post.pk,
-        **{column: row[column] for column in STORED_COUNTERS + ("hot", "best")},
-    )
-    return VoteResult(post.pk, value, counted, score)
+    return VoteResult(post.pk, value, counted, {column: row[column] for column in SCORE_COLUMNS})
 
 
 _VOTE_SQL = {}
@@ -188,19 +223,21 @@ def _vote_sql(connection):
     if cached is None:
         q = connection.ops.quote_name
         table = q(Rating._meta.db_table)
+        suspended = suspended_sql(connection)
         lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
         columns = ["post_id", "user_id", "value", "counted", "scheme", "created_at", "updated_at"]
         insert = None
         if connection.features.supports_update_conflicts_with_target:
             insert = (
                 f"INSERT INTO {table} ({', '.join(q(c) for c in columns)}) "
-                f"VALUES ({', '.join(['%s'] * len(columns))}) "
+                f"SELECT {', '.join(['%s'] * len(columns))} WHERE NOT EXISTS ({suspended}) "
                 f"ON CONFLICT ({q('post_id')}, {q('user_id')}) DO NOTHING"
             )
         cached = _VOTE_SQL[connection.alias] = {
             "insert": insert,
             "select": (
-                f"SELECT {q('id')}, {q('value')}, {q('counted')}, {q('scheme')} FROM {table} "
+                f"SELECT {q('id')}, {q('value')}, {q('counted')}, {q('scheme')}, "
+                f"EXISTS ({suspended}) FROM {table} "
                 f"WHERE {q('post_id')} = %s AND {q('user_id')} = %s{lock}"
             ),
             "update": (
@@ -208,6 +245,10 @@ def _vote_sql(connection):
                 f"{q('scheme')} = %s, {q('updated_at')} = %s WHERE {q('id')} = %s"
             ),
             "delete": f"DELETE FROM {table} WHERE {q('id')} = %s",
+            "score": (
+                f"SELECT {', '.join(q(c) for c in SCORE_COLUMNS)}, EXISTS ({suspended}) "
+                f"FROM {q(PostScore._meta.db_table)} WHERE {q('post_id')} = %s"
+            ),
         }
     return cached
 
@@ -244,9 +285,6 @@ def tally_from_votes(post_id, scheme=None):
     total = totals["total"] or 0
     net = total - 3 * totals["count"] if scheme.name == "stars" else total
     return Tally(totals["up"], totals["down"], totals["count"], total, net)
-
-
-STORED_COUNTERS = ("up_count", "down_count", "vote_count", "vote_sum", "score")
 
 
 def recompute_post(post_id):
