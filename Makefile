@@ -27,7 +27,7 @@ OLDEST_STAMP := $(VENV_OLDEST)/.installed-$(subst $(comma),-,$(EXTRAS))
 MANAGE := $(VENV_PY) example_site/manage.py
 
 .PHONY: help install run test test-sqlite test-postgres test-oldest lint format \
-	migrations-check docs bench-votes clean distclean reset-db
+	migrations-check docs bench-votes bench-scale clean distclean reset-db
 
 help: ## Show this help
 	@echo "wagtail-communityblog: make TARGET"
@@ -108,6 +108,9 @@ migrations-check: $(STAMP) ## Fail if the models have changes without a migratio
 
 bench-votes: $(STAMP) ## Vote-path benchmark on PostgreSQL and SQLite (~4 min; not part of make test)
 	$(VENV_PY) benchmarks/vote_path.py $(ARGS)
+
+bench-scale: $(STAMP) ## Scale benchmark: 10k/100k posts, 1M votes, front page, listings, votes vs peers (~45 min)
+	$(VENV_PY) benchmarks/scale.py $(ARGS)
 
 docs: $(DOCS_STAMP) ## Build the documentation (mkdocs build --strict) into site/
 	$(VENV)/bin/mkdocs build --strict

@@ -212,8 +212,16 @@ def run_peers(args):
         subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
     # pip is a no-op when they are there already.
     done = subprocess.run(
-        [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-         "-r", str(ROOT / "benchmarks" / "peers" / "requirements.txt")],
+        [
+            str(python),
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            "-r",
+            str(ROOT / "benchmarks" / "peers" / "requirements.txt"),
+        ],
         cwd=ROOT,
     )
     if done.returncode != 0:
@@ -449,9 +457,7 @@ def pick_loaded_data(n_posts, n_voters, seed):
         batch_size=1000,
     )
     voters = list(
-        user_model.objects.filter(username__startswith=BENCH_VOTER_PREFIX).order_by("pk")[
-            :n_voters
-        ]
+        user_model.objects.filter(username__startswith=BENCH_VOTER_PREFIX).order_by("pk")[:n_voters]
     )
     voter_ids = [user.pk for user in voters]
     # Votes left by an interrupted earlier run: withdrawn, and their posts recomputed.
@@ -477,7 +483,6 @@ def take_baseline():
     from django.db.models import Max
 
     from wagtail_communityblog.models import PostScore, Rating
-
     from wagtail_communityblog.scoring import Tally
 
     _rating, score = table_names()
@@ -530,9 +535,7 @@ def reset_votes(vendor):
             model.objects.filter(pk__gt=last_pk).delete()
         with connection.cursor() as cursor:
             if SCOPE:
-                cursor.execute(
-                    f"DELETE FROM {score} WHERE post_id = ANY(%s)", [SCOPE["post_ids"]]
-                )
+                cursor.execute(f"DELETE FROM {score} WHERE post_id = ANY(%s)", [SCOPE["post_ids"]])
             else:
                 cursor.execute(f"DELETE FROM {score}")
             cursor.execute(

@@ -18,7 +18,6 @@ import argparse
 import json
 import os
 import sys
-import time
 from collections import Counter, defaultdict
 from pathlib import Path
 
@@ -170,9 +169,8 @@ class RawBound:
 def build(n_posts, n_voters):
     from django.contrib.auth import get_user_model
     from django.db import connection
-    from star_ratings.models import Rating
-
     from peerapp.models import StarredPost, VotedPost
+    from star_ratings.models import Rating
 
     users = get_user_model().objects.bulk_create(
         [get_user_model()(username=f"voter{i}", password="!") for i in range(n_voters)]
@@ -203,10 +201,9 @@ def build(n_posts, n_voters):
 
 def reset():
     from django.db import connection
+    from peerapp.models import VotedPost
     from star_ratings.models import Rating, UserRating
     from vote.models import Vote
-
-    from peerapp.models import VotedPost
 
     Vote.objects.all().delete()
     VotedPost.objects.update(vote_score=0, num_vote_up=0, num_vote_down=0)
@@ -222,10 +219,9 @@ def check(method, data, expected_votes):
     """Stored counts vs a recount of the peer's own rows vs the sequential replay."""
     from django.contrib.contenttypes.models import ContentType
     from django.db import connection
+    from peerapp.models import StarredPost, VotedPost
     from star_ratings.models import Rating, UserRating
     from vote.models import DOWN, UP, Vote
-
-    from peerapp.models import StarredPost, VotedPost
 
     user_index = {user.pk: i for i, user in enumerate(data["users"])}
     rows = Counter()

@@ -9,8 +9,14 @@ class VotedPost(VoteModel, models.Model):
 
     title = models.CharField(max_length=100)
 
+    def __str__(self):
+        return self.title
+
 
 class StarredPost(models.Model):
     """django-star-ratings: any model; its ``Rating`` row (generic relation) holds the counts."""
 
     title = models.CharField(max_length=100)
+
+    def __str__(self):
+        return self.title
