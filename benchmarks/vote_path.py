@@ -113,7 +113,7 @@ def parse_args(argv=None):
         "virtualenv, benchmarks/.venv-peers, made on first use) on the same PostgreSQL server",
     )
     parser.add_argument("--json", type=Path, default=DEFAULT_JSON, help="where to write results")
-    parser.add_argument("--settings", default="tests.settings", help="Django settings module")
+    parser.add_argument("--settings", default="benchmarks.settings", help="Django settings module")
     parser.add_argument("--child-out", type=Path, help=argparse.SUPPRESS)
     return parser.parse_args(argv)
 
@@ -1308,7 +1308,8 @@ def loaded_posts():
 
 
 def remove_temporary_media():
-    """tests.settings makes a temporary MEDIA_ROOT on import; nothing is uploaded here."""
+    """tests.settings (which benchmarks.settings extends) makes a temporary MEDIA_ROOT on
+    import; nothing is uploaded here."""
     import shutil
 
     from django.conf import settings

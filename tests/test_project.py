@@ -27,6 +27,17 @@ def test_the_package_reports_no_system_check_errors():
     assert check_settings(None) == []
 
 
+def test_package_settings_follow_overrides_and_return_afterwards(settings):
+    from wagtail_communityblog.conf import app_settings
+
+    assert app_settings.POSTS_PER_PAGE == 20  # the default, now remembered
+    with override_settings(WAGTAIL_COMMUNITYBLOG_POSTS_PER_PAGE=7):
+        assert app_settings.POSTS_PER_PAGE == 7
+    assert app_settings.POSTS_PER_PAGE == 20
+    settings.WAGTAIL_COMMUNITYBLOG_POSTS_PER_PAGE = 9  # pytest-django's fixture
+    assert app_settings.POSTS_PER_PAGE == 9
+
+
 @override_settings(WAGTAIL_COMMUNITYBLOG_ON_MEMBER_DELETE="archive")
 def test_a_misspelt_setting_is_reported_by_a_system_check():
     assert [error.id for error in check_settings(None)] == ["wagtail_communityblog.E001"]

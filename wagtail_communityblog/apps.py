@@ -9,7 +9,11 @@ class WagtailCommunityBlogAppConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        from django.core.signals import setting_changed
+
         from . import checks  # noqa: F401  (registers system checks)
+        from .conf import forget_settings
         from .signal_handlers import register_signal_handlers
 
+        setting_changed.connect(forget_settings, dispatch_uid="wagtail_communityblog_settings")
         register_signal_handlers()

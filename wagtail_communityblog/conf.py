@@ -3,6 +3,11 @@
 Every setting is prefixed ``WAGTAIL_COMMUNITYBLOG_``. Reading them through properties (rather
 than copying them at import time) keeps ``override_settings`` working in tests and lets a site
 change them without restarting anything that imported this module.
+
+What Django's settings hold is remembered until a ``setting_changed`` signal (which
+``override_settings`` and pytest-django's ``settings`` fixture send): some settings are read on
+every vote, and asking Django for one a site has not set raises and catches an AttributeError
+each time.
 """
 
 from datetime import timedelta
@@ -24,9 +29,23 @@ DEFAULT_RATE_LIMITS = {
 }
 
 
+_UNSET = object()
+_read = {}
+
+
+def forget_settings(*, setting=None, **kwargs):
+    """``setting_changed`` receiver (connected in ``AppConfig.ready``): read afresh."""
+    if setting is None or setting.startswith(PREFIX):
+        _read.clear()
+
+
 class AppSettings:
     def _get(self, name, default):
-        return getattr(settings, PREFIX + name, default)
+        try:
+            value = _read[name]
+        except KeyError:
+            value = _read[name] = getattr(settings, PREFIX + name, _UNSET)
+        return default if value is _UNSET else value
 
     @property
     def POSTS_PER_PAGE(self):
