@@ -84,7 +84,7 @@ def parse_args(argv=None):
         help="also run communityblog_recompute_scores on each size (slow: ~11 ms per post)",
     )
     parser.add_argument("--json", type=Path, default=DEFAULT_JSON)
-    parser.add_argument("--settings", default="tests.settings")
+    parser.add_argument("--settings", default="benchmarks.settings")
     parser.add_argument("--child", choices=["load", "read", "memory"], help=argparse.SUPPRESS)
     parser.add_argument("--size", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--child-out", type=Path, help=argparse.SUPPRESS)
