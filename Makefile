@@ -28,7 +28,7 @@ MANAGE := $(VENV_PY) example_site/manage.py
 BROWSER_NODE := tests/browser/node_modules/.package-lock.json
 
 .PHONY: help install run test test-sqlite test-postgres test-oldest test-browser screenshots \
-	lint format migrations-check docs bench-votes bench-community clean distclean reset-db
+	lint format migrations-check docs bench-votes bench-community bench-scale clean distclean reset-db
 
 help: ## Show this help
 	@echo "wagtail-communityblog: make TARGET"
@@ -129,6 +129,9 @@ bench-votes: $(STAMP) ## Vote-path benchmark on PostgreSQL and SQLite (~4 min; n
 
 bench-community: $(STAMP) ## Community-health simulation: vote rings, front-page quality, discovery (~4 min on 2 idle cores)
 	$(VENV_PY) benchmarks/community/run.py $(ARGS)
+
+bench-scale: $(STAMP) ## Scale benchmark: 10k/100k posts, 1M votes, front page, listings, votes vs peers (~45 min)
+	$(VENV_PY) benchmarks/scale.py $(ARGS)
 
 docs: $(DOCS_STAMP) ## Build the documentation (mkdocs build --strict) into site/
 	$(VENV)/bin/mkdocs build --strict

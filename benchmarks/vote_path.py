@@ -94,6 +94,24 @@ def parse_args(argv=None):
         action="store_true",
         help="also cProfile the service on one thread (saved next to the JSON results)",
     )
+    parser.add_argument(
+        "--on-loaded",
+        action="store_true",
+        help="run on the data set already in DATABASE_URL (benchmarks/scale.py loads it): "
+        "--posts of its posts, --voters new accounts; only their votes are reset and checked",
+    )
+    parser.add_argument(
+        "--http",
+        action="store_true",
+        help="also vote through the HTTP endpoint (wagtail_communityblog:rate), one test "
+        "Client per voter, logged in",
+    )
+    parser.add_argument(
+        "--peers",
+        action="store_true",
+        help="also run django-vote and django-star-ratings (benchmarks/peers.py, in their own "
+        "virtualenv, benchmarks/.venv-peers, made on first use) on the same PostgreSQL server",
+    )
     parser.add_argument("--json", type=Path, default=DEFAULT_JSON, help="where to write results")
     parser.add_argument("--settings", default="benchmarks.settings", help="Django settings module")
     parser.add_argument("--child-out", type=Path, help=argparse.SUPPRESS)
@@ -111,6 +129,10 @@ def forwarded_args(args, db):
     out += ["--json", str(args.json)]
     if args.profile:
         out.append("--profile")
+    if args.on_loaded:
+        out.append("--on-loaded")
+    if args.http:
+        out.append("--http")
     return out
 
 
@@ -120,6 +142,9 @@ def run_child(args, db, out_path):
     env = dict(os.environ)
     if db == "sqlite":
         env.pop("DATABASE_URL", None)
+    elif args.on_loaded:
+        if not env.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")):
+            raise SystemExit("--on-loaded needs DATABASE_URL pointing at the loaded data set")
     elif not env.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")):
         command = ["bash", str(ROOT / "scripts" / "pg_cluster.sh"), "run", "--", *command]
     log(f"[{db}] {' '.join(command)}")
@@ -128,6 +153,8 @@ def run_child(args, db, out_path):
 
 def parent_main(args):
     dbs = ["postgres", "sqlite"] if args.db == "both" else [args.db]
+    if args.on_loaded:
+        dbs = ["postgres"]
     state = git_state()  # what is measured: the tree as the children import it
     results, failed = [], []
     with tempfile.TemporaryDirectory(prefix="vote-path-") as tmp:
@@ -138,6 +165,12 @@ def parent_main(args):
                 failed.append(f"{db} (exit {rc})")
                 continue
             results.append(json.loads(out_path.read_text()))
+    peers = None
+    if args.peers:
+        peers = run_peers(args)
+        for result in results:
+            if result["db"] == "postgres":
+                result["peers"] = peers
     if results:
         if git_state() != state:
             state["changed_during_the_run"] = True
@@ -168,6 +201,46 @@ def parent_main(args):
         print("Consistency check FAILED on: " + ", ".join(bad), file=sys.stderr)
         return 2
     return 0
+
+
+def run_peers(args):
+    """django-vote and django-star-ratings on the same plan, in their own virtualenv."""
+    venv = ROOT / "benchmarks" / ".venv-peers"
+    python = venv / "bin" / "python"
+    if not python.exists():
+        log(f"creating {venv} for the peers ...")
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    # pip is a no-op when they are there already.
+    done = subprocess.run(
+        [
+            str(python),
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            "-r",
+            str(ROOT / "benchmarks" / "peers" / "requirements.txt"),
+        ],
+        cwd=ROOT,
+    )
+    if done.returncode != 0:
+        return {"error": "could not install the peers (see the output above)"}
+    with tempfile.TemporaryDirectory(prefix="vote-peers-") as tmp:
+        out_path = Path(tmp) / "peers.json"
+        command = [str(python), str(ROOT / "benchmarks" / "peers" / "run.py")]
+        command += ["--writers", str(args.writers), "--votes", str(args.votes)]
+        command += ["--posts", str(args.posts), "--voters", str(args.voters)]
+        command += ["--revisit", str(args.revisit), "--skew", str(args.skew)]
+        command += ["--runs", str(args.runs), "--seed", str(args.seed), "--out", str(out_path)]
+        env = dict(os.environ)
+        if not env.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")):
+            command = ["bash", str(ROOT / "scripts" / "pg_cluster.sh"), "run", "--", *command]
+        log(" ".join(command))
+        rc = subprocess.run(command, env=env, cwd=ROOT).returncode
+        if rc != 0 or not out_path.exists():
+            return {"error": f"the peers' benchmark failed (exit {rc})"}
+        return json.loads(out_path.read_text())
 
 
 def git_state():
@@ -345,6 +418,59 @@ PHASE_SECONDS = Counter()  # where a benchmark run's own time goes (setup, reset
 SNAPSHOT_TABLE = "vote_path_benchmark_scores"
 
 
+# On a loaded data set (--on-loaded): the posts and voters the benchmark may touch. Empty when
+# the benchmark made its own database.
+SCOPE = {}
+BENCH_VOTER_PREFIX = "benchvoter"
+
+
+def pick_loaded_data(n_posts, n_voters, seed):
+    """``n_posts`` posts of the loaded data set (a seeded sample, with their votes) and
+    ``n_voters`` accounts of the benchmark's own (made once, joined 30 days ago, no votes)."""
+    from django.contrib.auth import get_user_model
+    from django.utils import timezone
+
+    from wagtail_communityblog.models import CommunityPostPage, PostScore, Rating
+    from wagtail_communityblog.services.ratings import recompute_posts
+
+    started = time.perf_counter()
+    listed = list(
+        PostScore.objects.filter(is_listed=True, is_hidden=False)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    chosen = sorted(random.Random(seed).sample(listed, n_posts))
+    posts = list(CommunityPostPage.objects.filter(pk__in=chosen).order_by("pk"))
+    user_model = get_user_model()
+    have = user_model.objects.filter(username__startswith=BENCH_VOTER_PREFIX).count()
+    joined = timezone.now() - timedelta(days=30)
+    user_model.objects.bulk_create(
+        [
+            user_model(
+                username=f"{BENCH_VOTER_PREFIX}{i}",
+                email=f"{BENCH_VOTER_PREFIX}{i}@example.org",
+                password="!",
+                date_joined=joined,
+            )
+            for i in range(have, n_voters)
+        ],
+        batch_size=1000,
+    )
+    voters = list(
+        user_model.objects.filter(username__startswith=BENCH_VOTER_PREFIX).order_by("pk")[:n_voters]
+    )
+    voter_ids = [user.pk for user in voters]
+    # Votes left by an interrupted earlier run: withdrawn, and their posts recomputed.
+    leftover = list(
+        Rating.objects.filter(user_id__in=voter_ids).values_list("post_id", flat=True).distinct()
+    )
+    if leftover:
+        Rating.objects.filter(user_id__in=voter_ids).delete()
+        recompute_posts(leftover)
+    SCOPE.update(post_ids=[post.pk for post in posts], voter_ids=voter_ids)
+    return posts, voters, time.perf_counter() - started
+
+
 def take_baseline():
     """Remember the state after setup: a copy of the score table, the last row of each table.
 
@@ -357,10 +483,26 @@ def take_baseline():
     from django.db.models import Max
 
     from wagtail_communityblog.models import PostScore, Rating
+    from wagtail_communityblog.scoring import Tally
 
     _rating, score = table_names()
     with connection.cursor() as cursor:
-        cursor.execute(f"CREATE TABLE {SNAPSHOT_TABLE} AS SELECT * FROM {score}")
+        cursor.execute(f"DROP TABLE IF EXISTS {SNAPSHOT_TABLE}")
+        if SCOPE:
+            cursor.execute(
+                f"CREATE TABLE {SNAPSHOT_TABLE} AS SELECT * FROM {score} WHERE post_id = ANY(%s)",
+                [SCOPE["post_ids"]],
+            )
+        else:
+            cursor.execute(f"CREATE TABLE {SNAPSHOT_TABLE} AS SELECT * FROM {score}")
+    if SCOPE:
+        # The votes the posts already had: the plan's votes come on top of them.
+        SCOPE["baseline"] = {
+            row[0]: Tally(*row[1:])
+            for row in PostScore.objects.filter(pk__in=SCOPE["post_ids"]).values_list(
+                "pk", "up_count", "down_count", "vote_count", "vote_sum", "score"
+            )
+        }
     _BASELINE["columns"] = ", ".join(
         connection.ops.quote_name(f.column) for f in PostScore._meta.concrete_fields
     )
@@ -383,11 +525,19 @@ def reset_votes(vendor):
     columns = _BASELINE["columns"]
     with transaction.atomic():
         with connection.cursor() as cursor:
-            cursor.execute(f"DELETE FROM {rating}")
+            if SCOPE:
+                cursor.execute(
+                    f"DELETE FROM {rating} WHERE user_id = ANY(%s)", [SCOPE["voter_ids"]]
+                )
+            else:
+                cursor.execute(f"DELETE FROM {rating}")
         for model, last_pk in _BASELINE["last_pk"].items():
             model.objects.filter(pk__gt=last_pk).delete()
         with connection.cursor() as cursor:
-            cursor.execute(f"DELETE FROM {score}")
+            if SCOPE:
+                cursor.execute(f"DELETE FROM {score} WHERE post_id = ANY(%s)", [SCOPE["post_ids"]])
+            else:
+                cursor.execute(f"DELETE FROM {score}")
             cursor.execute(
                 f"INSERT INTO {score} ({columns}) SELECT {columns} FROM {SNAPSHOT_TABLE}"
             )
@@ -420,6 +570,50 @@ class ServiceVoter:
 
     def vote(self, voter, post, value):
         self.rate_post(self.posts[post], self.voters[voter], value)
+
+    def close(self):
+        from django.db import connection
+
+        connection.close()
+
+
+class HttpVoter:
+    """One thread's voter: the HTTP endpoint (``wagtail_communityblog:rate``), through Django's
+    test client: middleware, session and user lookups, the view's checks, JSON answer.
+
+    One client per voter, logged in before the run starts (``prepare``). CSRF is not
+    enforced by the test client; everything else is the request a browser's vote makes."""
+
+    name = "http"
+
+    def __init__(self, posts, voters):
+        from django.urls import reverse
+
+        self.urls = [
+            reverse("wagtail_communityblog:rate", kwargs={"post_id": post.pk}) for post in posts
+        ]
+        self.voters = voters
+        self.clients = {}
+
+    def open(self):
+        from django.db import connection
+
+        connection.ensure_connection()
+
+    def prepare(self, voter_indexes):
+        from django.test import Client
+
+        for index in sorted(voter_indexes):
+            client = Client()
+            client.force_login(self.voters[index])
+            self.clients[index] = client
+
+    def vote(self, voter, post, value):
+        response = self.clients[voter].post(
+            self.urls[post], {"value": value}, HTTP_ACCEPT="application/json"
+        )
+        if response.status_code != 200:
+            raise RuntimeError(f"HTTP {response.status_code}: {response.content[:200]!r}")
 
     def close(self):
         from django.db import connection
@@ -596,6 +790,8 @@ def timed_run(method_cls, posts, voters, plan, per_thread, mode="threads"):
         latencies, errors = [], []
         try:
             method.open()
+            if hasattr(method, "prepare"):
+                method.prepare({plan[index][0] for index in indexes})
             barrier.wait()
             clock = time.perf_counter
             for index in indexes:
@@ -663,14 +859,20 @@ def check_consistency(posts, voters, expected_votes):
     post_index = {post.pk: i for i, post in enumerate(posts)}
     voter_index = {user.pk: i for i, user in enumerate(voters)}
     columns = (*STORED_COUNTERS, "hot", "best", "time_score")
-    stored = {row[0]: row[1:] for row in PostScore.objects.values_list("pk", *columns)}
+    scores, ratings = PostScore.objects.all(), Rating.objects.all()
+    if SCOPE:
+        scores = scores.filter(pk__in=SCOPE["post_ids"])
+        ratings = ratings.filter(user_id__in=SCOPE["voter_ids"])
+    stored = {row[0]: row[1:] for row in scores.values_list("pk", *columns)}
     rows = Counter()
     actual_votes = {}
-    for post_id, user_id, value in Rating.objects.values_list("post_id", "user_id", "value"):
+    for post_id, user_id, value in ratings.values_list("post_id", "user_id", "value"):
         key = (voter_index[user_id], post_index[post_id])
         rows[key] += 1
         actual_votes[key] = value
     expected_tally = defaultdict(Tally)
+    for post_id, tally in SCOPE.get("baseline", {}).items():
+        expected_tally[post_index[post_id]] = tally
     for (_voter, post), value in expected_votes.items():
         expected_tally[post] = _add(expected_tally[post], Tally.of(scheme, value))
 
@@ -913,6 +1115,10 @@ def summarize(values):
 
 
 def child_main(args):
+    if args.http:
+        # Persistent connections, as a production server keeps them: the test client's
+        # end-of-request handler would otherwise close each thread's connection.
+        os.environ.setdefault("DATABASE_CONN_MAX_AGE", "600")
     setup_django(args.settings)
     from django.db import connection
     from django.test.utils import setup_databases, teardown_databases
@@ -921,16 +1127,26 @@ def child_main(args):
 
     label = DB_LABELS[args.db]
     started = time.perf_counter()
-    log(f"[{args.db}] migrating a fresh test database ...")
-    old_config = setup_databases(verbosity=0, interactive=False, serialized_aliases=[])
+    if args.on_loaded:
+        old_config = None
+        log(f"[{args.db}] on the loaded data set in DATABASE_URL")
+    else:
+        log(f"[{args.db}] migrating a fresh test database ...")
+        old_config = setup_databases(verbosity=0, interactive=False, serialized_aliases=[])
     try:
         vendor = connection.vendor
         expected_vendor = "postgresql" if args.db == "postgres" else "sqlite"
         if vendor != expected_vendor:
             raise SystemExit(f"asked for {args.db} but DATABASE_URL gives {vendor}")
         migrate_s = time.perf_counter() - started
-        log(f"[{args.db}] creating {args.posts} posts in {args.blogs} blogs, {args.voters} voters")
-        posts, voters, setup_s = build_data(args.posts, args.blogs, args.voters)
+        if args.on_loaded:
+            posts, voters, setup_s = pick_loaded_data(args.posts, args.voters, args.seed)
+        else:
+            log(
+                f"[{args.db}] creating {args.posts} posts in {args.blogs} blogs, "
+                f"{args.voters} voters"
+            )
+            posts, voters, setup_s = build_data(args.posts, args.blogs, args.voters)
         take_baseline()
         plan = make_plan(args.votes, args.posts, args.voters, args.revisit, args.skew, args.seed)
         expected_votes, kinds = replay(plan)
@@ -941,9 +1157,11 @@ def child_main(args):
         )
 
         runs = []
-        methods = [ServiceVoter, RawVoter]
+        methods = [ServiceVoter, RawVoter] + ([HttpVoter] if args.http else [])
+        names = [method.name for method in methods]
         for run in range(args.runs):
-            order = methods if run % 2 == 0 else methods[::-1]  # alternate who goes first
+            # Who goes first changes from run to run.
+            order = methods[run % len(methods) :] + methods[: run % len(methods)]
             measured = {}
             for method in order:
                 reset_votes(vendor)
@@ -957,6 +1175,10 @@ def child_main(args):
                     f"check {'clean' if figures['check']['clean'] else figures['check']}"
                 )
             measured["ratio"] = measured["service"]["votes_per_s"] / measured["raw"]["votes_per_s"]
+            if "http" in measured:
+                measured["ratio_http"] = (
+                    measured["http"]["votes_per_s"] / measured["raw"]["votes_per_s"]
+                )
             measured["order"] = [m.name for m in order]
             runs.append(measured)
 
@@ -1023,9 +1245,12 @@ def child_main(args):
                     key: summarize([run[name][key] for run in runs])
                     for key in ("votes_per_s", "wall_s", "p50_ms", "p95_ms", "p99_ms")
                 }
-                for name in ("service", "raw")
+                for name in names
             },
             "ratio": summarize([run["ratio"] for run in runs]),
+            "ratio_http": summarize([run["ratio_http"] for run in runs]) if args.http else None,
+            "on_loaded": args.on_loaded,
+            "loaded_posts": loaded_posts(),
             "checks": {
                 name: {
                     key: sum(run[name]["check"][key] for run in runs)
@@ -1042,18 +1267,17 @@ def child_main(args):
                     )
                 }
                 | {"errors": sum(run[name]["errors"] for run in runs)}
-                for name in ("service", "raw")
+                for name in names
             },
             "all_runs": [
-                {
-                    "service": run["service"],
-                    "raw": run["raw"],
+                {name: run[name] for name in names}
+                | {
                     "ratio": run["ratio"],
+                    "ratio_http": run.get("ratio_http"),
                     "order": run["order"],
-                    "clean": run["service"]["check"]["clean"]
-                    and run["raw"]["check"]["clean"]
-                    and not run["service"]["errors"]
-                    and not run["raw"]["errors"],
+                    "clean": all(
+                        run[name]["check"]["clean"] and not run[name]["errors"] for name in names
+                    ),
                 }
                 for run in runs
             ],
@@ -1064,12 +1288,23 @@ def child_main(args):
             "load_average": {"after_runs": load_before, "end": os.getloadavg()},
         }
     finally:
-        teardown_databases(old_config, verbosity=0)
+        if old_config is not None:
+            teardown_databases(old_config, verbosity=0)
+        elif _BASELINE:
+            reset_votes(connection.vendor)  # the loaded data set as it was
+            with connection.cursor() as cursor:
+                cursor.execute(f"DROP TABLE IF EXISTS {SNAPSHOT_TABLE}")
         remove_temporary_media()
     args.child_out.write_text(json.dumps(result, indent=2))
     if profile:
         log(profile["top_tottime"])
     return 0
+
+
+def loaded_posts():
+    from wagtail_communityblog.models import PostScore, Rating
+
+    return {"posts": PostScore.objects.count(), "votes": Rating.objects.count()}
 
 
 def remove_temporary_media():
@@ -1105,7 +1340,13 @@ def format_report(result):
         f"Wagtail {result['wagtail']}",
         f"{c['writers']} writers ({c['mode']}), {c['votes']:,} vote actions on "
         f"{c['posts']:,} posts by {c['voters']:,} voters, scheme {result['scheme']}; "
-        f"median [min-max] of {c['runs']} runs",
+        f"median [min-max] of {c['runs']} runs"
+        + (
+            f"; on a loaded data set of {result['loaded_posts']['posts']:,} posts and "
+            f"{result['loaded_posts']['votes']:,} votes"
+            if result.get("on_loaded")
+            else ""
+        ),
         "plan: "
         + ", ".join(f"{k} {v:,}" for k, v in sorted(result["plan"].items()))
         + f"; {result['expected_final_votes']:,} votes remain",
@@ -1113,7 +1354,10 @@ def format_report(result):
         f"{'method':<12} {'votes/s':>22} {'p50 ms':>20} {'p95 ms':>20} {'p99 ms':>20} "
         f"{'lost':>5} {'doubled':>7} {'drift':>5} {'errors':>6}",
     ]
-    for name, title in (("service", "rate_post()"), ("raw", "raw SQL")):
+    titles = {"service": "rate_post()", "http": "HTTP rate", "raw": "raw SQL"}
+    for name, title in titles.items():
+        if name not in result["summary"]:
+            continue
         s, k = result["summary"][name], result["checks"][name]
         lines.append(
             f"{title:<12} {fmt(s['votes_per_s']):>22} {fmt(s['p50_ms'], 2):>20} "
@@ -1122,9 +1366,29 @@ def format_report(result):
         )
     ratio = result["ratio"]
     verdict = "met" if ratio["median"] >= TARGET_RATIO else "NOT met"
+    for peer in (result.get("peers") or {}).get("results", []):
+        s, k = peer["summary"], peer["checks"]
+        lines.append(
+            f"{peer['name']:<12} {fmt(s['votes_per_s']):>22} {fmt(s['p50_ms'], 2):>20} "
+            f"{fmt(s['p95_ms'], 2):>20} {fmt(s['p99_ms'], 1):>20} {k['lost']:>5} "
+            f"{k['doubled']:>7} {k['drifted_posts']:>5} {k['errors']:>6}"
+        )
     lines.append(
         f"{'service/raw':<12} {fmt(ratio, 2):>22}   (target >= {TARGET_RATIO:.2f}: {verdict})"
     )
+    if result.get("ratio_http"):
+        lines.append(f"{'HTTP/raw':<12} {fmt(result['ratio_http'], 2):>22}")
+    peers = result.get("peers") or {}
+    if peers.get("error"):
+        lines.append(f"peers: {peers['error']}")
+    for peer in peers.get("results", []):
+        lines.append(
+            f"{peer['name'] + '/raw':<12} {fmt(peer['ratio_to_raw'], 2):>22}   "
+            f"({peer['package']} {peer['version']}: {peer['api']}; raw bound on its tables, "
+            "same process, alternating)"
+        )
+    for note in peers.get("notes", []):
+        lines.append(f"  note: {note}")
     problems = {
         name: {k: v for k, v in result["checks"][name].items() if v} for name in ("service", "raw")
     }

@@ -86,23 +86,32 @@ class PostScore(models.Model):
         permissions = [
             ("curate_community", _("Can curate the community (pin, hide, re-up, act on reports)"))
         ]
+        # One index per listing order, ending with the post's id so that the order is total:
+        # a page of any listing, at any depth, is one range scan (keyset pagination, see
+        # services/listing.py), and the top-N of a ranking needs no sort at all.
         indexes = [
             models.Index(
-                fields=["community", "-published_at"],
+                fields=["community", "-published_at", "-post"],
                 condition=Q(is_listed=True),
                 name="wcb_score_listed_new",
             ),
             models.Index(
-                fields=["blog", "-published_at"],
+                fields=["blog", "-published_at", "-post"],
                 condition=Q(is_listed=True),
                 name="wcb_score_blog_new",
             ),
-            models.Index(fields=["-hot"], condition=RANKED, name="wcb_score_hot"),
-            models.Index(fields=["-best"], condition=RANKED, name="wcb_score_best"),
             models.Index(
-                fields=["-score", "-published_at"], condition=RANKED, name="wcb_score_top"
+                fields=["-hot", "-published_at", "-post"], condition=RANKED, name="wcb_score_hot"
             ),
-            models.Index(fields=["-published_at"], condition=RANKED, name="wcb_score_new"),
+            models.Index(
+                fields=["-best", "-vote_count", "-published_at", "-post"],
+                condition=RANKED,
+                name="wcb_score_best",
+            ),
+            models.Index(
+                fields=["-score", "-published_at", "-post"], condition=RANKED, name="wcb_score_top"
+            ),
+            models.Index(fields=["-published_at", "-post"], condition=RANKED, name="wcb_score_new"),
         ]
 
     def __str__(self):

@@ -47,8 +47,9 @@ def ranked_posts(
         CommunityPostPage.objects.live()
         .public()
         .filter(score__is_listed=True, score__is_hidden=False)
-        .select_related("author", "score", "score__blog", "score__community")
-        .prefetch_related("tags")
+        # Only what every post needs is joined (see CommunityPostQuerySet.with_listing_data).
+        .select_related("author", "score", "score__blog")
+        .prefetch_related("tags", "score__community")
     )
     if community is not None:
         posts = posts.filter(score__community=community)
@@ -68,7 +69,7 @@ def ranked_posts(
         images = get_image_model().objects.prefetch_renditions(image_spec)
         posts = posts.prefetch_related(Prefetch("header_image", queryset=images))
     else:
-        posts = posts.select_related("header_image")
+        posts = posts.prefetch_related("header_image")
     return posts.order_by(*RANKINGS.get(ranking, RANKINGS["hot"])[1], "-pk")
 
 
