@@ -490,3 +490,18 @@ def test_the_comment_box_is_labelled_and_its_help_is_text_not_markup(reader_clie
     assert "You may use &lt;b&gt;, &lt;i&gt;, &lt;a&gt; and &lt;blockquote&gt;." in page
     assert 'aria-describedby="comment-body-new-help"' in page
     assert 'role="status" aria-live="polite" data-comments-status' in page
+
+
+def test_each_comments_actions_name_the_comment_they_act_on(reader_client, post, member, reader):
+    theirs = say(post, member, "Theirs")
+    mine = say(post, reader, "Mine")
+    page = reader_client.get(post.url).content.decode()
+    assert f'href="{url("comment_reply", comment_id=theirs.pk)}"' in page
+    assert 'aria-label="Reply to Amara Okafor"' in page
+    for link in (
+        url("comment_flag", comment_id=theirs.pk),
+        url("comment_edit", comment_id=mine.pk),
+        url("comment_delete", comment_id=mine.pk),
+    ):
+        comment_id = theirs.pk if "flag" in link else mine.pk
+        assert f'<a href="{link}" aria-describedby="comment-{comment_id}-by">' in page

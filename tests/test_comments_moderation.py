@@ -520,3 +520,13 @@ def test_the_comments_listing_costs_no_query_per_comment(client, curator, post):
     with CaptureQueriesContext(connection) as many:
         client.get(listing)
     assert len(many) == len(few)
+
+
+def test_an_action_that_no_longer_applies_changes_nothing(client, curator, post, reader):
+    comment = say(post, reader, "Already published")
+    client.force_login(curator)
+    response = client.post(action_url(comment, "reject"))  # only waiting comments are rejected
+    assert response.status_code == 302
+    comment.refresh_from_db()
+    assert comment.status == "approved"
+    assert not ModelLogEntry.objects.filter(action="wagtail_communityblog.comment_reject").exists()

@@ -15,7 +15,7 @@ from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
 from wagtail.snippets.bulk_actions.snippet_bulk_action import SnippetBulkAction
 from wagtail.snippets.views.snippets import HistoryView
 
-from .models import Comment, CommentFlag
+from .models import Comment, CommentFlag, PostScore
 from .permissions import CuratorPolicy
 from .services import comments as service
 
@@ -133,8 +133,18 @@ class CommentActionView(View):
         if action not in COMMENT_ACTIONS:
             raise Http404
         self.comment = get_object_or_404(comments_queryset(), pk=pk)
+        self.comment.thread_closed = PostScore.objects.filter(
+            pk=self.comment.post_id, comments_closed=True
+        ).exists()
         self.action = action
-        self.label = COMMENT_ACTIONS[action][0]
+        self.label, applies = COMMENT_ACTIONS[action]
+        if not applies(self.comment):
+            # A stale page or a second click: say so rather than redo or undo something.
+            from django.contrib import messages
+
+            message = _("%(action)s does not apply to this comment now.")
+            messages.warning(request, message % {"action": self.label})
+            return redirect(self.next_url())
         return super().dispatch(request)
 
     def get(self, request):

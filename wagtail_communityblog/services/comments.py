@@ -7,11 +7,13 @@ never drifts, whatever races; a comment's recommendation and report counts likew
 """
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from django.core import signing
 from django.db import IntegrityError, transaction
 from django.db.models import Count, IntegerField, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from wagtail.log_actions import log
@@ -478,6 +480,15 @@ class Node:
     def pk(self):
         return self.comment.pk
 
+    @cached_property
+    def urls(self):
+        """The comment's action URLs (reply, edit, delete, recommend, flag)."""
+        return comment_urls(self.comment.pk)
+
+    @property
+    def reply_label(self):
+        return _("Reply to %(name)s") % {"name": self.comment.author_name}
+
     @property
     def placeholder_label(self):
         comment = self.comment
@@ -492,6 +503,40 @@ class Node:
     @property
     def awaiting_moderation(self):
         return self.shown and self.comment.status == Comment.STATUS_PENDING
+
+
+COMMENT_ROUTES = ("reply", "edit", "delete", "recommend", "flag")
+_URL_PLACEHOLDER = 987654321
+
+
+def comment_urls(comment_id):
+    """Each comment action's URL for ``comment_id``.
+
+    Reversing a URL costs more than rendering the rest of a comment, and a long discussion has
+    five per comment: each route is reversed once (per URL configuration, script prefix and
+    language, for sites that mount the URLs in ``i18n_patterns``) and the id substituted.
+    """
+    from django.conf import settings
+    from django.urls import get_script_prefix, get_urlconf
+    from django.utils.translation import get_language
+
+    key = (get_urlconf() or settings.ROOT_URLCONF, get_script_prefix(), get_language())
+    templates = _URL_TEMPLATES.get(key)
+    if templates is None:
+        templates = _URL_TEMPLATES[key] = {
+            route: reverse(
+                f"wagtail_communityblog:comment_{route}",
+                kwargs={"comment_id": _URL_PLACEHOLDER},
+            )
+            for route in COMMENT_ROUTES
+        }
+    segment = f"/{comment_id}/"
+    return {
+        route: url.replace(f"/{_URL_PLACEHOLDER}/", segment) for route, url in templates.items()
+    }
+
+
+_URL_TEMPLATES = {}
 
 
 def requested_sort(request):

@@ -99,13 +99,14 @@
     form.setAttribute("data-reply-form", "");
     var label = form.querySelector("label");
     var textarea = form.querySelector("textarea");
-    label.textContent = link.getAttribute("data-reply-label");
+    label.textContent = link.getAttribute("aria-label") || link.textContent;
     label.setAttribute("for", id);
     textarea.id = id;
     textarea.value = "";
     var help = form.querySelector(".communityblog-help");
     if (help) { help.id = id + "-help"; textarea.setAttribute("aria-describedby", help.id); }
-    form.querySelector("button[type=submit]").textContent = link.getAttribute("data-reply-submit") || form.querySelector("button[type=submit]").textContent;
+    var submit = form.querySelector("button[type=submit]");
+    submit.textContent = root.getAttribute("data-reply-submit") || submit.textContent;
     var cancel = document.createElement("button");
     cancel.type = "button";
     cancel.textContent = root.getAttribute("data-cancel-label") || "Cancel";
