@@ -5,6 +5,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from .curation import Report
+
 
 class Comment(models.Model):
     """One comment or reply under a post.
@@ -182,19 +184,8 @@ class CommentRecommendation(models.Model):
         return f"{self.user} → {self.comment_id}"
 
 
-class CommentFlag(models.Model):
+class CommentFlag(Report):
     """A reader's report that a comment breaks the rules: one per reader per comment."""
-
-    wagtail_reference_index_ignore = True
-
-    STATUS_OPEN = "open"
-    STATUS_DISMISSED = "dismissed"
-    STATUS_ACTIONED = "actioned"
-    STATUS_CHOICES = [
-        (STATUS_OPEN, _("Open")),
-        (STATUS_DISMISSED, _("Dismissed")),
-        (STATUS_ACTIONED, _("Acted on")),
-    ]
 
     comment = models.ForeignKey(
         Comment, verbose_name=_("comment"), on_delete=models.CASCADE, related_name="flags"
@@ -204,20 +195,6 @@ class CommentFlag(models.Model):
         verbose_name=_("reported by"),
         on_delete=models.CASCADE,
         related_name="community_comment_flags",
-    )
-    reason = models.TextField(_("reason"), max_length=1000)
-    status = models.CharField(
-        _("status"), max_length=16, choices=STATUS_CHOICES, default=STATUS_OPEN, db_index=True
-    )
-    created_at = models.DateTimeField(_("reported at"), auto_now_add=True)
-    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
-    resolved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("resolved by"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
     )
 
     class Meta:

@@ -5,11 +5,11 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
-class Flag(models.Model):
-    """A reader's report that a post breaks the rules: one per reader per post."""
+class Report(models.Model):
+    """What a reader's report on a post or a comment records, and an editor's decision on it."""
 
     # Not content: keep these rows out of Wagtail's reference index (which would otherwise
-    # be written on every vote).
+    # be written on every report).
     wagtail_reference_index_ignore = True
 
     STATUS_OPEN = "open"
@@ -21,18 +21,6 @@ class Flag(models.Model):
         (STATUS_ACTIONED, _("Acted on")),
     ]
 
-    post = models.ForeignKey(
-        "wagtail_communityblog.CommunityPostPage",
-        verbose_name=_("post"),
-        on_delete=models.CASCADE,
-        related_name="flags",
-    )
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("reported by"),
-        on_delete=models.CASCADE,
-        related_name="community_flags",
-    )
     reason = models.TextField(_("reason"), max_length=1000)
     status = models.CharField(
         _("status"), max_length=16, choices=STATUS_CHOICES, default=STATUS_OPEN, db_index=True
@@ -46,6 +34,26 @@ class Flag(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+    )
+
+    class Meta:
+        abstract = True
+
+
+class Flag(Report):
+    """A reader's report that a post breaks the rules: one per reader per post."""
+
+    post = models.ForeignKey(
+        "wagtail_communityblog.CommunityPostPage",
+        verbose_name=_("post"),
+        on_delete=models.CASCADE,
+        related_name="flags",
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("reported by"),
+        on_delete=models.CASCADE,
+        related_name="community_flags",
     )
 
     class Meta:
