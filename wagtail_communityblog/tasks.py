@@ -20,6 +20,14 @@ def send_member_email(user_id, template_prefix, context):
 
 
 @task()
+def send_promotion_email(post_id):
+    """Tell a post's author that readers have promoted it (queued by the promoting vote)."""
+    from .services.curation import notify_promoted
+
+    notify_promoted(post_id)
+
+
+@task()
 def send_comment_notification(user_id, comment_id):
     """Tell a follower of a discussion about a new comment, with a one-click unsubscribe."""
     import html

@@ -101,19 +101,26 @@ def check_promotion(post_id):
     if not promoted:
         return False
     PromotionEvent.objects.create(post_id=post_id, kind=PromotionEvent.PROMOTED)
-    transaction.on_commit(lambda: notify_promoted(post_id))
+    transaction.on_commit(lambda: _enqueue_promotion_email(post_id))
     return True
 
 
+def _enqueue_promotion_email(post_id):
+    from ..tasks import send_promotion_email
+
+    send_promotion_email.enqueue(post_id)
+
+
 def notify_promoted(post_id):
-    """E-mail the author (as a background task) that readers have promoted their post."""
+    """E-mail the author that readers have promoted their post (``send_promotion_email``'s
+    work, done by the task worker: the vote that promotes a post only enqueues it)."""
     from ..models import CommunityPostPage
     from ..tasks import send_member_email
 
     post = CommunityPostPage.objects.filter(pk=post_id).first()
     if post is None or post.author_id is None:
         return
-    send_member_email.enqueue(
+    send_member_email.call(
         post.author_id,
         "wagtail_communityblog/emails/post_promoted",
         {
