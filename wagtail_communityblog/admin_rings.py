@@ -21,7 +21,7 @@ from django.views import View
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.views.reports import ReportView
 
-from .admin_views import can_curate
+from .admin_views import CuratorOnlyMixin, can_curate
 from .models import CommunityPostPage, Rating, VoteCluster
 from .services import integrity
 
@@ -39,13 +39,6 @@ class ConfirmForm(forms.Form):
         max_length=1000,
         required=False,
     )
-
-
-class CuratorOnlyMixin:
-    def dispatch(self, request, *args, **kwargs):
-        if not can_curate(request.user):
-            raise PermissionDenied
-        return super().dispatch(request, *args, **kwargs)
 
 
 class VoteRingFilterSet(WagtailFilterSet):
@@ -67,10 +60,6 @@ class VoteRingsReportView(CuratorOnlyMixin, ReportView):
     index_results_url_name = "wagtail_communityblog_rings:index_results"
     results_template_name = "wagtail_communityblog/admin/vote_rings_results.html"
     paginate_by = 50
-
-    def user_has_permission(self, permission):
-        return can_curate(self.request.user)
-
     filterset_class = VoteRingFilterSet
 
     def get_queryset(self):

@@ -33,6 +33,19 @@ def can_curate(user):
     return user.is_active and user.has_perm(CURATE_PERMISSION)
 
 
+class CuratorOnlyMixin:
+    """An admin view for curators only: refused (403) to everyone else, before anything runs;
+    Wagtail's report views ask ``user_has_permission`` too."""
+
+    def user_has_permission(self, permission):
+        return can_curate(self.request.user)
+
+    def dispatch(self, request, *args, **kwargs):
+        if not can_curate(request.user):
+            raise PermissionDenied
+        return super().dispatch(request, *args, **kwargs)
+
+
 class HideForm(forms.Form):
     reason = forms.CharField(
         label=gettext_lazy("Reason (shown to the author)"),
@@ -178,7 +191,7 @@ class ReportActionView(CurationActionView):
     index_url_name = "wagtail_communityblog_reports:index"
 
 
-class RescueReportView(ReportView):
+class RescueReportView(CuratorOnlyMixin, ReportView):
     """Recent posts that few readers have seen: good work the front page has not picked up."""
 
     page_title = gettext_lazy("Rescue")
@@ -187,14 +200,6 @@ class RescueReportView(ReportView):
     index_results_url_name = "wagtail_communityblog_rescue:index_results"
     results_template_name = "wagtail_communityblog/admin/rescue_results.html"
     paginate_by = 50
-
-    def user_has_permission(self, permission):
-        return can_curate(self.request.user)
-
-    def dispatch(self, request, *args, **kwargs):
-        if not can_curate(request.user):
-            raise PermissionDenied
-        return super().dispatch(request, *args, **kwargs)
 
     def get_queryset(self):
         since = timezone.now() - timedelta(days=app_settings.RESCUE_DAYS)
