@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from tests.factories import make_blog, make_community, make_post, make_user, make_voter
 from wagtail_communityblog.blocks import PromotedPostsBlock
-from wagtail_communityblog.models import PostScore, PromotionEvent
+from wagtail_communityblog.models import CommunityPostPage, PostScore, PromotionEvent
 from wagtail_communityblog.services import curation
 from wagtail_communityblog.services.members import suspend_member
 from wagtail_communityblog.services.ratings import rate_post
@@ -146,9 +146,75 @@ def test_the_block_uses_a_fixed_number_of_queries_whatever_its_size(
     assert html.count("<img") == count
 
 
-# The same for 5 posts as for 50 (pinned posts, the ranking, then their tags, community, images
-# and renditions, each fetched once for all).
-QUERIES_PER_BLOCK = 9
+# The same for 5 posts as for 50: the pinned posts' IDs, the ranking's top IDs, those posts by
+# primary key, then their images and renditions, each fetched once for all; and Wagtail's site
+# root paths for the links (cached after the first request, here just cleared).
+QUERIES_PER_BLOCK = 6
+
+
+@pytest.mark.parametrize("ranking", ["hot", "best", "top", "new"])
+def test_the_blocks_top_n_is_the_rankings_own_order_ties_included(community, blog, ranking):
+    from wagtail_communityblog.services.promotion import ranked_posts, top_post_ids
+
+    when = timezone.now() - timedelta(hours=5)
+    # Equal scores and publication times: only the tie-break (newest id first) orders them.
+    tied = [make_post(blog, title=f"Tied {n}", when=when) for n in range(4)]
+    for post in tied[:2]:
+        vote(post, up=3)
+    vote(make_post(blog, title="Liked", when=when - timedelta(hours=1)), up=8, down=1)
+
+    expected = [post.pk for post in ranked_posts(ranking, window="week")[:4]]
+    assert top_post_ids(ranking, 4, window="week") == expected
+    assert shown(ranking=ranking, window="week", count=4) == [
+        CommunityPostPage.objects.get(pk=pk).title for pk in expected
+    ]
+
+
+def test_a_private_section_takes_its_posts_out_of_blocks_and_listings_and_back(
+    client, community, blog, posts
+):
+    from wagtail.models import PageViewRestriction
+
+    restriction = PageViewRestriction.objects.create(page=blog, restriction_type="login")
+    assert not PostScore.objects.filter(is_listed=True).exists()
+    assert shown(ranking="hot", count=10) == []
+    assert b"Old favourite" not in client.get(community.url).content
+
+    restriction.delete()
+    assert set(shown(ranking="hot", count=10)) == {"Old favourite", "Fresh", "Middling", "Disliked"}
+    assert b"Old favourite" in client.get(community.url).content
+
+
+def test_a_community_moved_under_a_private_page_leaves_the_rankings(community, posts):
+    from wagtail.models import Page, PageViewRestriction
+
+    home = community.get_parent()
+    members_area = home.add_child(instance=Page(title="Members' area", slug="members-area"))
+    PageViewRestriction.objects.create(page=members_area, restriction_type="login")
+    community.move(members_area, pos="last-child")
+    assert shown(ranking="hot", count=10) == []
+
+    community.refresh_from_db()
+    community.move(home, pos="last-child")
+    assert len(shown(ranking="hot", count=10)) == 4
+
+
+def test_lifting_a_suspension_does_not_list_the_members_private_posts(community, member):
+    from wagtail.models import PageViewRestriction
+
+    from wagtail_communityblog.services.members import unsuspend_member
+
+    author = make_user()
+    blog = make_blog(community, author)
+    public = make_post(blog, title="Public one")
+    private = make_post(blog, title="Private one")
+    PageViewRestriction.objects.create(page=private, restriction_type="login")
+    suspend_member(author)
+    unsuspend_member(author)
+
+    listed = set(PostScore.objects.filter(is_listed=True).values_list("post_id", flat=True))
+    assert public.pk in listed
+    assert private.pk not in listed
 
 
 def test_the_rendered_block_is_cached_and_a_vote_invalidates_it(posts, client):

@@ -13,7 +13,9 @@ from wagtail.models import Site
 
 from .cache import generation
 from .conf import app_settings
-from .services.promotion import IMAGE_SPEC, RANKINGS, WINDOWS, ranked_posts
+from .models import PostScore
+from .models.scores import RANKED
+from .services.promotion import IMAGE_SPEC, RANKINGS, WINDOWS, posts_by_ids, top_post_ids
 
 
 class PromotedPostsBlock(blocks.StructBlock):
@@ -79,44 +81,45 @@ class PromotedPostsBlock(blocks.StructBlock):
         }
 
     def get_posts(self, value):
-        """Pinned posts first, then the ranking; a fixed number of queries for any count."""
+        """Pinned posts first, then the ranking; three queries for any count (four or five with
+        images): the pinned posts' IDs, the ranking's top IDs from its index, then those posts
+        by primary key."""
         count = value.get("count") or 5
         community = value.get("source")
-        image_spec = IMAGE_SPEC if value.get("show_image") else None
         chosen = [page.pk for page in value.get("pinned") or [] if page is not None]
 
-        pinned_query = Q(score__is_pinned=True)
+        pinned_query = Q(is_pinned=True)
         if community is not None:
-            pinned_query &= Q(score__community=community)
-        pinned_candidates = ranked_posts("new", image_spec=image_spec).filter(
-            Q(pk__in=chosen) | pinned_query
-        )
-        by_id = {post.pk: post for post in pinned_candidates}
+            pinned_query &= Q(community=community)
+        candidates = {
+            post_id: pinned_at or published_at
+            for post_id, pinned_at, published_at in PostScore.objects.filter(RANKED)
+            .filter(Q(post_id__in=chosen) | pinned_query)
+            .values_list("post_id", "pinned_at", "published_at")
+        }
         editor_pinned = sorted(
-            (post for post in by_id.values() if post.pk not in chosen),
-            key=lambda post: post.score.pinned_at or post.score.published_at,
+            (pk for pk in candidates if pk not in chosen),
+            key=lambda pk: (candidates[pk], pk),
             reverse=True,
         )
-        pinned = [by_id[pk] for pk in chosen if pk in by_id] + editor_pinned
-        pinned = pinned[:count]
-        remaining = count - len(pinned)
+        pinned = ([pk for pk in chosen if pk in candidates] + editor_pinned)[:count]
         ranked = []
-        if remaining > 0:
-            ranked = list(
-                ranked_posts(
-                    value.get("ranking") or "hot",
-                    community=community,
-                    window=value.get("window") or "all",
-                    tag=(value.get("tag") or "").strip() or None,
-                    min_votes=value.get("min_votes") or 0,
-                    min_score=value.get("min_score"),
-                    exclude=[post.pk for post in pinned],
-                    image_spec=image_spec,
-                )[:remaining]
+        if len(pinned) < count:
+            ranked = top_post_ids(
+                value.get("ranking") or "hot",
+                count - len(pinned),
+                community=community,
+                window=value.get("window") or "all",
+                tag=(value.get("tag") or "").strip() or None,
+                min_votes=value.get("min_votes") or 0,
+                min_score=value.get("min_score"),
+                exclude=pinned,
             )
-        for post in pinned:
-            post.is_pinned_here = True
-        return pinned + ranked
+        image_spec = IMAGE_SPEC if value.get("show_image") else None
+        posts = posts_by_ids(pinned + ranked, image_spec=image_spec)
+        for post in posts:
+            post.is_pinned_here = post.pk in pinned
+        return posts
 
     def get_context(self, value, parent_context=None):
         context = super().get_context(value, parent_context=parent_context)

@@ -22,18 +22,43 @@ def post_published_or_unpublished(sender, instance, **kwargs):
     rankings_changed()
 
 
-def post_moved(sender, instance, **kwargs):
+def page_moved(sender, instance, **kwargs):
+    from .cache import rankings_changed
     from .models import CommunityPostPage, MemberBlogPage
-    from .services.listing import sync_post_score
+    from .services.listing import refresh_listed, sync_post_score
 
-    specific = instance.specific
-    if isinstance(specific, CommunityPostPage):
-        sync_post_score(specific)
-    elif isinstance(specific, MemberBlogPage):
+    if issubclass(sender, CommunityPostPage):
+        sync_post_score(instance)
+    elif issubclass(sender, MemberBlogPage):
         # A blog moved to another community takes its posts along.
-        MemberBlogPage.objects.filter(pk=specific.pk).update(community_id=specific.get_parent().pk)
-        for post in CommunityPostPage.objects.child_of(specific):
+        MemberBlogPage.objects.filter(pk=instance.pk).update(community_id=instance.get_parent().pk)
+        for post in CommunityPostPage.objects.child_of(instance):
             sync_post_score(post)
+    else:
+        # A section holding communities moved, perhaps under a private page, or out of one.
+        posts = CommunityPostPage.objects.descendant_of(instance)
+        if not posts.exists():
+            return
+        refresh_listed(posts)
+    rankings_changed()
+
+
+def view_restriction_changed(sender, instance, **kwargs):
+    """A page was made private or public again: the posts at or below it join or leave the
+    listings and rankings (``PostScore.is_listed`` means live *and public*)."""
+    from wagtail.models import Page
+
+    from .cache import rankings_changed
+    from .models import CommunityPostPage
+    from .services.listing import refresh_listed
+
+    page = Page.objects.filter(pk=instance.page_id).first()
+    if page is None:
+        return  # Deleted with its page (and the posts below it).
+    posts = CommunityPostPage.objects.descendant_of(page, inclusive=True)
+    if posts.exists():
+        refresh_listed(posts)
+        rankings_changed()
 
 
 def member_deleted(sender, instance, **kwargs):
@@ -114,9 +139,14 @@ def register_signal_handlers():
         sender=CommunityPostPage,
         dispatch_uid="wagtail_communityblog_post_unpublished",
     )
-    for model in (CommunityPostPage, MemberBlogPage):
-        post_page_move.connect(
-            post_moved, sender=model, dispatch_uid=f"wagtail_communityblog_moved_{model.__name__}"
+    from wagtail.models import PageViewRestriction
+
+    post_page_move.connect(page_moved, dispatch_uid="wagtail_communityblog_page_moved")
+    for signal_name, signal in (("saved", post_save), ("deleted", post_delete)):
+        signal.connect(
+            view_restriction_changed,
+            sender=PageViewRestriction,
+            dispatch_uid=f"wagtail_communityblog_view_restriction_{signal_name}",
         )
     post_save.connect(
         blog_saved, sender=MemberBlogPage, dispatch_uid="wagtail_communityblog_blog_saved"

@@ -367,8 +367,9 @@ class CommunityPostTag(TaggedItemBase):
 
 class CommunityPostQuerySet(PageQuerySet):
     def listed(self):
-        """Posts readers may see in listings: live, public, and not withdrawn from them."""
-        return self.live().public().filter(score__is_listed=True)
+        """Posts readers may see in listings: live, public, and not withdrawn from them
+        (``PostScore.is_listed`` is kept false for private posts, see services/listing.py)."""
+        return self.live().filter(score__is_listed=True)
 
     def with_listing_data(self):
         """Load what a listing shows (author, blog, scores, image, tags) in a fixed number of

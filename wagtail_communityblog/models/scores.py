@@ -49,7 +49,9 @@ class PostScore(models.Model):
         related_name="+",
     )
 
-    # Live, public and by a member in good standing: may appear in listings.
+    # Live, public (no view restriction on the post or above it) and by a member in good
+    # standing: may appear in listings and rankings. Kept by services/listing.py on publish,
+    # move, suspension and privacy changes.
     is_listed = models.BooleanField(_("listed"), default=False)
     # An editor's decision to keep the post out of promotion and rankings.
     is_hidden = models.BooleanField(_("hidden from promotion"), default=False)
@@ -112,6 +114,10 @@ class PostScore(models.Model):
                 fields=["-score", "-published_at", "-post"], condition=RANKED, name="wcb_score_top"
             ),
             models.Index(fields=["-published_at", "-post"], condition=RANKED, name="wcb_score_new"),
+            # The few pinned posts, which a promoted block reads on every render.
+            models.Index(
+                fields=["-pinned_at"], condition=Q(is_pinned=True), name="wcb_score_pinned"
+            ),
         ]
 
     def __str__(self):

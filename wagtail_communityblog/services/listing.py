@@ -36,13 +36,45 @@ def sync_post_score(post):
             community_id=blog.community_id if blog else None,
             blog_id=blog.pk if blog else None,
             author_id=post.author_id,
-            is_listed=bool(post.live and blog is not None) and not is_suspended(post.author),
+            is_listed=bool(post.live and blog is not None)
+            and not is_suspended(post.author)
+            and is_public(post),
         )
         PostScore.objects.filter(pk=post.pk, published_at__isnull=True).update(
             published_at=published_at, rank_time=published_at
         )
         set_rank_time(post.pk)
     return PostScore.objects.get(pk=post.pk)
+
+
+def is_public(page):
+    """No view restriction (password, log-in, groups) on ``page`` or any page above it."""
+    from wagtail.models import PageViewRestriction
+
+    steplen = page.steplen
+    paths = [page.path[:end] for end in range(steplen, len(page.path) + 1, steplen)]
+    return not PageViewRestriction.objects.filter(page__path__in=paths).exists()
+
+
+def refresh_listed(posts):
+    """Re-derive ``PostScore.is_listed`` for ``posts`` (a queryset of posts), in two UPDATEs:
+    listed when live, public (no view restriction on the post or above it), in a member's
+    blog, and by an author who is not suspended."""
+    from ..models import CommunityMember
+
+    suspended = CommunityMember.objects.filter(is_suspended=True).values("user_id")
+    eligible = (
+        posts.live()
+        .public()
+        .filter(score__blog__isnull=False)
+        .exclude(author__in=suspended)
+        .values("pk")
+    )
+    with transaction.atomic():
+        PostScore.objects.filter(post__in=posts.values("pk"), is_listed=True).exclude(
+            post__in=eligible
+        ).update(is_listed=False)
+        PostScore.objects.filter(post__in=eligible, is_listed=False).update(is_listed=True)
 
 
 def set_rank_time(post_id, rank_time=None):

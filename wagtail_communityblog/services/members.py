@@ -109,8 +109,9 @@ def unsuspend_member(user, *, by=None):
                 "suspension_reason": "",
             },
         )
-        live_posts = CommunityPostPage.objects.filter(author=user).live()
-        PostScore.objects.filter(post__in=live_posts, blog__isnull=False).update(is_listed=True)
+        from .listing import refresh_listed
+
+        refresh_listed(CommunityPostPage.objects.filter(author=user))
         from .ratings import counts_now, set_votes_counted
 
         # Votes held by a vote ring stay held until an editor decides about the ring.

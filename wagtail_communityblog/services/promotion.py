@@ -1,4 +1,4 @@
-"""Which posts a ranking shows: the one query behind promoted blocks and sorted listings."""
+"""Which posts a ranking shows: the queries behind promoted blocks and sorted listings."""
 
 from datetime import timedelta
 
@@ -7,7 +7,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from wagtail.images import get_image_model
 
-from ..models import CommunityPostPage
+from ..models import CommunityPostPage, PostScore
+from ..models.scores import RANKED
 
 RANKINGS = {
     "hot": (_("Hot"), ("-score__hot", "-score__published_at")),
@@ -40,12 +41,12 @@ def ranked_posts(
 ):
     """Posts eligible for rankings, best first by ``ranking``, with what listings show loaded.
 
-    Eligible: live, public, listed (author not suspended) and not hidden by an editor. Ordering
-    uses the stored, indexed score columns; the votes table is never read.
+    Eligible: listed (live, public, author not suspended: see ``PostScore.is_listed``) and not
+    hidden by an editor. Ordering uses the stored, indexed score columns; the votes table is
+    never read.
     """
     posts = (
         CommunityPostPage.objects.live()
-        .public()
         .filter(score__is_listed=True, score__is_hidden=False)
         # Only what every post needs is joined (see CommunityPostQuerySet.with_listing_data).
         .select_related("author", "score", "score__blog")
@@ -59,24 +60,79 @@ def ranked_posts(
         posts = posts.filter(score__vote_count__gte=min_votes)
     if min_score is not None:
         posts = posts.filter(score__score__gte=min_score)
-    window_delta = WINDOWS.get(window, WINDOWS["all"])[1] if ranking == "top" else None
-    if window_delta is not None:
-        posts = posts.filter(score__published_at__gte=timezone.now() - window_delta)
+    since = window_start(ranking, window)
+    if since is not None:
+        posts = posts.filter(score__published_at__gte=since)
     if exclude:
         posts = posts.exclude(pk__in=list(exclude))
+    return with_header_images(posts, image_spec).order_by(*ranking_order(ranking), "-pk")
+
+
+def ranking_order(ranking):
+    return RANKINGS.get(ranking, RANKINGS["hot"])[1]
+
+
+def window_start(ranking, window):
+    """Where a ranking's window starts (only "top" has one), or None."""
+    if ranking != "top":
+        return None
+    delta = WINDOWS.get(window, WINDOWS["all"])[1]
+    return timezone.now() - delta if delta is not None else None
+
+
+def with_header_images(posts, image_spec=None):
     if image_spec:
         # Images with their renditions in two queries, whatever the number of posts.
         images = get_image_model().objects.prefetch_renditions(image_spec)
-        posts = posts.prefetch_related(Prefetch("header_image", queryset=images))
-    else:
-        posts = posts.prefetch_related("header_image")
-    return posts.order_by(*RANKINGS.get(ranking, RANKINGS["hot"])[1], "-pk")
+        return posts.prefetch_related(Prefetch("header_image", queryset=images))
+    return posts.prefetch_related("header_image")
+
+
+def top_post_ids(
+    ranking="hot",
+    limit=5,
+    *,
+    community=None,
+    window="all",
+    tag=None,
+    min_votes=0,
+    min_score=None,
+    exclude=(),
+):
+    """The IDs of the ``limit`` best posts by ``ranking``: one index scan of the score table.
+
+    The same choice as ``ranked_posts()`` (same eligibility, order and tie-break), without the
+    page table: this is the query a promoted block runs on every render, so it reads only
+    ``PostScore``'s ranking index (see benchmarks/scale.py for its plan).
+    """
+    scores = PostScore.objects.filter(RANKED)
+    if community is not None:
+        scores = scores.filter(community=community)
+    if tag:
+        scores = scores.filter(post__tagged_items__tag__slug=tag)
+    if min_votes:
+        scores = scores.filter(vote_count__gte=min_votes)
+    if min_score is not None:
+        scores = scores.filter(score__gte=min_score)
+    since = window_start(ranking, window)
+    if since is not None:
+        scores = scores.filter(published_at__gte=since)
+    if exclude:
+        scores = scores.exclude(post_id__in=list(exclude))
+    order = [field.replace("score__", "", 1) for field in ranking_order(ranking)]
+    return list(scores.order_by(*order, "-post").values_list("post_id", flat=True)[:limit])
 
 
 def posts_by_ids(ids, image_spec=None):
-    """The posts with these IDs (still eligible), in the given order, in one query."""
+    """The posts with these IDs, in the given order, with what a promoted block shows: one
+    query by primary key (plus header images when asked)."""
     if not ids:
         return []
-    posts = ranked_posts("new", image_spec=image_spec).filter(pk__in=list(ids))
+    posts = with_header_images(
+        CommunityPostPage.objects.live()
+        .filter(pk__in=list(ids))
+        .select_related("author", "score", "score__blog"),
+        image_spec,
+    )
     by_id = {post.pk: post for post in posts}
     return [by_id[pk] for pk in ids if pk in by_id]
