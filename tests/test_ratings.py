@@ -19,6 +19,7 @@ from wagtail_communityblog.services.ratings import (
     fold_in_matured_votes,
     rate_post,
     recompute_post,
+    recompute_posts,
     tally_from_votes,
 )
 
@@ -211,6 +212,42 @@ def test_the_recompute_command_rebuilds_every_post_and_says_what_it_repaired(pos
     assert "Drift repaired on 1 post(s)" in out
     assert score_of(post).score == 1
     assert tally_from_votes(post.pk).net == 1
+
+
+def test_the_recompute_works_in_batches_and_writes_only_what_is_wrong(
+    blog, django_assert_num_queries
+):
+    posts = [make_post(blog) for _ in range(6)]
+    for number, post in enumerate(posts):
+        for _ in range(number):
+            rate_post(post, make_voter(), 1)
+    PostScore.objects.filter(pk=posts[2].pk).update(up_count=40, score=40, vote_count=40)
+    ids = [post.pk for post in posts]
+
+    # Per batch of three: savepoint, lock the rows, one GROUP BY over the votes, the posts the
+    # promotion rule may now pick up, release; plus the drifted row's two UPDATEs.
+    with django_assert_num_queries(2 * 5 + 2):
+        assert recompute_posts(ids, batch_size=3) == [posts[2].pk]
+    with django_assert_num_queries(2 * 5):
+        assert recompute_posts(ids, batch_size=3) == []
+    assert [score_of(post).score for post in posts] == [0, 1, 2, 3, 4, 5]
+
+
+def test_the_recompute_brings_hot_and_best_in_line_after_a_ranking_setting_changes(post):
+    for _ in range(3):
+        rate_post(post, make_voter(), 1)
+    rate_post(post, make_voter(), -1)
+    before = score_of(post)
+
+    with override_settings(
+        WAGTAIL_COMMUNITYBLOG_WILSON_Z=1.0, WAGTAIL_COMMUNITYBLOG_HOT_TAU=90000.0
+    ):
+        assert recompute_post(post.pk) is False  # the counters had not drifted
+        after = score_of(post)
+    assert after.best == pytest.approx(wilson_lower_bound(3, 1, z=1.0))
+    assert after.best > before.best
+    assert after.hot == pytest.approx(hot(2, after.rank_time, tau=90000.0))
+    assert (after.up_count, after.down_count, after.score) == (3, 1, 2)
 
 
 def test_the_check_refuses_a_scheme_change_that_would_change_the_meaning_of_votes(post):

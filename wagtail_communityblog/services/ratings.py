@@ -6,9 +6,10 @@ vote's difference in one ``UPDATE`` of ``F()`` expressions. Nothing is read into
 written back, so concurrent votes queue on the score row and none is lost or counted twice.
 """
 
+import math
 import random
 import time
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 from functools import cached_property
 
 from django.db import IntegrityError, OperationalError, transaction
@@ -19,7 +20,7 @@ from django.utils.translation import gettext as _
 from ..cache import rankings_changed
 from ..conf import app_settings
 from ..models import PostScore, Rating
-from ..ranking import time_score
+from ..ranking import bayesian_average, hot_from_time_score, time_score, wilson_lower_bound
 from ..scoring import Tally, absolute_updates, apply_delta, get_scheme
 from .curation import check_promotion
 from .listing import sync_post_score
@@ -312,52 +313,121 @@ def _insert_rating(post_id, user_id, value, counted, scheme_name):
 
 def tally_from_votes(post_id, scheme=None):
     """Aggregate the counted votes on a post straight from the ``Rating`` rows."""
+    return tallies_from_votes([post_id], scheme).get(post_id, Tally())
+
+
+def tallies_from_votes(post_ids, scheme=None):
+    """The counted votes' aggregates of several posts, in one ``GROUP BY`` query; posts with no
+    counted votes are left out."""
     scheme = scheme or get_scheme()
-    votes = Rating.objects.filter(post_id=post_id, counted=True)
     up_values = [v for v in scheme.values if scheme.up(v)]
     down_values = [v for v in scheme.values if scheme.down(v)]
-    totals = votes.aggregate(
-        up=Count("pk", filter=Q(value__in=up_values)),
-        down=Count("pk", filter=Q(value__in=down_values)),
-        count=Count("pk"),
-        total=Sum("value"),
+    rows = (
+        Rating.objects.filter(post_id__in=list(post_ids), counted=True)
+        .values("post_id")
+        .annotate(
+            up=Count("pk", filter=Q(value__in=up_values)),
+            down=Count("pk", filter=Q(value__in=down_values)),
+            count=Count("pk"),
+            total=Sum("value"),
+        )
+        .order_by()
     )
-    total = totals["total"] or 0
-    net = total - 3 * totals["count"] if scheme.name == "stars" else total
-    return Tally(totals["up"], totals["down"], totals["count"], total, net)
+    tallies = {}
+    for row in rows:
+        total = row["total"] or 0
+        net = total - 3 * row["count"] if scheme.name == "stars" else total
+        tallies[row["post_id"]] = Tally(row["up"], row["down"], row["count"], total, net)
+    return tallies
+
+
+# How many posts a recompute rebuilds per transaction: their score rows stay locked (votes on
+# them wait) for the few statements it takes.
+RECOMPUTE_BATCH = 1000
+
+
+def recompute_posts(post_ids, batch_size=RECOMPUTE_BATCH):
+    """Rebuild these posts' aggregates from their votes; return the IDs of those whose stored
+    counters had drifted.
+
+    Set-based: per batch, one locking read of the score rows and one ``GROUP BY`` over the
+    votes; only a row that is wrong (drifted counters, or "hot"/"best" stale after a ranking
+    setting changed) is written.
+    """
+    scheme = get_scheme()
+    ids = sorted(set(post_ids))
+    drifted, rewritten = [], 0
+    for start in range(0, len(ids), batch_size):
+        batch_drifted, batch_rewritten = _recompute_batch(ids[start : start + batch_size], scheme)
+        drifted += batch_drifted
+        rewritten += batch_rewritten
+    if rewritten:
+        rankings_changed()
+    return drifted
 
 
 def recompute_post(post_id):
     """Rebuild one post's aggregates from its votes; return True if they had drifted."""
-    scheme = get_scheme()
+    return bool(recompute_posts([post_id]))
+
+
+def _recompute_batch(post_ids, scheme):
+    tau = app_settings.HOT_TAU
+    drifted, stale = [], []
     with transaction.atomic():
-        # Lock the score row first: a vote in flight either committed before (and is in the
-        # aggregate) or applies its difference after this rewrite.
-        row = (
+        # Lock the score rows first (in id order, as every batch does): a vote in flight either
+        # committed before (and is in the aggregate) or applies its difference after this.
+        rows = (
             PostScore.objects.select_for_update()
-            .filter(pk=post_id)
-            .values_list(*STORED_COUNTERS, "rank_time")
-            .first()
+            .filter(pk__in=post_ids)
+            .order_by("pk")
+            .values_list("pk", *STORED_COUNTERS, "rank_time", "time_score", "hot", "best")
         )
-        if row is None:
-            return False
-        *before, rank_time = row
-        tally = tally_from_votes(post_id, scheme)
-        # The time part of "hot" too, in case tau has changed since it was stored.
-        PostScore.objects.filter(pk=post_id).update(
-            time_score=time_score(rank_time, app_settings.HOT_TAU)
-        )
-        PostScore.objects.filter(pk=post_id).update(**absolute_updates(scheme, tally))
-        check_promotion(post_id)
-    changed = tuple(before) != (tally.up, tally.down, tally.count, tally.total, tally.net)
-    if changed:
-        rankings_changed()
-    return changed
+        rows = list(rows)
+        tallies = tallies_from_votes(post_ids, scheme)
+        for pk, *counters, rank_time, stored_time, stored_hot, stored_best in rows:
+            tally = tallies.get(pk, Tally())
+            # The time part of "hot" too, in case tau has changed since it was stored.
+            wanted_time = time_score(rank_time, tau)
+            moved = tuple(counters) != astuple(tally)
+            if moved:
+                drifted.append(pk)
+            if (
+                moved
+                or wanted_time != stored_time
+                or not _close(stored_hot, hot_from_time_score(tally.net, wanted_time))
+                or not _close(stored_best, _best(scheme, tally))
+            ):
+                stale.append((pk, tally, wanted_time))
+        for pk, tally, wanted_time in stale:
+            PostScore.objects.filter(pk=pk).update(time_score=wanted_time)
+            PostScore.objects.filter(pk=pk).update(**absolute_updates(scheme, tally))
+        # A post may meet the promotion rule now (recounted, or the rule changed).
+        promotable = PostScore.objects.filter(
+            pk__in=post_ids,
+            promoted_at__isnull=True,
+            is_listed=True,
+            is_hidden=False,
+            vote_count__gte=app_settings.PROMOTION_MIN_VOTES,
+            score__gte=app_settings.PROMOTION_MIN_SCORE,
+        ).values_list("pk", flat=True)
+        for pk in list(promotable):
+            check_promotion(pk)
+    return drifted, len(stale)
 
 
-def recompute_posts(post_ids):
-    """Recompute several posts; return the IDs of those whose stored scores had drifted."""
-    return [post_id for post_id in sorted(set(post_ids)) if recompute_post(post_id)]
+def _best(scheme, tally):
+    """ "best" as the database stores it (scoring.best_expression), computed here to compare."""
+    if scheme.name == "stars":
+        return bayesian_average(
+            tally.total, tally.count, app_settings.BAYES_PRIOR_VOTES, app_settings.BAYES_PRIOR_MEAN
+        )
+    return wilson_lower_bound(tally.up, tally.down, app_settings.WILSON_Z)
+
+
+def _close(stored, wanted):
+    # The database and Python compute the same formulas with different rounding.
+    return math.isclose(stored, wanted, rel_tol=1e-9, abs_tol=1e-12)
 
 
 def set_votes_counted(user, counted):

@@ -3,7 +3,11 @@
 from django.core.management.base import BaseCommand
 
 from wagtail_communityblog.models import PostScore
-from wagtail_communityblog.services.ratings import fold_in_matured_votes, recompute_post
+from wagtail_communityblog.services.ratings import (
+    RECOMPUTE_BATCH,
+    fold_in_matured_votes,
+    recompute_posts,
+)
 
 
 class Command(BaseCommand):
@@ -21,7 +25,12 @@ class Command(BaseCommand):
             help="Only fold in votes of accounts that have come of age; skip the full rebuild.",
         )
 
-        parser.add_argument("--batch-size", type=int, default=500)
+        parser.add_argument(
+            "--batch-size",
+            type=int,
+            default=RECOMPUTE_BATCH,
+            help="Posts rebuilt per transaction (their score rows are locked meanwhile).",
+        )
 
     def handle(self, *args, **options):
         folded = fold_in_matured_votes()
@@ -39,10 +48,8 @@ class Command(BaseCommand):
             )
             if not batch:
                 break
-            for post_id in batch:
-                total += 1
-                if recompute_post(post_id):
-                    repaired.append(post_id)
+            total += len(batch)
+            repaired += recompute_posts(batch, batch_size=len(batch))
             last = batch[-1]
         self.stdout.write(f"Recomputed the scores of {total} post(s).")
         if repaired:
