@@ -7,9 +7,11 @@ measured in a child process through Django's test client with the block cache of
 
 - the home page with two ``PromotedPostsBlock``s (hot; top of the week) against the same page
   without them: time and queries, blocks of 5 and of 50 posts;
-- each ranking's top-N: the package's query (``ranked_posts()``), the same order through the
-  ORM on the score table alone, and raw SQL on the score table, with the package query's
-  ``EXPLAIN ANALYZE`` checked (index scan, no full sort, no votes table);
+- each ranking's top-N: the block's whole data fetch (``PromotedPostsBlock.get_posts()``: its
+  ranking query, pinned posts and the posts by id), the package's ranking query
+  (``services.promotion.ranking_query()``), the same order through a bare ORM query on the
+  score table, and raw SQL, with the package query's ``EXPLAIN ANALYZE`` checked (index scan,
+  no full sort, no votes table);
 - the community listing for each sort, first page and a deep page (page 500) reached by
   ``?page=`` and by the keyset cursor the "Next" links carry;
 - peak RSS of one process serving the front page (at the largest size).
@@ -81,7 +83,7 @@ def parse_args(argv=None):
     parser.add_argument(
         "--recompute",
         action="store_true",
-        help="also run communityblog_recompute_scores on each size (slow: ~11 ms per post)",
+        help="also time communityblog_recompute_scores (a full rebuild) on each size",
     )
     parser.add_argument("--json", type=Path, default=DEFAULT_JSON)
     parser.add_argument("--settings", default="benchmarks.settings")
@@ -277,7 +279,7 @@ def check_data(run_recompute):
         else:
             problems = tree_problems_sql(cursor, Page.steplen, Page.alphabet)
 
-        # The recompute as one set-based query (the command does it post by post).
+        # The drift check as one query (the command does the same, a batch at a time).
         cursor.execute(
             f"SELECT count(*) FROM {score} s LEFT JOIN (SELECT post_id, "
             "count(*) FILTER (WHERE value > 0) AS up, count(*) FILTER (WHERE value < 0) AS down, "
@@ -466,7 +468,7 @@ def rankings(counter, runs, count):
     from wagtail_communityblog.blocks import PromotedPostsBlock
     from wagtail_communityblog.models import PostScore
     from wagtail_communityblog.models.scores import RANKED
-    from wagtail_communityblog.services.promotion import ranked_posts
+    from wagtail_communityblog.services.promotion import ranking_query
 
     block = PromotedPostsBlock()
     table = PostScore._meta.db_table
@@ -474,7 +476,7 @@ def rankings(counter, runs, count):
     cases = {
         "hot": {
             "block": scale_data.promoted_value("hot", "Hot", count),
-            "package": lambda: ranked_posts("hot"),
+            "package": lambda: ranking_query("hot").values_list("post_id", flat=True),
             "orm": lambda: PostScore.objects.filter(RANKED).order_by("-hot"),
             "sql": (
                 f"SELECT * FROM {table} WHERE is_listed AND NOT is_hidden "
@@ -484,7 +486,9 @@ def rankings(counter, runs, count):
         },
         "top_week": {
             "block": scale_data.promoted_value("top", "Top", count, window="week"),
-            "package": lambda: ranked_posts("top", window="week"),
+            "package": lambda: ranking_query("top", window="week").values_list(
+                "post_id", flat=True
+            ),
             "orm": lambda: PostScore.objects.filter(RANKED, published_at__gte=week_ago).order_by(
                 "-score", "-published_at"
             ),
@@ -512,7 +516,7 @@ def rankings(counter, runs, count):
             "raw_sql": raw,
         }
         # Same top-N from each (the package's ties are broken further, by id).
-        package_ids = [p.pk for p in methods["package_query"]()]
+        package_ids = methods["package_query"]()
         orm_ids = [s.post_id for s in methods["orm_indexed"]()]
         times = {key: [] for key in methods}
         for _ in range(2):
@@ -774,7 +778,7 @@ def format_report(results):
             "through the ORM on the score table, raw SQL (ratios to the ORM query)"
         )
         lines.append(
-            f"{'ranking':<9} {'block':>20} {'ranked_posts()':>20} {'ORM indexed':>20} "
+            f"{'ranking':<9} {'block':>20} {'ranking_query()':>20} {'ORM indexed':>20} "
             f"{'raw SQL':>20} {'block/ORM':>18} {'query/ORM':>18} {'raw/ORM':>18} {'plan':>5}"
         )
         for name, entry in read["rankings"].items():
@@ -789,10 +793,10 @@ def format_report(results):
             )
             sorts = ", ".join(f"{s['node']} of {s['input_rows']:,} rows" for s in plan["sorts"])
             lines.append(
-                f"{'':<9} ranked_posts() plan: scores by {', '.join(plan['score_table_access'])}; "
+                f"{'':<9} ranking_query() plan: scores by {', '.join(plan['score_table_access'])}; "
                 f"sorts: {sorts or 'none'}; reads votes: {plan['reads_votes_table']}; "
                 f"planning {plan['planning_ms']:.2f} ms, execution {plan['execution_ms']:.2f} ms; "
-                f"queries: block {entry['queries']['block']}, ranked_posts() "
+                f"queries: block {entry['queries']['block']}, ranking_query() "
                 f"{entry['queries']['package_query']}"
             )
         lines.append(

@@ -88,9 +88,8 @@ def with_header_images(posts, image_spec=None):
     return posts.prefetch_related("header_image")
 
 
-def top_post_ids(
+def ranking_query(
     ranking="hot",
-    limit=5,
     *,
     community=None,
     window="all",
@@ -99,12 +98,9 @@ def top_post_ids(
     min_score=None,
     exclude=(),
 ):
-    """The IDs of the ``limit`` best posts by ``ranking``: one index scan of the score table.
-
-    The same choice as ``ranked_posts()`` (same eligibility, order and tie-break), without the
-    page table: this is the query a promoted block runs on every render, so it reads only
-    ``PostScore``'s ranking index (see benchmarks/scale.py for its plan).
-    """
+    """The score rows eligible for ``ranking``, best first: the same choice and order as
+    ``ranked_posts()`` (tie-break included), on ``PostScore`` alone, so the top of it is one
+    scan of that ranking's index (see benchmarks/scale.py for its plan)."""
     scores = PostScore.objects.filter(RANKED)
     if community is not None:
         scores = scores.filter(community=community)
@@ -120,7 +116,13 @@ def top_post_ids(
     if exclude:
         scores = scores.exclude(post_id__in=list(exclude))
     order = [field.replace("score__", "", 1) for field in ranking_order(ranking)]
-    return list(scores.order_by(*order, "-post").values_list("post_id", flat=True)[:limit])
+    return scores.order_by(*order, "-post")
+
+
+def top_post_ids(ranking="hot", limit=5, **filters):
+    """The IDs of the ``limit`` best posts by ``ranking`` (the query a promoted block runs on
+    every render); ``filters`` as for ``ranking_query()``."""
+    return list(ranking_query(ranking, **filters).values_list("post_id", flat=True)[:limit])
 
 
 def posts_by_ids(ids, image_spec=None):
