@@ -81,6 +81,11 @@ def parse_args(argv=None):
         "--no-peers", action="store_true", help="skip django-vote and django-star-ratings"
     )
     parser.add_argument(
+        "--no-http",
+        action="store_true",
+        help="skip the vote path through the HTTP endpoint (vote_path.py --http)",
+    )
+    parser.add_argument(
         "--recompute",
         action="store_true",
         help="also time communityblog_recompute_scores (a full rebuild) on each size",
@@ -202,7 +207,9 @@ def run_vote_path(args, db_url, peers, runs):
     with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as out:
         out_path = Path(out.name)
     command = [sys.executable, str(ROOT / "benchmarks" / "vote_path.py"), "--db", "postgres"]
-    command += ["--on-loaded", "--http", "--votes", str(args.votes), "--runs", str(runs)]
+    command += ["--on-loaded", "--votes", str(args.votes), "--runs", str(runs)]
+    if not args.no_http:
+        command.append("--http")
     command += ["--json", str(out_path)]
     if peers:
         command.append("--peers")
