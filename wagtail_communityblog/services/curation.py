@@ -1,6 +1,7 @@
 """Editors' curation (pin, hide, re-up), promotion by readers' votes, and readers' reports."""
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from wagtail.log_actions import log
@@ -83,6 +84,17 @@ def reup(post, by):
         _record(post, PromotionEvent.REUPPED, by, log_action="wagtail_communityblog.reup")
 
 
+def awaiting_promotion():
+    """Score rows that meet the promotion rule and have not been promoted yet."""
+    return Q(
+        promoted_at__isnull=True,
+        is_listed=True,
+        is_hidden=False,
+        vote_count__gte=app_settings.PROMOTION_MIN_VOTES,
+        score__gte=app_settings.PROMOTION_MIN_SCORE,
+    )
+
+
 def check_promotion(post_id):
     """Promote the post if it has just met the promotion rule; return True if it has.
 
@@ -90,14 +102,7 @@ def check_promotion(post_id):
     however many votes race past the threshold.
     """
     now = timezone.now()
-    promoted = PostScore.objects.filter(
-        pk=post_id,
-        promoted_at__isnull=True,
-        is_listed=True,
-        is_hidden=False,
-        vote_count__gte=app_settings.PROMOTION_MIN_VOTES,
-        score__gte=app_settings.PROMOTION_MIN_SCORE,
-    ).update(promoted_at=now)
+    promoted = PostScore.objects.filter(awaiting_promotion(), pk=post_id).update(promoted_at=now)
     if not promoted:
         return False
     PromotionEvent.objects.create(post_id=post_id, kind=PromotionEvent.PROMOTED)

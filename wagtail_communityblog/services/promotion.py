@@ -2,13 +2,12 @@
 
 from datetime import timedelta
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from wagtail.images import get_image_model
 
 from ..models import CommunityPostPage, PostScore
-from ..models.scores import RANKED
 
 RANKINGS = {
     "hot": (_("Hot"), ("-score__hot", "-score__published_at")),
@@ -28,18 +27,9 @@ WINDOWS = {
 IMAGE_SPEC = "fill-640x360"
 
 
-def ranked_posts(
-    ranking="hot",
-    *,
-    community=None,
-    window="all",
-    tag=None,
-    min_votes=0,
-    min_score=None,
-    exclude=(),
-    image_spec=None,
-):
-    """Posts eligible for rankings, best first by ``ranking``, with what listings show loaded.
+def ranked_posts(ranking="hot", *, image_spec=None, **filters):
+    """Posts eligible for rankings, best first by ``ranking``, with what listings show loaded;
+    ``filters`` as for ``eligible()``.
 
     Eligible: listed (live, public, author not suspended: see ``PostScore.is_listed``) and not
     hidden by an editor. Ordering uses the stored, indexed score columns; the votes table is
@@ -47,25 +37,43 @@ def ranked_posts(
     """
     posts = (
         CommunityPostPage.objects.live()
-        .filter(score__is_listed=True, score__is_hidden=False)
+        .filter(eligible(ranking, to_score="score__", to_post="", **filters))
         # Only what every post needs is joined (see CommunityPostQuerySet.with_listing_data).
         .select_related("author", "score", "score__blog")
         .prefetch_related("tags", "score__community")
     )
+    return with_header_images(posts, image_spec).order_by(*ranking_order(ranking), "-pk")
+
+
+def eligible(
+    ranking="hot",
+    *,
+    to_score,
+    to_post,
+    community=None,
+    window="all",
+    tag=None,
+    min_votes=0,
+    min_score=None,
+    exclude=(),
+):
+    """What a post must be to appear in ``ranking`` with these filters, as a ``Q`` for a query
+    on posts (``to_score="score__", to_post=""``) or on score rows (the other way round)."""
+    condition = Q(**{f"{to_score}is_listed": True, f"{to_score}is_hidden": False})
     if community is not None:
-        posts = posts.filter(score__community=community)
+        condition &= Q(**{f"{to_score}community": community})
     if tag:
-        posts = posts.filter(tagged_items__tag__slug=tag)
+        condition &= Q(**{f"{to_post}tagged_items__tag__slug": tag})
     if min_votes:
-        posts = posts.filter(score__vote_count__gte=min_votes)
+        condition &= Q(**{f"{to_score}vote_count__gte": min_votes})
     if min_score is not None:
-        posts = posts.filter(score__score__gte=min_score)
+        condition &= Q(**{f"{to_score}score__gte": min_score})
     since = window_start(ranking, window)
     if since is not None:
-        posts = posts.filter(score__published_at__gte=since)
+        condition &= Q(**{f"{to_score}published_at__gte": since})
     if exclude:
-        posts = posts.exclude(pk__in=list(exclude))
-    return with_header_images(posts, image_spec).order_by(*ranking_order(ranking), "-pk")
+        condition &= ~Q(**{f"{to_post}pk__in": list(exclude)})
+    return condition
 
 
 def ranking_order(ranking):
@@ -88,35 +96,15 @@ def with_header_images(posts, image_spec=None):
     return posts.prefetch_related("header_image")
 
 
-def ranking_query(
-    ranking="hot",
-    *,
-    community=None,
-    window="all",
-    tag=None,
-    min_votes=0,
-    min_score=None,
-    exclude=(),
-):
+def ranking_query(ranking="hot", **filters):
     """The score rows eligible for ``ranking``, best first: the same choice and order as
     ``ranked_posts()`` (tie-break included), on ``PostScore`` alone, so the top of it is one
-    scan of that ranking's index (see benchmarks/scale.py for its plan)."""
-    scores = PostScore.objects.filter(RANKED)
-    if community is not None:
-        scores = scores.filter(community=community)
-    if tag:
-        scores = scores.filter(post__tagged_items__tag__slug=tag)
-    if min_votes:
-        scores = scores.filter(vote_count__gte=min_votes)
-    if min_score is not None:
-        scores = scores.filter(score__gte=min_score)
-    since = window_start(ranking, window)
-    if since is not None:
-        scores = scores.filter(published_at__gte=since)
-    if exclude:
-        scores = scores.exclude(post_id__in=list(exclude))
+    scan of that ranking's index (see benchmarks/scale.py for its plan); ``filters`` as for
+    ``eligible()``."""
     order = [field.replace("score__", "", 1) for field in ranking_order(ranking)]
-    return scores.order_by(*order, "-post")
+    return PostScore.objects.filter(
+        eligible(ranking, to_score="", to_post="post__", **filters)
+    ).order_by(*order, "-post")
 
 
 def top_post_ids(ranking="hot", limit=5, **filters):

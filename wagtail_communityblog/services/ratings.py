@@ -22,7 +22,7 @@ from ..conf import app_settings
 from ..models import PostScore, Rating
 from ..ranking import bayesian_average, hot_from_time_score, time_score, wilson_lower_bound
 from ..scoring import Tally, absolute_updates, apply_delta, get_scheme
-from .curation import check_promotion
+from .curation import awaiting_promotion, check_promotion
 from .listing import sync_post_score
 from .members import held_sql, is_held_id, is_suspended_id, suspended_sql
 
@@ -403,14 +403,9 @@ def _recompute_batch(post_ids, scheme):
             PostScore.objects.filter(pk=pk).update(time_score=wanted_time)
             PostScore.objects.filter(pk=pk).update(**absolute_updates(scheme, tally))
         # A post may meet the promotion rule now (recounted, or the rule changed).
-        promotable = PostScore.objects.filter(
-            pk__in=post_ids,
-            promoted_at__isnull=True,
-            is_listed=True,
-            is_hidden=False,
-            vote_count__gte=app_settings.PROMOTION_MIN_VOTES,
-            score__gte=app_settings.PROMOTION_MIN_SCORE,
-        ).values_list("pk", flat=True)
+        promotable = PostScore.objects.filter(awaiting_promotion(), pk__in=post_ids).values_list(
+            "pk", flat=True
+        )
         for pk in list(promotable):
             check_promotion(pk)
     return drifted, len(stale)
