@@ -128,7 +128,8 @@ def parent_main(args):
             entry = {}
             for child in ("load", "read"):
                 entry[child] = run_child(args, child, size, db_url)
-            results["sizes"][str(size)] = entry
+                results["sizes"][str(size)] = entry
+                save(results, args.json)  # what is measured is kept, whatever happens next
         largest = max(sizes)
         results["memory"] = run_child(
             args, "memory", largest, f"{base_url}/communityblog_scale_{largest}"
@@ -143,6 +144,7 @@ def parent_main(args):
                     peers=size == max(vote_sizes) and not args.no_peers,
                     runs=args.vote_runs if size == max(vote_sizes) else args.growth_vote_runs,
                 )
+                save(results, args.json)
     finally:
         if cluster_dir:
             subprocess.run(["bash", str(ROOT / "scripts" / "pg_cluster.sh"), "stop", cluster_dir])
@@ -159,10 +161,14 @@ def parent_main(args):
     }
     results["command"] = " ".join(["python", *sys.argv])
     results["git"] = git_head()
+    save(results, args.json)
     print(format_report(results))
-    args.json.parent.mkdir(parents=True, exist_ok=True)
-    args.json.write_text(json.dumps(results, indent=2, default=str) + "\n")
     print(f"\nJSON results: {args.json}")
+
+
+def save(results, path):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(results, indent=2, default=str) + "\n")
     return 0
 
 
@@ -881,12 +887,16 @@ def format_report(results):
         for size in sorted(votes, key=int):
             for result in votes[size].get("results", []):
                 summary = result["summary"]
+                http, http_ratio = "-", "-"  # not run (--no-http)
+                if "http" in summary:
+                    http = f"{summary['http']['votes_per_s']['median']:.0f}"
+                    http_ratio = f"{result['ratio_http']['median']:.2f}"
                 lines.append(
                     f"{int(size):>9,} {result['loaded_posts']['votes']:>10,} "
                     f"{summary['service']['votes_per_s']['median']:>12.0f} "
-                    f"{summary['http']['votes_per_s']['median']:>7.0f} "
+                    f"{http:>7} "
                     f"{summary['raw']['votes_per_s']['median']:>8.0f} "
-                    f"{result['ratio']['median']:>12.2f} {result['ratio_http']['median']:>9.2f} "
+                    f"{result['ratio']['median']:>12.2f} {http_ratio:>9} "
                     f"{summary['service']['p95_ms']['median']:>7.1f} "
                     f"{result['config']['runs']:>5}"
                 )
