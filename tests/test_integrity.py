@@ -8,6 +8,7 @@ from wagtail_communityblog.integrity import (
     find_clusters,
     held_accounts,
     is_low_history,
+    pushed_posts,
     similarity,
 )
 
@@ -130,3 +131,20 @@ def test_the_sliding_window_gives_the_same_clusters_as_a_fresh_count():
     fresh = find_clusters(kept, low)
     assert [c.accounts for c in index.clusters(low)] == [c.accounts for c in fresh]
     assert fresh[0].accounts == tuple(range(10, 20))
+
+
+def test_a_ring_pushed_the_post_it_upvoted_but_not_the_ones_it_downvoted():
+    ring = [801, 802, 803, 804]
+    (cluster,) = find_clusters(ring_votes(ring, target=1, competitors=[2, 3]), set(ring))
+
+    # The target's only up votes are the ring's; the competitors' up votes are readers'.
+    assert pushed_posts(cluster, {1: 4, 2: 30, 3: 12}) == [1]
+
+
+def test_a_post_owing_less_than_half_its_up_votes_to_a_ring_is_not_pushed():
+    ring = [901, 902, 903, 904]
+    (cluster,) = find_clusters(ring_votes(ring, target=1, competitors=[2, 3]), set(ring))
+
+    assert pushed_posts(cluster, {1: 8}) == [1]  # four of eight: half
+    assert pushed_posts(cluster, {1: 9}) == []  # four of nine
+    assert pushed_posts(cluster, {1: 9}, min_share=0.4) == [1]

@@ -341,3 +341,92 @@ def test_a_site_can_hold_every_vote_of_a_ring(posts, ring):
     assert CommunityMember.objects.filter(votes_held=True).count() == 6
     assert not VoteClusterMember.objects.filter(is_representative=True).exists()
     assert [score(post).score for post in posts] == [0, 0, 0, 0]
+
+
+# --- the posts a ring pushed are held (RING_HOLD_POSTS) -------------------------------------
+
+
+def front_page():
+    from wagtail_communityblog.services.promotion import ranked_posts
+
+    return list(ranked_posts("hot"))
+
+
+def test_the_post_a_ring_pushed_is_kept_off_the_front_page_until_an_editor_decides(
+    client, moderator, posts, ring
+):
+    target, *competitors = posts
+
+    (cluster,) = detect_rings()
+
+    held = score(target)
+    assert held.is_hidden and "voted this post up together" in held.hidden_reason
+    assert target not in front_page()
+    assert all(post in front_page() for post in competitors)  # only pushed up posts are held
+    assert [entry["post_id"] for entry in cluster.held_posts] == [target.pk]
+    assert PageLogEntry.objects.filter(
+        page=target, action="wagtail_communityblog.ring_post_held", user=None
+    ).exists()
+    client.force_login(moderator)
+    page = client.get(rings_url("detail", cluster.pk)).content.decode()
+    assert "Posts held from the front page" in page and target.title in page
+
+    client.post(rings_url("action", cluster.pk, "confirm"), {"reason": "Ring"})
+
+    released = score(target)
+    assert not released.is_hidden and released.hidden_reason == ""
+    assert released.score == 0  # back in the rankings on the votes that count
+    assert target in front_page()
+    assert PageLogEntry.objects.filter(
+        page=target, action="wagtail_communityblog.ring_post_released", user=moderator
+    ).exists()
+
+
+def test_clearing_a_ring_puts_the_posts_it_held_back(client, curator, posts, ring):
+    (cluster,) = detect_rings()
+    client.force_login(curator)
+
+    client.post(rings_url("action", cluster.pk, "clear"))
+
+    assert not score(posts[0]).is_hidden
+    assert score(posts[0]).score == 6
+    assert posts[0] in front_page()
+
+
+def test_a_post_an_editor_hid_for_a_reason_of_their_own_stays_hidden(curator, posts, ring):
+    from wagtail_communityblog.services.curation import hide
+    from wagtail_communityblog.services.integrity import clear_cluster
+
+    (cluster,) = detect_rings()
+    hide(posts[0], curator, "Off topic")
+
+    clear_cluster(cluster, by=curator)
+
+    assert score(posts[0]).is_hidden
+    assert score(posts[0]).hidden_reason == "Off topic"
+
+
+def test_a_post_readers_already_liked_is_not_held_when_a_ring_joins_in(posts, community):
+    target, *competitors = posts
+    for n in range(7):
+        rate_post(target, make_voter(f"reader{n}"), 1)
+    for n in range(6):
+        account = make_voter(f"ring{n}")
+        rate_post(target, account, 1)
+        for post in competitors:
+            rate_post(post, account, -1)
+
+    (cluster,) = detect_rings()
+
+    assert cluster.held_posts == []
+    assert not score(target).is_hidden
+    assert score(target).score == 8  # seven readers and the ring's one vote
+
+
+@override_settings(WAGTAIL_COMMUNITYBLOG_RING_HOLD_POSTS=False)
+def test_a_site_can_hold_a_rings_votes_without_holding_its_posts(posts, ring):
+    (cluster,) = detect_rings()
+
+    assert cluster.held_posts == []
+    assert not score(posts[0]).is_hidden
+    assert score(posts[0]).score == 1

@@ -86,8 +86,9 @@ class VoteRingDetailView(CuratorOnlyMixin, View):
         )
         for member in members:
             member.lifetime_votes = lifetime.get(member.user_id, 0)
-        posts = CommunityPostPage.objects.in_bulk(
-            [entry["post_id"] for entry in cluster.posts if "post_id" in entry]
+        held_ids = integrity.held_post_ids(cluster)
+        posts = CommunityPostPage.objects.select_related("score").in_bulk(
+            [entry["post_id"] for entry in cluster.posts if "post_id" in entry] + held_ids
         )
         evidence = [
             {
@@ -98,6 +99,17 @@ class VoteRingDetailView(CuratorOnlyMixin, View):
             }
             for entry in cluster.posts
         ]
+        held = [
+            {
+                "post": posts.get(entry["post_id"]),
+                "post_id": entry["post_id"],
+                # Still held by this ring (an editor may have unhidden or re-hidden it since).
+                "still_held": (post := posts.get(entry["post_id"])) is not None
+                and post.score.is_hidden
+                and post.score.hidden_reason == entry["reason"],
+            }
+            for entry in cluster.held_posts
+        ]
         return TemplateResponse(
             self.request,
             self.template_name,
@@ -106,6 +118,7 @@ class VoteRingDetailView(CuratorOnlyMixin, View):
                 "members": members,
                 "has_representative": any(member.is_representative for member in members),
                 "evidence": evidence,
+                "held": held,
                 "form": form,
                 "can_confirm": can_confirm(self.request.user),
                 "is_open": cluster.status == VoteCluster.STATUS_OPEN,
@@ -137,13 +150,14 @@ class VoteRingActionView(VoteRingDetailView):
                 )
                 message = _(
                     "Vote ring #%(id)s confirmed: %(accounts)d accounts suspended, their votes "
-                    "dropped, %(posts)d posts recomputed."
+                    "dropped, %(posts)d posts recomputed; the posts it pushed compete again on "
+                    "the votes that count."
                 )
             else:
                 posts = integrity.clear_cluster(cluster, by=request.user)
                 message = _(
                     "Vote ring #%(id)s cleared: its accounts' votes count again "
-                    "(%(posts)d posts recomputed)."
+                    "(%(posts)d posts recomputed) and the posts it held are back in the rankings."
                 )
         except integrity.ClusterError as error:
             messages.error(request, str(error))

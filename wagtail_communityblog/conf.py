@@ -240,6 +240,12 @@ class AppSettings:
         return bool(self._get("RING_KEEP_ONE_VOTE", True))
 
     @property
+    def RING_HOLD_POSTS(self):
+        """Keep the posts a detected ring pushed up out of every ranking until an editor
+        decides the ring (on by default)."""
+        return bool(self._get("RING_HOLD_POSTS", True))
+
+    @property
     def RING_LOW_HISTORY_VOTES(self):
         """Accounts with fewer votes than this in their life are compared; others are not."""
         return int(self._get("RING_LOW_HISTORY_VOTES", 20))

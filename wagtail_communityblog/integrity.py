@@ -223,3 +223,23 @@ def held_accounts(clusters, keep_one=True):
     for cluster in clusters:
         held.update(cluster.accounts[1:] if keep_one else cluster.accounts)
     return held
+
+
+# A post is held when the cluster's up votes are at least this share of all its up votes.
+HOLD_MIN_SHARE = 0.5
+
+
+def pushed_posts(cluster, up_votes, min_share=HOLD_MIN_SHARE):
+    """The posts a cluster pushed up: held from the front page until an editor looks.
+
+    A post is pushed when at least two of the cluster's accounts voted it up together and
+    their up votes are at least ``min_share`` of all the post's up votes (``up_votes``: post
+    -> every recorded up vote, counted or not). A post readers already like, which a group
+    merely joined (or which a group upvotes to get it held), owes the group less than that
+    and is left alone.
+    """
+    return sorted(
+        post
+        for (post, sign), n in cluster.posts.items()
+        if sign > 0 and n >= 2 and n >= min_share * up_votes.get(post, n)
+    )

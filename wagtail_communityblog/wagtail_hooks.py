@@ -469,5 +469,7 @@ def register_vote_ring_log_actions(actions):
         ("ring_cleared", _("Clear vote ring"), _("Vote ring cleared: votes count again")),
         ("ring_votes_dropped", _("Vote ring's votes dropped"), _("A vote ring's votes dropped")),
         ("ring_votes_restored", _("Votes restored"), _("Votes of a cleared ring restored")),
+        ("ring_post_held", _("Held by a vote ring"), _("Kept off the front page: a vote ring")),
+        ("ring_post_released", _("Released"), _("Back in the rankings: vote ring decided")),
     ]:
         actions.register_action(f"wagtail_communityblog.{name}", label, message)

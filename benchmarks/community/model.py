@@ -90,7 +90,9 @@ class Params:
     # Ranking and defences
     ranking: str = "hot"
     window_top: float = 7 * DAY  # the block's default window for "top" (week)
-    defences: tuple = ()  # any of "age", "clusters", "hold_all" (RING_KEEP_ONE_VOTE = False)
+    # Any of "age", "clusters", "hold_all" (RING_KEEP_ONE_VOTE = False), "votes_only"
+    # (RING_HOLD_POSTS = False: a detected ring's votes are held, the posts it pushed are not).
+    defences: tuple = ()
     detect_every: float = 600.0
     detect_window: float = app_settings.RING_WINDOW.total_seconds()
     editor_delay: float = 12 * HOUR
@@ -123,6 +125,12 @@ class Post:
     best: float = 0.0
     first_front: float | None = None
     front_steps: int = 0
+    held_at: float | None = None  # held from the front page by a detected ring, since
+    released_at: float | None = None
+
+    @property
+    def on_hold(self):
+        return self.held_at is not None and self.released_at is None
 
 
 def _poisson(rng, mean):
@@ -151,8 +159,11 @@ class Community:
         self.ring_rng = random.Random(params.seed * 7919 + 1)
         self.tau = app_settings.HOT_TAU
         self.z = app_settings.WILSON_Z
+        # The block's "Minimum votes" and "Minimum score": set to the promotion rule, as the
+        # how-to on the block recommends for a "hot" front page (see the docs page).
         self.min_votes = app_settings.PROMOTION_MIN_VOTES
         self.min_score = app_settings.PROMOTION_MIN_SCORE
+        self.hold_posts = app_settings.RING_HOLD_POSTS and "votes_only" not in params.defences
         self.min_age = app_settings.MIN_ACCOUNT_AGE_TO_COUNT.total_seconds()
         self.low_history_votes = app_settings.RING_LOW_HISTORY_VOTES
         self.ring_settings = {
@@ -165,7 +176,7 @@ class Community:
         self.ring_accounts = set()
         self.held = set()  # accounts held by a detected cluster
         self.suspended = set()
-        self.pending_reviews = []  # (due, cluster accounts)
+        self.pending_reviews = []  # (due, cluster accounts, posts held)
         # Low-history votes in the detection window.
         self.covoting = integrity.CoVoting(
             app_settings.RING_CLOSENESS.total_seconds(), app_settings.RING_MIN_SHARED
@@ -281,7 +292,7 @@ class Community:
         eligible = [
             post
             for post in self._candidates()
-            if post.count >= self.min_votes and post.net >= self.min_score
+            if post.count >= self.min_votes and post.net >= self.min_score and not post.on_hold
         ]
         key = {
             "hot": lambda post: (post.hot, post.published),
@@ -460,14 +471,34 @@ class Community:
             return
         keep_one = "hold_all" not in self.p.defences and app_settings.RING_KEEP_ONE_VOTE
         newly_held = integrity.held_accounts(clusters, keep_one) - self.held
-        if not newly_held:
-            return
         self.held |= newly_held
+        any_posts = False
         for cluster in clusters:
-            ring = sum(a in self.ring_accounts for a in cluster.accounts)
-            self.detected.append((self.now, cluster.accounts, ring))
-            self.pending_reviews.append((self.now + self.p.editor_delay, cluster.accounts))
-        self._rescore_voted_by(newly_held)
+            posts = self._hold_pushed(cluster) if self.hold_posts else []
+            any_posts = any_posts or bool(posts)
+            if posts or newly_held & set(cluster.accounts):
+                ring = sum(a in self.ring_accounts for a in cluster.accounts)
+                self.detected.append((self.now, cluster.accounts, ring))
+                self.pending_reviews.append(
+                    (self.now + self.p.editor_delay, cluster.accounts, posts)
+                )
+        if newly_held:
+            self._rescore_voted_by(newly_held)
+
+    def _hold_pushed(self, cluster):
+        """Hold the posts the cluster pushed up (RING_HOLD_POSTS), as the package does."""
+        up_votes = {}
+        for post_id, sign in cluster.posts:
+            if sign > 0:
+                post = self.posts[post_id]
+                up_votes[post_id] = sum(1 for value, _at in post.votes.values() if value > 0)
+        held = []
+        for post_id in integrity.pushed_posts(cluster, up_votes):
+            post = self.posts[post_id]
+            if post.held_at is None and post.released_at is None:
+                post.held_at = self.now
+                held.append(post)
+        return held
 
     def _reviews(self, end):
         due = [review for review in self.pending_reviews if review[0] <= end]
@@ -475,7 +506,11 @@ class Community:
             return
         self.pending_reviews = [review for review in self.pending_reviews if review[0] > end]
         changed = set()
-        for _due, accounts in due:
+        for _due, accounts, posts in due:
+            for post in posts:
+                # The editor decided the ring: the post competes again on the votes that count.
+                if post.released_at is None:
+                    post.released_at = end
             for account in accounts:
                 if account in self.ring_accounts:
                     # Confirmed: suspended, votes dropped.
@@ -598,6 +633,12 @@ def measures(community, baseline=None):
                 ring_detected.add(account)
             else:
                 honest_held.add(account)
+    held_posts = [post for post in community.posts if post.held_at is not None]
+    result["targets_held"] = sum(post.target for post in held_posts)
+    result["honest_posts_held"] = sum(not post.target for post in held_posts)
+    result["good_posts_held"] = sum(
+        not post.target and post.quality >= TOP_DECILE for post in held_posts
+    )
     result["honest_held"] = len(honest_held)
     result["newcomers_held"] = len(honest_held & community.newcomers)
     result["ring_accounts"] = len(community.ring_accounts)

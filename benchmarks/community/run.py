@@ -29,6 +29,9 @@ DEFENCES = {
     "none": (),  # the formula alone
     "age": ("age",),  # the package before issue 8: votes count from 24 h of age
     "defaults": ("age", "clusters"),  # the package's defaults now
+    # RING_HOLD_POSTS = False: a detected ring's votes are held, the posts it pushed are not
+    # (the defaults before the post hold).
+    "votes-only": ("age", "clusters", "votes_only"),
     # RING_KEEP_ONE_VOTE = False: a detected ring weighs nothing until an editor decides.
     "hold-all": ("age", "clusters", "hold_all"),
 }
@@ -61,7 +64,7 @@ def matrix(quick):
     kinds = ("", "fresh", "patient", "farming")
     for ranking in rankings:
         for defence in DEFENCES:
-            if defence == "hold-all" and ranking != "hot":
+            if defence in ("hold-all", "votes-only") and ranking != "hot":
                 continue
             for kind in kinds:
                 configs.append(
@@ -155,6 +158,9 @@ def aggregate(runs):
         "turnover": mean_interval([run["turnover"] for run in runs]),
         "newcomer_counted": newcomer[0] / newcomer[1] if newcomer[1] else None,
         "honest_held_per_run": statistics.fmean(run["honest_held"] for run in runs),
+        "targets_held": sum(run["targets_held"] for run in runs),
+        "honest_posts_held_per_run": statistics.fmean(run["honest_posts_held"] for run in runs),
+        "good_posts_held_per_run": statistics.fmean(run["good_posts_held"] for run in runs),
         "newcomers_held_per_run": statistics.fmean(run["newcomers_held"] for run in runs),
         "ring_detected": (
             sum(run["ring_detected"] for run in runs) / sum(run["ring_accounts"] for run in runs)
@@ -318,11 +324,17 @@ def print_tables(results, out):
             )
     line()
     line("(h) What the defaults cost honest members (2,000 members, 20 posts a day, hot):")
-    for kind in ("", "patient"):
+    for kind in ("", "fresh", "patient"):
         row = get(ranking="hot", defences=DEFENCES["defaults"], ring_kind=kind)
         if not row:
             continue
         label = "no ring" if not kind else f"{kind} rings"
+        line(
+            f"  {label:14}: posts held from the front page: targets {row['targets_held']}"
+            f" of {row['targets']}; honest posts per run"
+            f" {row['honest_posts_held_per_run']:.1f} (top-decile"
+            f" {row['good_posts_held_per_run']:.1f})"
+        )
         line(
             f"  {label:14}: week-old accounts' votes counted when cast "
             f"{pct(row['newcomer_counted'])};"

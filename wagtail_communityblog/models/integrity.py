@@ -32,6 +32,9 @@ class VoteCluster(models.Model):
     # [{"post_id": 12, "sign": 1, "accounts": 18}, ...]: the posts the group voted on together
     # (how many of its accounts voted that way), without naming anyone.
     posts = models.JSONField(_("posts voted on together"), default=list, blank=True)
+    # [{"post_id": 12, "reason": "..."}, ...]: the posts the group pushed up, kept out of every
+    # ranking until an editor decides (RING_HOLD_POSTS), with the reason their authors saw.
+    held_posts = models.JSONField(_("posts held from the front page"), default=list, blank=True)
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("decided by"),

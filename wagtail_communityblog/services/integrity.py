@@ -8,8 +8,15 @@ recorded and stop counting, so the group weighs as one voter until an editor loo
 The vote path only reads the member's ``votes_held`` flag, from the row its suspension check
 already reads.
 
+With ``RING_HOLD_POSTS`` (the default) the posts the group pushed up (``integrity.pushed_posts``)
+are also **held**: hidden from every ranking and promoted block, with a reason their author
+sees, so the ring's target does not reach the front page on the minutes before detection or
+on the vote its representative keeps.
+
 An editor then **confirms** (the accounts are suspended, their votes deleted, the scores
 recomputed) or **clears** (the votes count again, and the accounts are not compared again).
+Either way the held posts are released, unless an editor has hidden them for a reason of
+their own since, and compete again on the votes that count.
 """
 
 from collections import defaultdict
@@ -25,7 +32,14 @@ from wagtail.log_actions import log
 from .. import integrity
 from ..cache import rankings_changed
 from ..conf import app_settings
-from ..models import CommunityMember, Rating, VoteCluster, VoteClusterMember
+from ..models import (
+    CommunityMember,
+    PostScore,
+    PromotionEvent,
+    Rating,
+    VoteCluster,
+    VoteClusterMember,
+)
 from .members import suspend_member
 from .ratings import counts_now, recompute_posts, set_votes_counted
 
@@ -114,7 +128,8 @@ def _evidence(cluster):
 def _record(cluster, votes_by_account):
     """Record a detected group (new, or grown from an open cluster) and hold its votes.
 
-    Returns the cluster, or ``None`` when nothing is new (the same accounts, already held).
+    Returns the cluster, or ``None`` when nothing is new (the same accounts, already held,
+    and no new post to hold).
     """
     with transaction.atomic():
         existing = (
@@ -125,7 +140,8 @@ def _record(cluster, votes_by_account):
         )
         known = set(existing.members.values_list("user_id", flat=True)) if existing else set()
         new_accounts = [account for account in cluster.accounts if account not in known]
-        if existing is not None and not new_accounts:
+        to_hold = _posts_to_hold(cluster, existing)
+        if existing is not None and not new_accounts and not to_hold:
             return None
         if existing is None:
             record = VoteCluster.objects.create(
@@ -155,14 +171,104 @@ def _record(cluster, votes_by_account):
         for user in User.objects.filter(pk__in=held):
             CommunityMember.objects.update_or_create(user=user, defaults={"votes_held": True})
             set_votes_counted(user, False)
+        held_posts = _hold_posts(record, to_hold)
         rankings_changed()
-        log(
-            instance=record,
-            action=action,
-            user=None,
-            data={"accounts": len(new_accounts), "similarity": record.similarity},
-        )
+        if new_accounts:
+            log(
+                instance=record,
+                action=action,
+                user=None,
+                data={
+                    "accounts": len(new_accounts),
+                    "similarity": record.similarity,
+                    "posts_held": held_posts,
+                },
+            )
     return record
+
+
+def held_post_ids(cluster):
+    return [entry["post_id"] for entry in cluster.held_posts]
+
+
+def _posts_to_hold(cluster, existing):
+    """The posts the group pushed up that are not held by this ring already."""
+    if not app_settings.RING_HOLD_POSTS:
+        return []
+    candidates = [post for post, sign in cluster.posts if sign > 0]
+    if not candidates:
+        return []
+    up_votes = dict(
+        Rating.objects.filter(post_id__in=candidates, value__gt=0)
+        .values("post_id")
+        .annotate(n=Count("pk"))
+        .values_list("post_id", "n")
+    )
+    already = set(held_post_ids(existing)) if existing is not None else set()
+    return [post for post in integrity.pushed_posts(cluster, up_votes) if post not in already]
+
+
+def hold_reason():
+    return _(
+        "Many new accounts voted this post up together. It is kept off the front page until an "
+        "editor has looked at their votes."
+    )
+
+
+def _hold_posts(record, post_ids):
+    """Hide the posts from every ranking (only those not hidden already); return their ids."""
+    if not post_ids:
+        return []
+    from ..models import CommunityPostPage
+
+    reason = hold_reason()
+    held = []
+    for post_id in post_ids:
+        # One conditional UPDATE each: a post an editor or readers' reports hid already keeps
+        # its own reason, and is not released by this ring later.
+        if PostScore.objects.filter(pk=post_id, is_hidden=False).update(
+            is_hidden=True, hidden_reason=reason, hidden_by_reports=False
+        ):
+            held.append(post_id)
+    record.held_posts = [*record.held_posts, *({"post_id": pk, "reason": reason} for pk in held)]
+    record.save(update_fields=["held_posts", "updated_at"])
+    PromotionEvent.objects.bulk_create(
+        PromotionEvent(post_id=pk, kind=PromotionEvent.HIDDEN, reason=reason) for pk in held
+    )
+    for post in CommunityPostPage.objects.filter(pk__in=held):
+        log(
+            instance=post,
+            action="wagtail_communityblog.ring_post_held",
+            user=None,
+            data={"vote_ring": record.pk},
+        )
+    return held
+
+
+def _release_posts(cluster, by):
+    """Show the posts this ring held again, unless someone hid them for another reason since."""
+    from ..models import CommunityPostPage
+
+    released = []
+    for entry in cluster.held_posts:
+        if PostScore.objects.filter(
+            pk=entry["post_id"],
+            is_hidden=True,
+            hidden_by_reports=False,
+            hidden_reason=entry["reason"],
+        ).update(is_hidden=False, hidden_reason=""):
+            released.append(entry["post_id"])
+    PromotionEvent.objects.bulk_create(
+        PromotionEvent(post_id=pk, kind=PromotionEvent.UNHIDDEN, by=by) for pk in released
+    )
+    for post in CommunityPostPage.objects.filter(pk__in=released):
+        log(
+            instance=post,
+            action="wagtail_communityblog.ring_post_released",
+            user=by,
+            data={"vote_ring": cluster.pk},
+        )
+    return released
 
 
 def confirm_cluster(cluster, *, by, reason=""):
@@ -180,7 +286,9 @@ def confirm_cluster(cluster, *, by, reason=""):
             votes.delete()
             CommunityMember.objects.filter(user=user).update(votes_held=False)
         recompute_posts(post_ids)
+        _release_posts(cluster, by)
         _decide(cluster, VoteCluster.STATUS_CONFIRMED, by)
+        rankings_changed()
         log(
             instance=cluster,
             action="wagtail_communityblog.ring_confirmed",
@@ -203,6 +311,7 @@ def clear_cluster(cluster, *, by):
             standing = getattr(user, "community_member", None)
             if counts_now(user) and not (standing and standing.is_suspended):
                 post_ids.update(set_votes_counted(user, True))
+        _release_posts(cluster, by)
         _decide(cluster, VoteCluster.STATUS_CLEARED, by)
         rankings_changed()
         log(instance=cluster, action="wagtail_communityblog.ring_cleared", user=by)
