@@ -89,6 +89,11 @@ class Params:
     prior_votes_mean: float = 25.0  # lifetime votes before the run, per unit of activity
     # Ranking and defences
     ranking: str = "hot"
+    # The block's "Minimum votes"/"Minimum score": "promotion" (PROMOTION_MIN_VOTES and
+    # PROMOTION_MIN_SCORE, as the how-to recommends for a hot front page) or "none" (the
+    # block's own default: no minimum).
+    block_minimums: str = "promotion"
+    hot_tau: float | None = None  # None: the package's HOT_TAU
     window_top: float = 7 * DAY  # the block's default window for "top" (week)
     # Any of "age", "clusters", "hold_all" (RING_KEEP_ONE_VOTE = False), "votes_only"
     # (RING_HOLD_POSTS = False: a detected ring's votes are held, the posts it pushed are not).
@@ -157,12 +162,15 @@ class Community:
         # target posts under the same traffic.
         self.rng = random.Random(params.seed)
         self.ring_rng = random.Random(params.seed * 7919 + 1)
-        self.tau = app_settings.HOT_TAU
+        self.tau = params.hot_tau or app_settings.HOT_TAU
         self.z = app_settings.WILSON_Z
         # The block's "Minimum votes" and "Minimum score": set to the promotion rule, as the
         # how-to on the block recommends for a "hot" front page (see the docs page).
-        self.min_votes = app_settings.PROMOTION_MIN_VOTES
-        self.min_score = app_settings.PROMOTION_MIN_SCORE
+        if params.block_minimums == "promotion":
+            self.min_votes = app_settings.PROMOTION_MIN_VOTES
+            self.min_score = app_settings.PROMOTION_MIN_SCORE
+        else:
+            self.min_votes, self.min_score = 0, -math.inf
         self.hold_posts = app_settings.RING_HOLD_POSTS and "votes_only" not in params.defences
         self.min_age = app_settings.MIN_ACCOUNT_AGE_TO_COUNT.total_seconds()
         self.low_history_votes = app_settings.RING_LOW_HISTORY_VOTES

@@ -99,6 +99,16 @@ def matrix(quick):
                             },
                         )
                     )
+        # Why a mediocre post reaches the front page alone: the block's minimums and tau.
+        for variant in ({"block_minimums": "none"}, {"hot_tau": 90000.0}):
+            for defence in ("none", "defaults"):
+                for kind in ("", "patient"):
+                    configs.append(
+                        (
+                            "alone",
+                            {"defences": DEFENCES[defence], "ring_kind": kind, **variant},
+                        )
+                    )
         for slots in (5, 10):
             for rescue in (False, True):
                 configs.append(
@@ -321,6 +331,31 @@ def print_tables(results, out):
                 f"{fmt(row['good_median_hours'], 1):>8} {pct(row['good_never'])} "
                 f"{ci(row['good_never_ci']):>9} {fmt(row['turnover'][0], 1):>8} "
                 f"{row['good_posts']:>10}"
+            )
+    line()
+    line("(i) Hot, 2,000 members, 20 posts a day: the block's minimums and tau. Reach of the")
+    line("    mediocre target alone / with a patient ring of 20; discovery without a ring.")
+    line(
+        f"{'variant':28} {'defences':9} {'alone':>7} {'CI':>9} {'patient':>7} {'quality':>7} "
+        f"{'median h':>8} {'never':>7} {'CI':>9} {'turnover':>8}"
+    )
+    variants = (
+        ("minimums 5 votes, score 3", {}),
+        ("no minimums (block default)", {"block_minimums": "none"}),
+        ("HOT_TAU 90,000 s", {"hot_tau": 90000.0}),
+    )
+    for label, variant in variants:
+        for defence in ("none", "defaults"):
+            extra = variant or {"ranking": "hot"}
+            alone = get(defences=DEFENCES[defence], ring_kind="", **extra)
+            patient = get(defences=DEFENCES[defence], ring_kind="patient", **extra)
+            if not alone or not patient:
+                continue
+            line(
+                f"{label:28} {defence:9} {pct(alone['reach'])} {ci(alone['reach_ci']):>9} "
+                f"{pct(patient['reach'])} {fmt(alone['quality'][0], 3):>7} "
+                f"{fmt(alone['good_median_hours'], 1):>8} {pct(alone['good_never'])} "
+                f"{ci(alone['good_never_ci']):>9} {fmt(alone['turnover'][0], 1):>8}"
             )
     line()
     line("(h) What the defaults cost honest members (2,000 members, 20 posts a day, hot):")
