@@ -148,3 +148,16 @@ def test_a_post_owing_less_than_half_its_up_votes_to_a_ring_is_not_pushed():
     assert pushed_posts(cluster, {1: 8}) == [1]  # four of eight: half
     assert pushed_posts(cluster, {1: 9}) == []  # four of nine
     assert pushed_posts(cluster, {1: 9}, min_share=0.4) == [1]
+
+
+def test_only_votes_a_group_cast_together_count_as_its_evidence():
+    ring = [1001, 1002, 1003, 1004]
+    votes = ring_votes(ring, target=1, competitors=[2, 3])
+    # Two members also upvote post 9, hours apart, as ordinary readers would.
+    votes += [Vote(1001, 9, 1, 5 * HOUR), Vote(1002, 9, 1, 9 * HOUR)]
+
+    (cluster,) = find_clusters(votes, set(ring))
+
+    assert cluster.posts[1, 1] == 4
+    assert (9, 1) not in cluster.posts
+    assert pushed_posts(cluster, {1: 4, 9: 2}) == [1]

@@ -49,7 +49,8 @@ class Cluster:
     """A group of accounts that voted together, with the evidence."""
 
     accounts: tuple
-    # (post, sign) -> how many of the cluster's accounts voted that way on that post.
+    # (post, sign) -> how many of the cluster's accounts voted that way on that post together
+    # (each within ``closeness`` of another member's vote).
     posts: dict = field(default_factory=dict)
     # (account, account) -> similarity, for each linked pair.
     links: dict = field(default_factory=dict)
@@ -170,8 +171,8 @@ class CoVoting:
             group_set = set(group)
             posts = {}
             for (post, sign), votes in self.groups.items():
-                n = sum(1 for _at, account in votes if account in group_set)
-                if n >= 2:
+                n = _together([at for at, account in votes if account in group_set], self.closeness)
+                if n:
                     posts[post, sign] = n
             clusters.append(
                 Cluster(
@@ -182,6 +183,16 @@ class CoVoting:
             )
         clusters.sort(key=lambda cluster: (-len(cluster.accounts), cluster.accounts))
         return clusters
+
+
+def _together(times, closeness):
+    """How many of these votes (times, in order) were cast within ``closeness`` of another."""
+    n = 0
+    for index, at in enumerate(times):
+        before = index > 0 and at - times[index - 1] <= closeness
+        after = index + 1 < len(times) and times[index + 1] - at <= closeness
+        n += before or after
+    return n
 
 
 def similarity(shared, votes_a, votes_b):
