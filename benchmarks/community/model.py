@@ -94,9 +94,12 @@ class Params:
     # block's own default: no minimum).
     block_minimums: str = "promotion"
     hot_tau: float | None = None  # None: the package's HOT_TAU
+    # A PROPOSAL, not a package setting: rankings leave out posts younger than this, so the
+    # climb hold sees a post's whole first hour before it can reach the front page.
+    entry_delay: float = 0.0
     window_top: float = 7 * DAY  # the block's default window for "top" (week)
-    # Any of "age", "clusters", "hold_all" (RING_KEEP_ONE_VOTE = False), "votes_only"
-    # (RING_HOLD_POSTS = False: a detected ring's votes are held, the posts it pushed are not).
+    # Any of "age", "clusters", "climb" (CLIMB_HOLD), "hold_all" (RING_KEEP_ONE_VOTE = False),
+    # "votes_only" (RING_HOLD_POSTS = False: a detected ring's votes are held, not its posts).
     defences: tuple = ()
     detect_every: float = 600.0
     detect_window: float = app_settings.RING_WINDOW.total_seconds()
@@ -130,8 +133,10 @@ class Post:
     best: float = 0.0
     first_front: float | None = None
     front_steps: int = 0
-    held_at: float | None = None  # held from the front page by a detected ring, since
+    held_at: float | None = None  # held from the front page (a ring or a climb), since
     released_at: float | None = None
+    hold_reason: str = ""
+    first_hour_up: int | None = None  # once its first hour is over
 
     @property
     def on_hold(self):
@@ -172,6 +177,7 @@ class Community:
         else:
             self.min_votes, self.min_score = 0, -math.inf
         self.hold_posts = app_settings.RING_HOLD_POSTS and "votes_only" not in params.defences
+        self.climb_hold = app_settings.CLIMB_HOLD and "climb" in params.defences
         self.min_age = app_settings.MIN_ACCOUNT_AGE_TO_COUNT.total_seconds()
         self.low_history_votes = app_settings.RING_LOW_HISTORY_VOTES
         self.ring_settings = {
@@ -300,7 +306,10 @@ class Community:
         eligible = [
             post
             for post in self._candidates()
-            if post.count >= self.min_votes and post.net >= self.min_score and not post.on_hold
+            if post.count >= self.min_votes
+            and post.net >= self.min_score
+            and not post.on_hold
+            and self.now - post.published >= self.p.entry_delay
         ]
         key = {
             "hot": lambda post: (post.hot, post.published),
@@ -389,10 +398,13 @@ class Community:
             if "age" in p.defences and end >= next_fold:
                 next_fold += HOUR
                 self._fold_in()
-            if "clusters" in p.defences and end >= next_detect:
+            if ("clusters" in p.defences or self.climb_hold) and end >= next_detect:
                 next_detect += p.detect_every
                 self.now = end
-                self._detect()
+                if "clusters" in p.defences:
+                    self._detect()
+                if self.climb_hold:
+                    self._hold_climbers()
             self._reviews(end)
         return self
 
@@ -503,10 +515,46 @@ class Community:
         held = []
         for post_id in integrity.pushed_posts(cluster, up_votes):
             post = self.posts[post_id]
-            if post.held_at is None and post.released_at is None:
+            if post.held_at is None:
                 post.held_at = self.now
+                post.hold_reason = "ring"
                 held.append(post)
         return held
+
+    def _hold_climbers(self):
+        """Hold the posts whose first-hour up votes were abnormally many (CLIMB_HOLD)."""
+        since = self.now - self.p.detect_window
+        index = bisect.bisect_left(self._published, since)
+        counts, published = {}, {}
+        for post in self.posts[index:]:
+            published[post.id] = post.published
+            if post.first_hour_up is None:
+                votes = [
+                    integrity.Vote(account, post.id, value, at)
+                    for account, (value, at) in post.votes.items()
+                ]
+                n = integrity.first_hour_up_votes(votes, {post.id: post.published})[post.id]
+                if post.published + integrity.CLIMB_HOUR <= self.now:
+                    post.first_hour_up = n  # final: later votes are past its first hour
+                counts[post.id] = n
+            else:
+                counts[post.id] = post.first_hour_up
+        climbers, _threshold = integrity.fast_climbers(
+            counts,
+            published,
+            self.now,
+            factor=app_settings.CLIMB_FACTOR,
+            min_votes=app_settings.CLIMB_MIN_VOTES,
+        )
+        held = []
+        for post_id in climbers:
+            post = self.posts[post_id]
+            if post.held_at is None:  # a post is held once at most, as in the package
+                post.held_at = self.now
+                post.hold_reason = "climb"
+                held.append(post)
+        if held:
+            self.pending_reviews.append((self.now + self.p.editor_delay, (), held))
 
     def _reviews(self, end):
         due = [review for review in self.pending_reviews if review[0] <= end]
@@ -516,7 +564,13 @@ class Community:
         changed = set()
         for _due, accounts, posts in due:
             for post in posts:
-                # The editor decided the ring: the post competes again on the votes that count.
+                # The editor decided: the post competes again on the votes that count. A post
+                # held for its climb whose first-hour votes came from a ring: the editor deletes
+                # the ring's votes on it (they see who voted, and when) before releasing it.
+                if post.hold_reason == "climb" and post.target:
+                    for account in self.ring_accounts & post.votes.keys():
+                        del post.votes[account]
+                    self._rescore(post)
                 if post.released_at is None:
                     post.released_at = end
             for account in accounts:
@@ -646,6 +700,9 @@ def measures(community, baseline=None):
     result["honest_posts_held"] = sum(not post.target for post in held_posts)
     result["good_posts_held"] = sum(
         not post.target and post.quality >= TOP_DECILE for post in held_posts
+    )
+    result["honest_posts_climb_held"] = sum(
+        not post.target and post.hold_reason == "climb" for post in held_posts
     )
     result["honest_held"] = len(honest_held)
     result["newcomers_held"] = len(honest_held & community.newcomers)

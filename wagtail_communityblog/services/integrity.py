@@ -9,14 +9,17 @@ The vote path only reads the member's ``votes_held`` flag, from the row its susp
 already reads.
 
 With ``RING_HOLD_POSTS`` (the default) the posts the group pushed up (``integrity.pushed_posts``)
-are also **held**: hidden from every ranking and promoted block, with a reason their author
-sees, so the ring's target does not reach the front page on the minutes before detection or
-on the vote its representative keeps.
+are also **held** (a ``PostHold``): hidden from every ranking and promoted block, with a reason
+their author sees, so the ring's target does not reach the front page on the vote its
+representative keeps. ``hold_fast_climbers`` (``CLIMB_HOLD``) holds a post whose first-hour up
+votes were abnormally many for the community, whoever cast them: the one defence here that
+does not need the voters to be new.
 
 An editor then **confirms** (the accounts are suspended, their votes deleted, the scores
 recomputed) or **clears** (the votes count again, and the accounts are not compared again).
-Either way the held posts are released, unless an editor has hidden them for a reason of
-their own since, and compete again on the votes that count.
+Either way the posts the ring held are released, unless an editor has hidden them for a
+reason of their own since, and compete again on the votes that count. A held post can also be
+released or kept hidden on its own (``decide_hold``, Community > Held posts).
 """
 
 from collections import defaultdict
@@ -34,6 +37,7 @@ from ..cache import rankings_changed
 from ..conf import app_settings
 from ..models import (
     CommunityMember,
+    PostHold,
     PostScore,
     PromotionEvent,
     Rating,
@@ -171,7 +175,9 @@ def _record(cluster, votes_by_account):
         for user in User.objects.filter(pk__in=held):
             CommunityMember.objects.update_or_create(user=user, defaults={"votes_held": True})
             set_votes_counted(user, False)
-        held_posts = _hold_posts(record, to_hold)
+        held_posts = [
+            hold.post_id for hold in _hold_posts(to_hold, PostHold.REASON_RING, cluster=record)
+        ]
         rankings_changed()
         if new_accounts:
             log(
@@ -187,12 +193,8 @@ def _record(cluster, votes_by_account):
     return record
 
 
-def held_post_ids(cluster):
-    return [entry["post_id"] for entry in cluster.held_posts]
-
-
 def _posts_to_hold(cluster, existing):
-    """The posts the group pushed up that are not held by this ring already."""
+    """The posts the group pushed up that this ring does not hold already."""
     if not app_settings.RING_HOLD_POSTS:
         return []
     candidates = [post for post, sign in cluster.posts if sign > 0]
@@ -204,71 +206,152 @@ def _posts_to_hold(cluster, existing):
         .annotate(n=Count("pk"))
         .values_list("post_id", "n")
     )
-    already = set(held_post_ids(existing)) if existing is not None else set()
+    already = set(existing.post_holds.values_list("post_id", flat=True)) if existing else set()
     return [post for post in integrity.pushed_posts(cluster, up_votes) if post not in already]
 
 
-def hold_reason():
+def hold_reason(reason):
+    if reason == PostHold.REASON_RING:
+        return _(
+            "Many new accounts voted this post up together. It is kept off the front page until "
+            "an editor has looked at their votes."
+        )
     return _(
-        "Many new accounts voted this post up together. It is kept off the front page until an "
-        "editor has looked at their votes."
+        "This post received far more votes in its first hour than posts usually do. It is kept "
+        "off the front page until an editor has looked at its votes."
     )
 
 
-def _hold_posts(record, post_ids):
-    """Hide the posts from every ranking (only those not hidden already); return their ids."""
-    if not post_ids:
-        return []
+def _hold_posts(post_ids, reason, cluster=None, evidence=None):
+    """Hide the posts from every ranking and record the holds; return the holds made.
+
+    One conditional UPDATE per post: a post already hidden (by an editor or readers' reports),
+    pinned by an editor, or under another open hold is left as it is.
+    """
     from ..models import CommunityPostPage
 
-    reason = hold_reason()
-    held = []
+    text = hold_reason(reason)
+    holds = []
     for post_id in post_ids:
-        # One conditional UPDATE each: a post an editor or readers' reports hid already keeps
-        # its own reason, and is not released by this ring later.
-        if PostScore.objects.filter(pk=post_id, is_hidden=False).update(
-            is_hidden=True, hidden_reason=reason, hidden_by_reports=False
-        ):
-            held.append(post_id)
-    record.held_posts = [*record.held_posts, *({"post_id": pk, "reason": reason} for pk in held)]
-    record.save(update_fields=["held_posts", "updated_at"])
-    PromotionEvent.objects.bulk_create(
-        PromotionEvent(post_id=pk, kind=PromotionEvent.HIDDEN, reason=reason) for pk in held
-    )
-    for post in CommunityPostPage.objects.filter(pk__in=held):
+        with transaction.atomic():
+            if PostHold.objects.filter(post_id=post_id, status=PostHold.STATUS_OPEN).exists():
+                continue
+            if not PostScore.objects.filter(pk=post_id, is_hidden=False, is_pinned=False).update(
+                is_hidden=True, hidden_reason=text, hidden_by_reports=False
+            ):
+                continue
+            up_votes, threshold = (evidence or {}).get(post_id, (None, None))
+            holds.append(
+                PostHold.objects.create(
+                    post_id=post_id,
+                    reason=reason,
+                    cluster=cluster,
+                    hidden_reason=text,
+                    first_hour_up_votes=up_votes,
+                    threshold=threshold,
+                )
+            )
+            PromotionEvent.objects.create(post_id=post_id, kind=PromotionEvent.HIDDEN, reason=text)
+    for post in CommunityPostPage.objects.filter(pk__in=[hold.post_id for hold in holds]):
         log(
             instance=post,
-            action="wagtail_communityblog.ring_post_held",
+            action="wagtail_communityblog.post_held",
             user=None,
-            data={"vote_ring": record.pk},
+            data={"reason": reason, "vote_ring": cluster.pk if cluster else None},
         )
-    return held
+    if holds:
+        rankings_changed()
+    return holds
 
 
-def _release_posts(cluster, by):
-    """Show the posts this ring held again, unless someone hid them for another reason since."""
-    from ..models import CommunityPostPage
+def decide_hold(hold, *, by, keep=False):
+    """Release a held post into the rankings, or keep it hidden; return whether it changed.
 
-    released = []
-    for entry in cluster.held_posts:
-        if PostScore.objects.filter(
-            pk=entry["post_id"],
-            is_hidden=True,
-            hidden_by_reports=False,
-            hidden_reason=entry["reason"],
-        ).update(is_hidden=False, hidden_reason=""):
-            released.append(entry["post_id"])
-    PromotionEvent.objects.bulk_create(
-        PromotionEvent(post_id=pk, kind=PromotionEvent.UNHIDDEN, by=by) for pk in released
-    )
-    for post in CommunityPostPage.objects.filter(pk__in=released):
+    Releasing only unhides the post if it is still hidden for this hold's reason: a post an
+    editor or readers' reports hid meanwhile stays hidden. Keeping leaves the post hidden as if
+    an editor had hidden it (any editor can unhide it later).
+    """
+    if hold.status != PostHold.STATUS_OPEN:
+        raise ClusterError(_("This held post has already been decided."))
+    with transaction.atomic():
+        changed = False
+        if not keep:
+            changed = bool(
+                PostScore.objects.filter(
+                    pk=hold.post_id,
+                    is_hidden=True,
+                    hidden_by_reports=False,
+                    hidden_reason=hold.hidden_reason,
+                ).update(is_hidden=False, hidden_reason="")
+            )
+            if changed:
+                PromotionEvent.objects.create(
+                    post_id=hold.post_id, kind=PromotionEvent.UNHIDDEN, by=by
+                )
+        hold.status = PostHold.STATUS_KEPT if keep else PostHold.STATUS_RELEASED
+        hold.decided_by = by
+        hold.decided_at = timezone.now()
+        hold.save(update_fields=["status", "decided_by", "decided_at"])
         log(
-            instance=post,
-            action="wagtail_communityblog.ring_post_released",
+            instance=hold.post.specific,
+            action=(
+                "wagtail_communityblog.post_hold_kept"
+                if keep
+                else "wagtail_communityblog.post_released"
+            ),
             user=by,
-            data={"vote_ring": cluster.pk},
+            data={"hold": hold.pk, "reason": hold.reason},
         )
-    return released
+        rankings_changed()
+    return changed
+
+
+def _release_ring_posts(cluster, by):
+    for hold in cluster.post_holds.filter(status=PostHold.STATUS_OPEN).select_related("post"):
+        decide_hold(hold, by=by)
+
+
+def hold_fast_climbers(now=None):
+    """Hold the recent posts whose first-hour up votes were abnormally many; return the holds.
+
+    Off the vote path, with the ring detection (``communityblog_detect_rings``, the
+    ``detect_vote_rings`` task). The reference is the posts published in the last
+    ``RING_WINDOW`` whose first hour is over (see ``integrity.fast_climbers``). A post is held
+    once at most: a post held before (for a climb or by a ring) is not held again.
+    """
+    if not app_settings.CLIMB_HOLD:
+        return []
+    now = now or timezone.now()
+    since = now - app_settings.RING_WINDOW
+    published = {
+        post_id: _seconds(at)
+        for post_id, at in PostScore.objects.filter(
+            published_at__gte=since, is_listed=True
+        ).values_list("post_id", "published_at")
+    }
+    if not published:
+        return []
+    votes = [
+        integrity.Vote(user_id, post_id, value, _seconds(at))
+        for user_id, post_id, value, at in Rating.objects.filter(
+            post_id__in=list(published), value__gt=0, created_at__gte=since
+        ).values_list("user_id", "post_id", "value", "created_at")
+    ]
+    counts = integrity.first_hour_up_votes(votes, published)
+    climbers, threshold = integrity.fast_climbers(
+        counts,
+        published,
+        _seconds(now),
+        factor=app_settings.CLIMB_FACTOR,
+        min_votes=app_settings.CLIMB_MIN_VOTES,
+    )
+    if not climbers:
+        return []
+    # Held before, for a climb or by a ring (open or decided): an editor has looked already.
+    decided = set(PostHold.objects.filter(post_id__in=climbers).values_list("post_id", flat=True))
+    fresh = [post for post in climbers if post not in decided]
+    evidence = {post: (counts[post], threshold) for post in fresh}
+    return _hold_posts(fresh, PostHold.REASON_CLIMB, evidence=evidence)
 
 
 def confirm_cluster(cluster, *, by, reason=""):
@@ -286,7 +369,7 @@ def confirm_cluster(cluster, *, by, reason=""):
             votes.delete()
             CommunityMember.objects.filter(user=user).update(votes_held=False)
         recompute_posts(post_ids)
-        _release_posts(cluster, by)
+        _release_ring_posts(cluster, by)
         _decide(cluster, VoteCluster.STATUS_CONFIRMED, by)
         rankings_changed()
         log(
@@ -311,7 +394,7 @@ def clear_cluster(cluster, *, by):
             standing = getattr(user, "community_member", None)
             if counts_now(user) and not (standing and standing.is_suspended):
                 post_ids.update(set_votes_counted(user, True))
-        _release_posts(cluster, by)
+        _release_ring_posts(cluster, by)
         _decide(cluster, VoteCluster.STATUS_CLEARED, by)
         rankings_changed()
         log(instance=cluster, action="wagtail_communityblog.ring_cleared", user=by)
