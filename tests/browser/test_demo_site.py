@@ -231,9 +231,10 @@ def test_the_admin_screens_for_the_docs(page, demo, shots):
     shots(page, "admin-rescue")
 
     # A vote ring for the editor's guide: six weeks-old accounts with no history push one post
-    # up and the three above it down, within minutes; the detection holds them and the post.
-    ring_posts = list(CommunityPostPage.objects.live().order_by("pk")[4:8])
-    target, competitors = ring_posts[0], ring_posts[1:]
+    # up and the three hottest down, within minutes; the detection holds them and the post.
+    live = CommunityPostPage.objects.live()
+    target = live.order_by("score__up_count", "pk").first()  # few votes: the ring's own post
+    competitors = list(live.exclude(pk=target.pk).order_by("-score__hot")[:3])
     joined = timezone.now() - timedelta(days=30)
     for n in range(6):
         account = users.create_user(f"newreader{n + 1}", password=PASSWORD, date_joined=joined)
@@ -245,6 +246,8 @@ def test_the_admin_screens_for_the_docs(page, demo, shots):
     shots(page, "admin-vote-ring")
     page.goto("/admin/community/vote-rings/")
     shots(page, "admin-vote-rings")
+    page.goto("/admin/community/held-posts/")
+    shots(page, "admin-held-posts")
     page.goto(f"/admin/pages/{target.pk}/edit/")
     why = page.get_by_text("Why is this here").first
     why.scroll_into_view_if_needed()
