@@ -4,7 +4,8 @@ What is the package's own code here (imported, not copied):
 - ``wagtail_communityblog.ranking``: ``time_score``, ``hot_from_time_score`` (Reddit hot),
   ``wilson_lower_bound`` (best), net score (top);
 - ``wagtail_communityblog.scoring.get_scheme("updown")``: how a vote moves up/down/net;
-- ``wagtail_communityblog.integrity``: low-history accounts, co-voting clusters, held accounts;
+- ``wagtail_communityblog.integrity``: low-history accounts, co-voting clusters, held accounts,
+  the posts a cluster pushed, fast climbers;
 - ``wagtail_communityblog.conf.app_settings``: the defaults (tau, z, promotion thresholds,
   minimum account age to count, ring detection parameters), read through the package's own
   settings object with Django configured without any site settings.
@@ -29,7 +30,11 @@ docs/explanation/community-health.md):
   ``clusters`` (every ``detect_every`` seconds the detection runs over the last
   ``detect_window`` of votes; a detected cluster's members except one are held, their votes
   stop counting; an editor looks ``editor_delay`` later: a real ring is confirmed, all its
-  votes dropped; honest accounts wrongly held are cleared, their votes restored).
+  votes dropped; honest accounts wrongly held are cleared, their votes restored). With
+  RING_HOLD_POSTS the posts a cluster pushed up (``integrity.pushed_posts``) leave the front
+  page until that decision; ``climb`` (CLIMB_HOLD): at each detection run the posts with
+  abnormally many first-hour up votes (``integrity.fast_climbers``) leave it until an editor
+  looks ``editor_delay`` later (deleting a ring's votes on it, if a ring cast them).
 - ``rescue``: twice a day an editor opens the Rescue report (recent posts with at most
   RESCUE_MAX_VOTES votes) and re-ups the ``rescue_per_visit`` posts that look best to them
   (their judgement of quality is noisy).
