@@ -571,3 +571,19 @@ def test_a_site_can_turn_the_climb_hold_off(quiet_day, community):
 
     assert hold_fast_climbers() == []
     assert not score(post).is_hidden
+
+
+def test_held_posts_awaiting_review_are_listed_first(client, curator, quiet_day, community):
+    from wagtail_communityblog.services.integrity import decide_hold, hold_fast_climbers
+
+    first, second = make_post(make_blog(community)), make_post(make_blog(community))
+    climb(first, 12)
+    (decided,) = hold_fast_climbers()
+    decide_hold(decided, by=curator)
+    climb(second, 12)
+    hold_fast_climbers()
+    client.force_login(curator)
+
+    listing = client.get(reverse("wagtail_communityblog_holds:index")).content.decode()
+
+    assert listing.index(second.title) < listing.index(first.title)

@@ -11,7 +11,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count
+from django.db.models import Case, Count, When
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -191,8 +191,9 @@ class HeldPostsReportView(CuratorOnlyMixin, ReportView):
 
     def get_queryset(self):
         # Those awaiting review first, newest first.
+        awaiting = Case(When(status=PostHold.STATUS_OPEN, then=0), default=1)
         return PostHold.objects.select_related("post", "post__score", "cluster").order_by(
-            "-status", "-held_at"
+            awaiting, "-held_at"
         )
 
 

@@ -144,7 +144,7 @@ def _record(cluster, votes_by_account):
         )
         known = set(existing.members.values_list("user_id", flat=True)) if existing else set()
         new_accounts = [account for account in cluster.accounts if account not in known]
-        to_hold = _posts_to_hold(cluster, existing)
+        to_hold = _posts_to_hold(cluster)
         if existing is not None and not new_accounts and not to_hold:
             return None
         if existing is None:
@@ -193,8 +193,8 @@ def _record(cluster, votes_by_account):
     return record
 
 
-def _posts_to_hold(cluster, existing):
-    """The posts the group pushed up that this ring does not hold already."""
+def _posts_to_hold(cluster):
+    """The posts the group pushed up that have never been held."""
     if not app_settings.RING_HOLD_POSTS:
         return []
     candidates = [post for post, sign in cluster.posts if sign > 0]
@@ -206,7 +206,9 @@ def _posts_to_hold(cluster, existing):
         .annotate(n=Count("pk"))
         .values_list("post_id", "n")
     )
-    already = set(existing.post_holds.values_list("post_id", flat=True)) if existing else set()
+    # A post is held once at most: one held before (by this ring or another, or for a climb,
+    # open or decided) is left to the editors who have it in front of them.
+    already = set(PostHold.objects.filter(post_id__in=candidates).values_list("post_id", flat=True))
     return [post for post in integrity.pushed_posts(cluster, up_votes) if post not in already]
 
 
