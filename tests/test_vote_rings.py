@@ -587,3 +587,29 @@ def test_held_posts_awaiting_review_are_listed_first(client, curator, quiet_day,
     listing = client.get(reverse("wagtail_communityblog_holds:index")).content.decode()
 
     assert listing.index(second.title) < listing.index(first.title)
+
+
+def test_after_a_ring_is_confirmed_the_rest_of_a_rush_is_held_for_its_climb(
+    moderator, quiet_day, community
+):
+    from wagtail_communityblog.services.integrity import confirm_cluster, hold_fast_climbers
+
+    target = make_post(make_blog(community))
+    competitors = quiet_day[:3]
+    for n in range(10):  # a ring the detection links ...
+        account = make_voter(f"linked{n}")
+        rate_post(target, account, 1)
+        for post in competitors:
+            rate_post(post, account, -1)
+    climb(target, 10)  # ... and as many accounts that only voted the post up
+
+    (cluster,) = detect_rings()
+    assert cluster.post_holds.get().post_id == target.pk
+    assert hold_fast_climbers() == []  # already held
+    confirm_cluster(cluster, by=moderator)
+    assert not score(target).is_hidden
+
+    (hold,) = hold_fast_climbers()
+
+    assert (hold.post_id, hold.reason, hold.first_hour_up_votes) == (target.pk, "climb", 10)
+    assert score(target).is_hidden

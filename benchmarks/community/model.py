@@ -140,7 +140,8 @@ class Post:
     front_steps: int = 0
     held_at: float | None = None  # held from the front page (a ring or a climb), since
     released_at: float | None = None
-    hold_reason: str = ""
+    hold_reason: str = ""  # of the current (or last) hold
+    held_for: set = field(default_factory=set)  # every reason it has been held for
     first_hour_up: int | None = None  # once its first hour is over
 
     @property
@@ -505,7 +506,11 @@ class Community:
                 ring = sum(a in self.ring_accounts for a in cluster.accounts)
                 self.detected.append((self.now, cluster.accounts, ring))
                 self.pending_reviews.append(
-                    (self.now + self.p.editor_delay, cluster.accounts, posts)
+                    (
+                        self.now + self.p.editor_delay,
+                        cluster.accounts,
+                        [(post, post.held_at) for post in posts],
+                    )
                 )
         if newly_held:
             self._rescore_voted_by(newly_held)
@@ -520,11 +525,14 @@ class Community:
         held = []
         for post_id in integrity.pushed_posts(cluster, up_votes):
             post = self.posts[post_id]
-            if post.held_at is None:
-                post.held_at = self.now
-                post.hold_reason = "ring"
+            if not post.on_hold and "ring" not in post.held_for:
+                self._hold(post, "ring")
                 held.append(post)
         return held
+
+    def _hold(self, post, reason):
+        post.held_at, post.released_at, post.hold_reason = self.now, None, reason
+        post.held_for.add(reason)
 
     def _hold_climbers(self):
         """Hold the posts whose first-hour up votes were abnormally many (CLIMB_HOLD)."""
@@ -554,12 +562,14 @@ class Community:
         held = []
         for post_id in climbers:
             post = self.posts[post_id]
-            if post.held_at is None:  # a post is held once at most, as in the package
-                post.held_at = self.now
-                post.hold_reason = "climb"
+            # Held once at most for each reason, as in the package.
+            if not post.on_hold and "climb" not in post.held_for:
+                self._hold(post, "climb")
                 held.append(post)
         if held:
-            self.pending_reviews.append((self.now + self.p.editor_delay, (), held))
+            self.pending_reviews.append(
+                (self.now + self.p.editor_delay, (), [(post, post.held_at) for post in held])
+            )
 
     def _reviews(self, end):
         due = [review for review in self.pending_reviews if review[0] <= end]
@@ -568,7 +578,9 @@ class Community:
         self.pending_reviews = [review for review in self.pending_reviews if review[0] > end]
         changed = set()
         for _due, accounts, posts in due:
-            for post in posts:
+            for post, held_at in posts:
+                if post.held_at != held_at or not post.on_hold:
+                    continue  # that hold ended already
                 # The editor decided: the post competes again on the votes that count. A post
                 # held for its climb whose first-hour votes came from a ring: the editor deletes
                 # the ring's votes on it (they see who voted, and when) before releasing it.
@@ -576,8 +588,7 @@ class Community:
                     for account in self.ring_accounts & post.votes.keys():
                         del post.votes[account]
                     self._rescore(post)
-                if post.released_at is None:
-                    post.released_at = end
+                post.released_at = end
             for account in accounts:
                 if account in self.ring_accounts:
                     # Confirmed: suspended, votes dropped.
@@ -707,7 +718,7 @@ def measures(community, baseline=None):
         not post.target and post.quality >= TOP_DECILE for post in held_posts
     )
     result["honest_posts_climb_held"] = sum(
-        not post.target and post.hold_reason == "climb" for post in held_posts
+        not post.target and "climb" in post.held_for for post in held_posts
     )
     result["honest_held"] = len(honest_held)
     result["newcomers_held"] = len(honest_held & community.newcomers)

@@ -5,7 +5,7 @@ code) over a matrix of rankings, defence settings, attacks and community sizes, 
 the tables documented in docs/explanation/community-health.md. Results (every run's figures
 and the tables) go to ``benchmarks/results/community.json``.
 
-    .venv/bin/python benchmarks/community/run.py            # the full run (~4 min on 2 idle cores)
+    .venv/bin/python benchmarks/community/run.py            # the full run (~5 min on 2 idle cores)
     .venv/bin/python benchmarks/community/run.py --quick    # a smaller matrix, ~1 min
 """
 

@@ -206,9 +206,13 @@ def _posts_to_hold(cluster):
         .annotate(n=Count("pk"))
         .values_list("post_id", "n")
     )
-    # A post is held once at most: one held before (by this ring or another, or for a climb,
-    # open or decided) is left to the editors who have it in front of them.
-    already = set(PostHold.objects.filter(post_id__in=candidates).values_list("post_id", flat=True))
+    # Held once at most by a ring (this one or another): editors have looked at it already.
+    # (A post under an open hold of any kind is skipped by _hold_posts.)
+    already = set(
+        PostHold.objects.filter(post_id__in=candidates, reason=PostHold.REASON_RING).values_list(
+            "post_id", flat=True
+        )
+    )
     return [post for post in integrity.pushed_posts(cluster, up_votes) if post not in already]
 
 
@@ -319,7 +323,7 @@ def hold_fast_climbers(now=None):
     Off the vote path, with the ring detection (``communityblog_detect_rings``, the
     ``detect_vote_rings`` task). The reference is the posts published in the last
     ``RING_WINDOW`` whose first hour is over (see ``integrity.fast_climbers``). A post is held
-    once at most: a post held before (for a climb or by a ring) is not held again.
+    for a climb once at most, and never while another hold is open.
     """
     if not app_settings.CLIMB_HOLD:
         return []
@@ -349,8 +353,14 @@ def hold_fast_climbers(now=None):
     )
     if not climbers:
         return []
-    # Held before, for a climb or by a ring (open or decided): an editor has looked already.
-    decided = set(PostHold.objects.filter(post_id__in=climbers).values_list("post_id", flat=True))
+    # Held for a climb before: an editor has looked at its first hour already. A post a ring
+    # held can be held again for its climb once the ring is decided: after a confirmation, its
+    # first hour may still hold a rush of votes by accounts the detection did not link.
+    decided = set(
+        PostHold.objects.filter(post_id__in=climbers, reason=PostHold.REASON_CLIMB).values_list(
+            "post_id", flat=True
+        )
+    )
     fresh = [post for post in climbers if post not in decided]
     evidence = {post: (counts[post], threshold) for post in fresh}
     return _hold_posts(fresh, PostHold.REASON_CLIMB, evidence=evidence)
