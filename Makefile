@@ -127,7 +127,7 @@ migrations-check: $(STAMP) ## Fail if the models have changes without a migratio
 bench-votes: $(STAMP) ## Vote-path benchmark on PostgreSQL and SQLite (~4 min; not part of make test)
 	$(VENV_PY) benchmarks/vote_path.py $(ARGS)
 
-bench-community: $(STAMP) ## Community-health simulation: vote rings, front-page quality, discovery (~4 min on 2 idle cores)
+bench-community: $(STAMP) ## Community-health simulation: vote rings, front-page quality, discovery (~5 min on 2 idle cores)
 	$(VENV_PY) benchmarks/community/run.py $(ARGS)
 
 bench-scale: $(STAMP) ## Scale benchmark: 10k/100k posts, 1M votes, front page, listings, votes vs peers (~45 min)

@@ -1,6 +1,8 @@
 """A short run of the community simulation (benchmarks/community), asserting the ordering the
 full benchmark shows: rings buy the front page from the formula alone and from the age rule,
-not from the package's defaults. The full run is ``make bench-community``."""
+not from the package's defaults, which hold the post a detected ring pushed until an editor
+decides; a farming ring's post reaches the front page before the climb hold takes it off, and
+stays there far shorter. The full run is ``make bench-community``."""
 
 import sys
 from pathlib import Path
@@ -12,7 +14,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks" / "com
 import model  # noqa: E402
 
 SHORT = {"days": 6, "attack_days": (2, 3, 4), "seed": 5}
-DEFAULTS = ("age", "clusters")
+DEFAULTS = ("age", "clusters", "climb")
+RING_HOLD = ("age", "clusters")  # CLIMB_HOLD = False
+VOTES_ONLY = ("age", "clusters", "votes_only")  # RING_HOLD_POSTS = CLIMB_HOLD = False
 
 
 def run(**overrides):
@@ -41,15 +45,35 @@ def test_the_age_rule_alone_does_not_stop_a_patient_ring(alone):
 
 
 @pytest.mark.parametrize("kind", ["fresh", "patient"])
-def test_under_the_defaults_a_ring_gains_almost_nothing(alone, kind):
+def test_under_the_defaults_a_rings_target_never_reaches_the_front_page(alone, kind):
     result = run(ring_kind=kind, defences=DEFAULTS)
-    baseline = alone[DEFAULTS]
 
-    assert sum(result["target_reached"]) <= sum(baseline["target_reached"]) + 1
-    assert sum(result["target_hours"]) <= sum(baseline["target_hours"]) + 3
     assert result["ring_detected"] == result["ring_accounts"] == 60
-    assert result["honest_held"] == 0
+    assert result["targets_held"] == 3
+    assert not any(result["target_reached"])
+    # The same posts alone sometimes do: the hold stops the ring, not the post's own readers.
+    assert any(alone[DEFAULTS]["target_reached"])
+    assert result["honest_held"] == result["honest_posts_held"] == 0
     assert result["quality_ratio"] >= alone[()]["quality_ratio"] - 0.05
+
+
+def test_holding_only_the_votes_leaves_a_patient_ring_its_one_vote(alone):
+    result = run(ring_kind="patient", defences=VOTES_ONLY)
+
+    assert result["targets_held"] == 0
+    assert sum(result["target_hours"]) > sum(
+        run(ring_kind="patient", defences=DEFAULTS)["target_hours"]
+    )
+
+
+def test_a_farming_ring_reaches_the_front_page_but_the_climb_hold_soon_takes_it_off(alone):
+    result = run(ring_kind="farming", defences=DEFAULTS)
+    without = run(ring_kind="farming", defences=RING_HOLD)
+
+    assert result["ring_detected"] == without["ring_detected"] == 0  # not low-history accounts
+    assert all(result["target_reached"]) and all(without["target_reached"])
+    assert result["targets_held"] == 3 and without["targets_held"] == 0
+    assert sum(result["target_hours"]) < sum(without["target_hours"]) / 4
 
 
 def test_the_run_is_reproducible():

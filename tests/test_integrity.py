@@ -1,13 +1,17 @@
-"""Vote-ring detection on small hand-built vote sets (pure functions, no database)."""
+"""Vote-ring detection and the fast-climber rule on small hand-built vote sets (pure functions)."""
 
 import random
 
 from wagtail_communityblog.integrity import (
     CoVoting,
     Vote,
+    climb_threshold,
+    fast_climbers,
     find_clusters,
+    first_hour_up_votes,
     held_accounts,
     is_low_history,
+    pushed_posts,
     similarity,
 )
 
@@ -130,3 +134,59 @@ def test_the_sliding_window_gives_the_same_clusters_as_a_fresh_count():
     fresh = find_clusters(kept, low)
     assert [c.accounts for c in index.clusters(low)] == [c.accounts for c in fresh]
     assert fresh[0].accounts == tuple(range(10, 20))
+
+
+def test_a_ring_pushed_the_post_it_upvoted_but_not_the_ones_it_downvoted():
+    ring = [801, 802, 803, 804]
+    (cluster,) = find_clusters(ring_votes(ring, target=1, competitors=[2, 3]), set(ring))
+
+    # The target's only up votes are the ring's; the competitors' up votes are readers'.
+    assert pushed_posts(cluster, {1: 4, 2: 30, 3: 12}) == [1]
+
+
+def test_a_post_owing_less_than_half_its_up_votes_to_a_ring_is_not_pushed():
+    ring = [901, 902, 903, 904]
+    (cluster,) = find_clusters(ring_votes(ring, target=1, competitors=[2, 3]), set(ring))
+
+    assert pushed_posts(cluster, {1: 8}) == [1]  # four of eight: half
+    assert pushed_posts(cluster, {1: 9}) == []  # four of nine
+    assert pushed_posts(cluster, {1: 9}, min_share=0.4) == [1]
+
+
+def test_only_votes_a_group_cast_together_count_as_its_evidence():
+    ring = [1001, 1002, 1003, 1004]
+    votes = ring_votes(ring, target=1, competitors=[2, 3])
+    # Two members also upvote post 9, hours apart, as ordinary readers would.
+    votes += [Vote(1001, 9, 1, 5 * HOUR), Vote(1002, 9, 1, 9 * HOUR)]
+
+    (cluster,) = find_clusters(votes, set(ring))
+
+    assert cluster.posts[1, 1] == 4
+    assert (9, 1) not in cluster.posts
+    assert pushed_posts(cluster, {1: 4, 9: 2}) == [1]
+
+
+def test_a_climb_is_measured_against_the_communitys_usual_first_hour():
+    published = {post: post * HOUR for post in range(1, 41)}  # a post an hour
+    # Each post's first hour brings it 0-3 up votes; post 40 gets 14 in its first 40 minutes.
+    votes = [
+        Vote(100 + n, post, 1, published[post] + 60 * n)
+        for post in range(1, 40)
+        for n in range(post % 4)
+    ]
+    votes += [Vote(500 + n, 40, 1, published[40] + 120 * n) for n in range(14)]
+    # Up votes after the first hour, and down votes, do not count.
+    votes += [Vote(900, 1, 1, published[1] + 2 * HOUR), Vote(901, 2, -1, published[2] + 60)]
+
+    counts = first_hour_up_votes(votes, published)
+    climbers, threshold = fast_climbers(counts, published, now=published[40] + 40 * 60)
+
+    assert counts[1] == 1 and counts[2] == 2 and counts[40] == 14
+    assert threshold == climb_threshold([n % 4 for n in range(1, 40)]) == 12  # 4 x 3
+    assert climbers == [40]
+
+
+def test_a_quiet_community_holds_no_post_under_the_floor():
+    assert climb_threshold([0] * 50 + [1] * 5) == 10
+    assert climb_threshold([]) == 10
+    assert climb_threshold([5] * 10, factor=3, min_votes=4) == 15

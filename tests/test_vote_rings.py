@@ -341,3 +341,275 @@ def test_a_site_can_hold_every_vote_of_a_ring(posts, ring):
     assert CommunityMember.objects.filter(votes_held=True).count() == 6
     assert not VoteClusterMember.objects.filter(is_representative=True).exists()
     assert [score(post).score for post in posts] == [0, 0, 0, 0]
+
+
+# --- the posts a ring pushed are held (RING_HOLD_POSTS) -------------------------------------
+
+
+def front_page():
+    from wagtail_communityblog.services.promotion import ranked_posts
+
+    return list(ranked_posts("hot"))
+
+
+def test_the_post_a_ring_pushed_is_kept_off_the_front_page_until_an_editor_decides(
+    client, moderator, posts, ring
+):
+    target, *competitors = posts
+
+    (cluster,) = detect_rings()
+
+    held = score(target)
+    assert held.is_hidden and "voted this post up together" in held.hidden_reason
+    assert target not in front_page()
+    assert all(post in front_page() for post in competitors)  # only pushed up posts are held
+    (hold,) = cluster.post_holds.all()
+    assert (hold.post_id, hold.reason, hold.status) == (target.pk, "ring", "open")
+    assert PageLogEntry.objects.filter(
+        page=target, action="wagtail_communityblog.post_held", user=None
+    ).exists()
+    client.force_login(moderator)
+    page = client.get(rings_url("detail", cluster.pk)).content.decode()
+    assert "Posts held from the front page" in page and target.title in page
+
+    client.post(rings_url("action", cluster.pk, "confirm"), {"reason": "Ring"})
+
+    released = score(target)
+    assert not released.is_hidden and released.hidden_reason == ""
+    assert released.score == 0  # back in the rankings on the votes that count
+    assert target in front_page()
+    hold.refresh_from_db()
+    assert (hold.status, hold.decided_by) == ("released", moderator)
+    assert PageLogEntry.objects.filter(
+        page=target, action="wagtail_communityblog.post_released", user=moderator
+    ).exists()
+
+
+def test_clearing_a_ring_puts_the_posts_it_held_back(client, curator, posts, ring):
+    (cluster,) = detect_rings()
+    client.force_login(curator)
+
+    client.post(rings_url("action", cluster.pk, "clear"))
+
+    assert not score(posts[0]).is_hidden
+    assert score(posts[0]).score == 6
+    assert posts[0] in front_page()
+
+
+def test_a_post_an_editor_hid_for_a_reason_of_their_own_stays_hidden(curator, posts, ring):
+    from wagtail_communityblog.services.curation import hide
+    from wagtail_communityblog.services.integrity import clear_cluster
+
+    (cluster,) = detect_rings()
+    hide(posts[0], curator, "Off topic")
+
+    clear_cluster(cluster, by=curator)
+
+    assert score(posts[0]).is_hidden
+    assert score(posts[0]).hidden_reason == "Off topic"
+
+
+def test_a_post_readers_already_liked_is_not_held_when_a_ring_joins_in(posts, community):
+    target, *competitors = posts
+    for n in range(7):
+        rate_post(target, make_voter(f"reader{n}"), 1)
+    for n in range(6):
+        account = make_voter(f"ring{n}")
+        rate_post(target, account, 1)
+        for post in competitors:
+            rate_post(post, account, -1)
+
+    (cluster,) = detect_rings()
+
+    assert not cluster.post_holds.exists()
+    assert not score(target).is_hidden
+    assert score(target).score == 8  # seven readers and the ring's one vote
+
+
+@override_settings(WAGTAIL_COMMUNITYBLOG_RING_HOLD_POSTS=False)
+def test_a_site_can_hold_a_rings_votes_without_holding_its_posts(posts, ring):
+    (cluster,) = detect_rings()
+
+    assert not cluster.post_holds.exists()
+    assert not score(posts[0]).is_hidden
+    assert score(posts[0]).score == 1
+
+
+def test_a_pinned_post_is_not_held(curator, posts, ring):
+    from wagtail_communityblog.services.curation import pin
+
+    pin(posts[0], curator)
+
+    (cluster,) = detect_rings()
+
+    assert not cluster.post_holds.exists()
+    assert not score(posts[0]).is_hidden
+
+
+# --- posts that climb abnormally fast (CLIMB_HOLD) ------------------------------------------
+
+
+def backdate(post, hours):
+    from wagtail_communityblog.services.listing import set_first_published_at
+
+    set_first_published_at(post, timezone.now() - timedelta(hours=hours))
+
+
+@pytest.fixture
+def quiet_day(community):
+    """Twenty posts of the last two days, each with one or two up votes in its first hour."""
+    blog = make_blog(community)
+    readers = [make_voter(f"reader{n}") for n in range(3)]
+    posts = []
+    for n in range(20):
+        post = make_post(blog)
+        backdate(post, 2 + n * 2)
+        for reader in readers[: 1 + n % 2]:
+            rate_post(post, reader, 1)
+        posts.append(post)
+    # Votes are stamped now: put each in its post's first hour.
+    for post in posts:
+        Rating.objects.filter(post=post).update(
+            created_at=score(post).published_at + timedelta(minutes=20)
+        )
+    return posts
+
+
+def climb(post, voters):
+    for n in range(voters):
+        rate_post(post, make_voter(f"fan{post.pk}-{n}"), 1)
+
+
+def test_a_post_climbing_abnormally_fast_is_held_until_an_editor_looks(
+    client, curator, quiet_day, community
+):
+    from wagtail_communityblog.services.integrity import hold_fast_climbers
+
+    ordinary, climber = make_post(make_blog(community)), make_post(make_blog(community))
+    climb(ordinary, 2)
+    climb(climber, 12)  # old accounts, long histories or not: the climb is what counts
+
+    (hold,) = hold_fast_climbers()
+
+    assert (hold.post_id, hold.reason, hold.first_hour_up_votes) == (climber.pk, "climb", 12)
+    assert hold.threshold == 10  # 4 x the usual 2 is 8, under the floor of 10
+    assert score(climber).is_hidden and "first hour" in score(climber).hidden_reason
+    assert climber not in front_page() and ordinary in front_page()
+    assert hold_fast_climbers() == []  # held once
+    client.force_login(curator)
+    listing = client.get(reverse("wagtail_communityblog_holds:index")).content.decode()
+    assert climber.title in listing and "12 up votes in its first hour" in listing
+
+    response = client.post(reverse("wagtail_communityblog_holds:action", args=[hold.pk, "release"]))
+
+    assert response.status_code == 302
+    assert not score(climber).is_hidden and climber in front_page()
+    hold.refresh_from_db()
+    assert (hold.status, hold.decided_by) == ("released", curator)
+    assert PageLogEntry.objects.filter(
+        page=climber, action="wagtail_communityblog.post_released", user=curator
+    ).exists()
+    assert hold_fast_climbers() == []  # not held again for the same climb
+
+
+def test_an_editor_can_keep_a_held_post_hidden(client, curator, quiet_day, community):
+    from wagtail_communityblog.services.integrity import hold_fast_climbers
+
+    climber = make_post(make_blog(community))
+    climb(climber, 12)
+    (hold,) = hold_fast_climbers()
+    client.force_login(curator)
+
+    client.post(reverse("wagtail_communityblog_holds:action", args=[hold.pk, "keep"]))
+
+    hold.refresh_from_db()
+    assert hold.status == "kept"
+    assert score(climber).is_hidden
+    again = client.post(reverse("wagtail_communityblog_holds:action", args=[hold.pk, "release"]))
+    assert again.status_code == 302 and score(climber).is_hidden  # decided once
+
+
+def test_holds_are_for_curators_and_post_only(client, admin_client, quiet_day, community):
+    from wagtail_communityblog.services.integrity import hold_fast_climbers
+
+    climber = make_post(make_blog(community))
+    climb(climber, 12)
+    (hold,) = hold_fast_climbers()
+    editor = make_user("plain", is_staff=True)
+    editor.groups.add(Group.objects.get(name="Editors"))
+    client.force_login(editor)
+    url = reverse("wagtail_communityblog_holds:action", args=[hold.pk, "release"])
+
+    assert client.get(reverse("wagtail_communityblog_holds:index")).status_code in (302, 403)
+    assert client.post(url).status_code in (302, 403)
+    assert admin_client.get(url).status_code == 405
+    assert (
+        admin_client.post(
+            reverse("wagtail_communityblog_holds:action", args=[hold.pk, "explode"])
+        ).status_code
+        == 404
+    )
+    hold.refresh_from_db()
+    assert hold.status == "open" and score(climber).is_hidden
+
+
+def test_in_a_quiet_community_a_handful_of_votes_is_not_a_climb(quiet_day, community):
+    from wagtail_communityblog.services.integrity import hold_fast_climbers
+
+    post = make_post(make_blog(community))
+    climb(post, 9)
+
+    assert hold_fast_climbers() == []
+
+
+@override_settings(WAGTAIL_COMMUNITYBLOG_CLIMB_HOLD=False)
+def test_a_site_can_turn_the_climb_hold_off(quiet_day, community):
+    from wagtail_communityblog.services.integrity import hold_fast_climbers
+
+    post = make_post(make_blog(community))
+    climb(post, 12)
+
+    assert hold_fast_climbers() == []
+    assert not score(post).is_hidden
+
+
+def test_held_posts_awaiting_review_are_listed_first(client, curator, quiet_day, community):
+    from wagtail_communityblog.services.integrity import decide_hold, hold_fast_climbers
+
+    first, second = make_post(make_blog(community)), make_post(make_blog(community))
+    climb(first, 12)
+    (decided,) = hold_fast_climbers()
+    decide_hold(decided, by=curator)
+    climb(second, 12)
+    hold_fast_climbers()
+    client.force_login(curator)
+
+    listing = client.get(reverse("wagtail_communityblog_holds:index")).content.decode()
+
+    assert listing.index(second.title) < listing.index(first.title)
+
+
+def test_after_a_ring_is_confirmed_the_rest_of_a_rush_is_held_for_its_climb(
+    moderator, quiet_day, community
+):
+    from wagtail_communityblog.services.integrity import confirm_cluster, hold_fast_climbers
+
+    target = make_post(make_blog(community))
+    competitors = quiet_day[:3]
+    for n in range(10):  # a ring the detection links ...
+        account = make_voter(f"linked{n}")
+        rate_post(target, account, 1)
+        for post in competitors:
+            rate_post(post, account, -1)
+    climb(target, 10)  # ... and as many accounts that only voted the post up
+
+    (cluster,) = detect_rings()
+    assert cluster.post_holds.get().post_id == target.pk
+    assert hold_fast_climbers() == []  # already held
+    confirm_cluster(cluster, by=moderator)
+    assert not score(target).is_hidden
+
+    (hold,) = hold_fast_climbers()
+
+    assert (hold.post_id, hold.reason, hold.first_hour_up_votes) == (target.pk, "climb", 10)
+    assert score(target).is_hidden

@@ -1,8 +1,9 @@
-"""Wagtail admin views for vote rings: the list, one ring's evidence, confirm and clear.
+"""Wagtail admin views for vote rings (the list, one ring's evidence, confirm and clear) and
+for held posts (the list, release and keep hidden).
 
-Registered in ``wagtail_hooks.py`` under Community > Vote rings. Viewing and clearing need the
-curation permission; confirming suspends accounts, so it also needs the permission to change
-community members.
+Registered in ``wagtail_hooks.py`` under Community > Vote rings and Community > Held posts.
+Viewing, clearing, releasing and keeping need the curation permission; confirming a ring
+suspends accounts, so it also needs the permission to change community members.
 """
 
 import django_filters
@@ -10,7 +11,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count
+from django.db.models import Case, Count, When
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -22,7 +23,7 @@ from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.views.reports import ReportView
 
 from .admin_views import CuratorOnlyMixin, can_curate
-from .models import CommunityPostPage, Rating, VoteCluster
+from .models import CommunityPostPage, PostHold, Rating, VoteCluster
 from .services import integrity
 
 SUSPEND_PERMISSION = "wagtail_communityblog.change_communitymember"
@@ -98,6 +99,7 @@ class VoteRingDetailView(CuratorOnlyMixin, View):
             }
             for entry in cluster.posts
         ]
+        held = list(cluster.post_holds.select_related("post", "post__score"))
         return TemplateResponse(
             self.request,
             self.template_name,
@@ -106,6 +108,7 @@ class VoteRingDetailView(CuratorOnlyMixin, View):
                 "members": members,
                 "has_representative": any(member.is_representative for member in members),
                 "evidence": evidence,
+                "held": held,
                 "form": form,
                 "can_confirm": can_confirm(self.request.user),
                 "is_open": cluster.status == VoteCluster.STATUS_OPEN,
@@ -137,13 +140,14 @@ class VoteRingActionView(VoteRingDetailView):
                 )
                 message = _(
                     "Vote ring #%(id)s confirmed: %(accounts)d accounts suspended, their votes "
-                    "dropped, %(posts)d posts recomputed."
+                    "dropped, %(posts)d posts recomputed; the posts it pushed compete again on "
+                    "the votes that count."
                 )
             else:
                 posts = integrity.clear_cluster(cluster, by=request.user)
                 message = _(
                     "Vote ring #%(id)s cleared: its accounts' votes count again "
-                    "(%(posts)d posts recomputed)."
+                    "(%(posts)d posts recomputed) and the posts it held are back in the rankings."
                 )
         except integrity.ClusterError as error:
             messages.error(request, str(error))
@@ -161,3 +165,69 @@ class VoteRingActionView(VoteRingDetailView):
             },
         )
         return redirect(reverse("wagtail_communityblog_rings:detail", args=[cluster.pk]))
+
+
+class HeldPostFilterSet(WagtailFilterSet):
+    status = django_filters.ChoiceFilter(
+        choices=PostHold.STATUS_CHOICES, label=gettext_lazy("Status")
+    )
+    reason = django_filters.ChoiceFilter(choices=PostHold.REASON_CHOICES, label=gettext_lazy("Why"))
+
+    class Meta:
+        model = PostHold
+        fields = ["status", "reason"]
+
+
+class HeldPostsReportView(CuratorOnlyMixin, ReportView):
+    """Posts the detection keeps out of the rankings, with release and keep-hidden actions."""
+
+    page_title = gettext_lazy("Held posts")
+    header_icon = "warning"
+    index_url_name = "wagtail_communityblog_holds:index"
+    index_results_url_name = "wagtail_communityblog_holds:index_results"
+    results_template_name = "wagtail_communityblog/admin/held_posts_results.html"
+    paginate_by = 50
+    filterset_class = HeldPostFilterSet
+
+    def get_queryset(self):
+        # Those awaiting review first, newest first.
+        awaiting = Case(When(status=PostHold.STATUS_OPEN, then=0), default=1)
+        return PostHold.objects.select_related("post", "post__score", "cluster").order_by(
+            awaiting, "-held_at"
+        )
+
+
+class HeldPostActionView(CuratorOnlyMixin, View):
+    """Release a held post into the rankings, or keep it hidden (POST only)."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, pk, action):
+        hold = get_object_or_404(PostHold.objects.select_related("post"), pk=pk)
+        if action not in ("release", "keep"):
+            raise Http404
+        index = reverse("wagtail_communityblog_holds:index")
+        try:
+            changed = integrity.decide_hold(hold, by=request.user, keep=action == "keep")
+        except integrity.ClusterError as error:
+            messages.error(request, str(error))
+            return redirect(index)
+        title = hold.post.title
+        if action == "keep":
+            messages.success(
+                request,
+                _("“%(title)s” stays hidden; unhide it from Community → Posts at any time.")
+                % {"title": title},
+            )
+        elif changed:
+            messages.success(request, _("“%(title)s” is back in the rankings.") % {"title": title})
+        else:
+            messages.warning(
+                request,
+                _(
+                    "“%(title)s” was released, but it stays hidden: an editor or readers' "
+                    "reports hid it for another reason meanwhile."
+                )
+                % {"title": title},
+            )
+        return redirect(index)

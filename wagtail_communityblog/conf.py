@@ -240,9 +240,32 @@ class AppSettings:
         return bool(self._get("RING_KEEP_ONE_VOTE", True))
 
     @property
+    def RING_HOLD_POSTS(self):
+        """Keep the posts a detected ring pushed up out of every ranking until an editor
+        decides the ring (on by default)."""
+        return bool(self._get("RING_HOLD_POSTS", True))
+
+    @property
     def RING_LOW_HISTORY_VOTES(self):
         """Accounts with fewer votes than this in their life are compared; others are not."""
         return int(self._get("RING_LOW_HISTORY_VOTES", 20))
+
+    @property
+    def CLIMB_HOLD(self):
+        """Keep a post whose first-hour up votes were abnormally many out of every ranking
+        until an editor has looked (on by default)."""
+        return bool(self._get("CLIMB_HOLD", True))
+
+    @property
+    def CLIMB_FACTOR(self):
+        """A post climbs abnormally fast from this many times the first-hour up votes of the
+        recent posts' 90th percentile."""
+        return float(self._get("CLIMB_FACTOR", 4.0))
+
+    @property
+    def CLIMB_MIN_VOTES(self):
+        """...and from no fewer first-hour up votes than this."""
+        return int(self._get("CLIMB_MIN_VOTES", 10))
 
 
 def _as_timedelta(value):

@@ -49,7 +49,8 @@ class Cluster:
     """A group of accounts that voted together, with the evidence."""
 
     accounts: tuple
-    # (post, sign) -> how many of the cluster's accounts voted that way on that post.
+    # (post, sign) -> how many of the cluster's accounts voted that way on that post together
+    # (each within ``closeness`` of another member's vote).
     posts: dict = field(default_factory=dict)
     # (account, account) -> similarity, for each linked pair.
     links: dict = field(default_factory=dict)
@@ -170,8 +171,8 @@ class CoVoting:
             group_set = set(group)
             posts = {}
             for (post, sign), votes in self.groups.items():
-                n = sum(1 for _at, account in votes if account in group_set)
-                if n >= 2:
+                n = _together([at for at, account in votes if account in group_set], self.closeness)
+                if n:
                     posts[post, sign] = n
             clusters.append(
                 Cluster(
@@ -182,6 +183,16 @@ class CoVoting:
             )
         clusters.sort(key=lambda cluster: (-len(cluster.accounts), cluster.accounts))
         return clusters
+
+
+def _together(times, closeness):
+    """How many of these votes (times, in order) were cast within ``closeness`` of another."""
+    n = 0
+    for index, at in enumerate(times):
+        before = index > 0 and at - times[index - 1] <= closeness
+        after = index + 1 < len(times) and times[index + 1] - at <= closeness
+        n += before or after
+    return n
 
 
 def similarity(shared, votes_a, votes_b):
@@ -223,3 +234,68 @@ def held_accounts(clusters, keep_one=True):
     for cluster in clusters:
         held.update(cluster.accounts[1:] if keep_one else cluster.accounts)
     return held
+
+
+# A post is held when the cluster's up votes are at least this share of all its up votes.
+HOLD_MIN_SHARE = 0.5
+
+
+def pushed_posts(cluster, up_votes, min_share=HOLD_MIN_SHARE):
+    """The posts a cluster pushed up: held from the front page until an editor looks.
+
+    A post is pushed when at least two of the cluster's accounts voted it up together and
+    their up votes are at least ``min_share`` of all the post's up votes (``up_votes``: post
+    -> every recorded up vote, counted or not). A post readers already like, which a group
+    merely joined (or which a group upvotes to get it held), owes the group less than that
+    and is left alone.
+    """
+    return sorted(
+        post
+        for (post, sign), n in cluster.posts.items()
+        if sign > 0 and n >= 2 and n >= min_share * up_votes.get(post, n)
+    )
+
+
+# --- posts that climb abnormally fast -------------------------------------------------------
+
+CLIMB_HOUR = 3600.0  # a post's first hour: the time it spends in the "new" list on its own
+CLIMB_FACTOR = 4.0
+CLIMB_MIN_VOTES = 10
+
+
+def first_hour_up_votes(votes, published, hour=CLIMB_HOUR):
+    """Up votes each post received in its first ``hour`` (post -> count; posts with none: 0).
+
+    ``votes``: ``Vote`` objects; ``published``: post -> publication time, same clock.
+    """
+    counts = dict.fromkeys(published, 0)
+    for vote in votes:
+        at = published.get(vote.post)
+        if at is not None and vote.value > 0 and 0 <= vote.at - at < hour:
+            counts[vote.post] += 1
+    return counts
+
+
+def climb_threshold(reference, factor=CLIMB_FACTOR, min_votes=CLIMB_MIN_VOTES):
+    """First-hour up votes from which a post climbs abnormally fast.
+
+    ``factor`` times the 90th percentile of ``reference`` (the first-hour up votes of the recent
+    posts whose first hour is over), and never under ``min_votes``. The percentile follows the
+    community's size and time of year on its own; the floor keeps a quiet community, where most
+    posts get no vote in their first hour, from holding a post for a handful of friends.
+    """
+    ordered = sorted(reference)
+    p90 = ordered[min(len(ordered) - 1, int(0.9 * len(ordered)))] if ordered else 0
+    return max(min_votes, factor * p90)
+
+
+def fast_climbers(counts, published, now, *, factor=CLIMB_FACTOR, min_votes=CLIMB_MIN_VOTES):
+    """The posts whose first-hour up votes reach ``climb_threshold``, with the threshold.
+
+    ``counts`` (from ``first_hour_up_votes``) for the posts published in the window; the
+    reference is those whose first hour ended before ``now``. A post still in its first hour is
+    judged on the votes it has so far (they only grow), so it can be held before the hour ends.
+    """
+    reference = [n for post, n in counts.items() if published[post] + CLIMB_HOUR <= now]
+    threshold = climb_threshold(reference, factor, min_votes)
+    return sorted(post for post, n in counts.items() if n >= threshold), threshold

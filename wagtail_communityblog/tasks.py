@@ -77,7 +77,10 @@ def send_comment_notification(user_id, comment_id):
 
 @task()
 def detect_vote_rings():
-    """Run the vote-ring detection (``communityblog_detect_rings`` as a background task)."""
-    from .services.integrity import detect_rings
+    """Run the vote-ring detection and the fast-climber hold (``communityblog_detect_rings``
+    as a background task); return the ids of the rings recorded or grown."""
+    from .services.integrity import detect_rings, hold_fast_climbers
 
-    return [cluster.pk for cluster in detect_rings()]
+    clusters = [cluster.pk for cluster in detect_rings()]
+    hold_fast_climbers()
+    return clusters

@@ -20,7 +20,13 @@ from wagtail.admin.widgets import Button
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
-from .admin_rings import VoteRingActionView, VoteRingDetailView, VoteRingsReportView
+from .admin_rings import (
+    HeldPostActionView,
+    HeldPostsReportView,
+    VoteRingActionView,
+    VoteRingDetailView,
+    VoteRingsReportView,
+)
 from .admin_views import (
     BULK_ACTIONS,
     POST_ACTIONS,
@@ -349,6 +355,24 @@ class VoteRingsViewSet(ViewSet):
         ]
 
 
+class HeldPostsViewSet(ViewSet):
+    """Community > Held posts: posts the detection keeps out of the rankings, for review."""
+
+    menu_item_class = CuratorMenuItem
+
+    icon = "warning"
+    menu_label = _("Held posts")
+    url_prefix = "community/held-posts"
+    name = "wagtail_communityblog_holds"
+
+    def get_urlpatterns(self):
+        return [
+            path("", HeldPostsReportView.as_view(), name="index"),
+            path("results/", HeldPostsReportView.as_view(results_only=True), name="index_results"),
+            path("<int:pk>/<slug:action>/", HeldPostActionView.as_view(), name="action"),
+        ]
+
+
 class CommunityViewSetGroup(SnippetViewSetGroup):
     menu_label = _("Community")
     menu_icon = "group"
@@ -359,6 +383,7 @@ class CommunityViewSetGroup(SnippetViewSetGroup):
         CommentViewSet,
         RescueViewSet,
         VoteRingsViewSet,
+        HeldPostsViewSet,
         CommunityMemberViewSet,
         RatingViewSet,
     ]
@@ -469,5 +494,8 @@ def register_vote_ring_log_actions(actions):
         ("ring_cleared", _("Clear vote ring"), _("Vote ring cleared: votes count again")),
         ("ring_votes_dropped", _("Vote ring's votes dropped"), _("A vote ring's votes dropped")),
         ("ring_votes_restored", _("Votes restored"), _("Votes of a cleared ring restored")),
+        ("post_held", _("Held for review"), _("Kept off the front page until an editor looks")),
+        ("post_released", _("Release held post"), _("Held post released into the rankings")),
+        ("post_hold_kept", _("Keep held post hidden"), _("Held post kept hidden by an editor")),
     ]:
         actions.register_action(f"wagtail_communityblog.{name}", label, message)

@@ -4,7 +4,8 @@ What is the package's own code here (imported, not copied):
 - ``wagtail_communityblog.ranking``: ``time_score``, ``hot_from_time_score`` (Reddit hot),
   ``wilson_lower_bound`` (best), net score (top);
 - ``wagtail_communityblog.scoring.get_scheme("updown")``: how a vote moves up/down/net;
-- ``wagtail_communityblog.integrity``: low-history accounts, co-voting clusters, held accounts;
+- ``wagtail_communityblog.integrity``: low-history accounts, co-voting clusters, held accounts,
+  the posts a cluster pushed, fast climbers;
 - ``wagtail_communityblog.conf.app_settings``: the defaults (tau, z, promotion thresholds,
   minimum account age to count, ring detection parameters), read through the package's own
   settings object with Django configured without any site settings.
@@ -29,7 +30,11 @@ docs/explanation/community-health.md):
   ``clusters`` (every ``detect_every`` seconds the detection runs over the last
   ``detect_window`` of votes; a detected cluster's members except one are held, their votes
   stop counting; an editor looks ``editor_delay`` later: a real ring is confirmed, all its
-  votes dropped; honest accounts wrongly held are cleared, their votes restored).
+  votes dropped; honest accounts wrongly held are cleared, their votes restored). With
+  RING_HOLD_POSTS the posts a cluster pushed up (``integrity.pushed_posts``) leave the front
+  page until that decision; ``climb`` (CLIMB_HOLD): at each detection run the posts with
+  abnormally many first-hour up votes (``integrity.fast_climbers``) leave it until an editor
+  looks ``editor_delay`` later (deleting a ring's votes on it, if a ring cast them).
 - ``rescue``: twice a day an editor opens the Rescue report (recent posts with at most
   RESCUE_MAX_VOTES votes) and re-ups the ``rescue_per_visit`` posts that look best to them
   (their judgement of quality is noisy).
@@ -89,8 +94,18 @@ class Params:
     prior_votes_mean: float = 25.0  # lifetime votes before the run, per unit of activity
     # Ranking and defences
     ranking: str = "hot"
+    # The block's "Minimum votes"/"Minimum score": "promotion" (PROMOTION_MIN_VOTES and
+    # PROMOTION_MIN_SCORE, as the how-to recommends for a hot front page) or "none" (the
+    # block's own default: no minimum).
+    block_minimums: str = "promotion"
+    hot_tau: float | None = None  # None: the package's HOT_TAU
+    # A PROPOSAL, not a package setting: rankings leave out posts younger than this, so the
+    # climb hold sees a post's whole first hour before it can reach the front page.
+    entry_delay: float = 0.0
     window_top: float = 7 * DAY  # the block's default window for "top" (week)
-    defences: tuple = ()  # any of "age", "clusters", "hold_all" (RING_KEEP_ONE_VOTE = False)
+    # Any of "age", "clusters", "climb" (CLIMB_HOLD), "hold_all" (RING_KEEP_ONE_VOTE = False),
+    # "votes_only" (RING_HOLD_POSTS = False: a detected ring's votes are held, not its posts).
+    defences: tuple = ()
     detect_every: float = 600.0
     detect_window: float = app_settings.RING_WINDOW.total_seconds()
     editor_delay: float = 12 * HOUR
@@ -123,6 +138,15 @@ class Post:
     best: float = 0.0
     first_front: float | None = None
     front_steps: int = 0
+    held_at: float | None = None  # held from the front page (a ring or a climb), since
+    released_at: float | None = None
+    hold_reason: str = ""  # of the current (or last) hold
+    held_for: set = field(default_factory=set)  # every reason it has been held for
+    first_hour_up: int | None = None  # once its first hour is over
+
+    @property
+    def on_hold(self):
+        return self.held_at is not None and self.released_at is None
 
 
 def _poisson(rng, mean):
@@ -149,10 +173,17 @@ class Community:
         # target posts under the same traffic.
         self.rng = random.Random(params.seed)
         self.ring_rng = random.Random(params.seed * 7919 + 1)
-        self.tau = app_settings.HOT_TAU
+        self.tau = params.hot_tau or app_settings.HOT_TAU
         self.z = app_settings.WILSON_Z
-        self.min_votes = app_settings.PROMOTION_MIN_VOTES
-        self.min_score = app_settings.PROMOTION_MIN_SCORE
+        # The block's "Minimum votes" and "Minimum score": set to the promotion rule, as the
+        # how-to on the block recommends for a "hot" front page (see the docs page).
+        if params.block_minimums == "promotion":
+            self.min_votes = app_settings.PROMOTION_MIN_VOTES
+            self.min_score = app_settings.PROMOTION_MIN_SCORE
+        else:
+            self.min_votes, self.min_score = 0, -math.inf
+        self.hold_posts = app_settings.RING_HOLD_POSTS and "votes_only" not in params.defences
+        self.climb_hold = app_settings.CLIMB_HOLD and "climb" in params.defences
         self.min_age = app_settings.MIN_ACCOUNT_AGE_TO_COUNT.total_seconds()
         self.low_history_votes = app_settings.RING_LOW_HISTORY_VOTES
         self.ring_settings = {
@@ -165,7 +196,7 @@ class Community:
         self.ring_accounts = set()
         self.held = set()  # accounts held by a detected cluster
         self.suspended = set()
-        self.pending_reviews = []  # (due, cluster accounts)
+        self.pending_reviews = []  # (due, cluster accounts, posts held)
         # Low-history votes in the detection window.
         self.covoting = integrity.CoVoting(
             app_settings.RING_CLOSENESS.total_seconds(), app_settings.RING_MIN_SHARED
@@ -281,7 +312,10 @@ class Community:
         eligible = [
             post
             for post in self._candidates()
-            if post.count >= self.min_votes and post.net >= self.min_score
+            if post.count >= self.min_votes
+            and post.net >= self.min_score
+            and not post.on_hold
+            and self.now - post.published >= self.p.entry_delay
         ]
         key = {
             "hot": lambda post: (post.hot, post.published),
@@ -370,10 +404,13 @@ class Community:
             if "age" in p.defences and end >= next_fold:
                 next_fold += HOUR
                 self._fold_in()
-            if "clusters" in p.defences and end >= next_detect:
+            if ("clusters" in p.defences or self.climb_hold) and end >= next_detect:
                 next_detect += p.detect_every
                 self.now = end
-                self._detect()
+                if "clusters" in p.defences:
+                    self._detect()
+                if self.climb_hold:
+                    self._hold_climbers()
             self._reviews(end)
         return self
 
@@ -460,14 +497,79 @@ class Community:
             return
         keep_one = "hold_all" not in self.p.defences and app_settings.RING_KEEP_ONE_VOTE
         newly_held = integrity.held_accounts(clusters, keep_one) - self.held
-        if not newly_held:
-            return
         self.held |= newly_held
+        any_posts = False
         for cluster in clusters:
-            ring = sum(a in self.ring_accounts for a in cluster.accounts)
-            self.detected.append((self.now, cluster.accounts, ring))
-            self.pending_reviews.append((self.now + self.p.editor_delay, cluster.accounts))
-        self._rescore_voted_by(newly_held)
+            posts = self._hold_pushed(cluster) if self.hold_posts else []
+            any_posts = any_posts or bool(posts)
+            if posts or newly_held & set(cluster.accounts):
+                ring = sum(a in self.ring_accounts for a in cluster.accounts)
+                self.detected.append((self.now, cluster.accounts, ring))
+                self.pending_reviews.append(
+                    (
+                        self.now + self.p.editor_delay,
+                        cluster.accounts,
+                        [(post, post.held_at) for post in posts],
+                    )
+                )
+        if newly_held:
+            self._rescore_voted_by(newly_held)
+
+    def _hold_pushed(self, cluster):
+        """Hold the posts the cluster pushed up (RING_HOLD_POSTS), as the package does."""
+        up_votes = {}
+        for post_id, sign in cluster.posts:
+            if sign > 0:
+                post = self.posts[post_id]
+                up_votes[post_id] = sum(1 for value, _at in post.votes.values() if value > 0)
+        held = []
+        for post_id in integrity.pushed_posts(cluster, up_votes):
+            post = self.posts[post_id]
+            if not post.on_hold and "ring" not in post.held_for:
+                self._hold(post, "ring")
+                held.append(post)
+        return held
+
+    def _hold(self, post, reason):
+        post.held_at, post.released_at, post.hold_reason = self.now, None, reason
+        post.held_for.add(reason)
+
+    def _hold_climbers(self):
+        """Hold the posts whose first-hour up votes were abnormally many (CLIMB_HOLD)."""
+        since = self.now - self.p.detect_window
+        index = bisect.bisect_left(self._published, since)
+        counts, published = {}, {}
+        for post in self.posts[index:]:
+            published[post.id] = post.published
+            if post.first_hour_up is None:
+                votes = [
+                    integrity.Vote(account, post.id, value, at)
+                    for account, (value, at) in post.votes.items()
+                ]
+                n = integrity.first_hour_up_votes(votes, {post.id: post.published})[post.id]
+                if post.published + integrity.CLIMB_HOUR <= self.now:
+                    post.first_hour_up = n  # final: later votes are past its first hour
+                counts[post.id] = n
+            else:
+                counts[post.id] = post.first_hour_up
+        climbers, _threshold = integrity.fast_climbers(
+            counts,
+            published,
+            self.now,
+            factor=app_settings.CLIMB_FACTOR,
+            min_votes=app_settings.CLIMB_MIN_VOTES,
+        )
+        held = []
+        for post_id in climbers:
+            post = self.posts[post_id]
+            # Held once at most for each reason, as in the package.
+            if not post.on_hold and "climb" not in post.held_for:
+                self._hold(post, "climb")
+                held.append(post)
+        if held:
+            self.pending_reviews.append(
+                (self.now + self.p.editor_delay, (), [(post, post.held_at) for post in held])
+            )
 
     def _reviews(self, end):
         due = [review for review in self.pending_reviews if review[0] <= end]
@@ -475,7 +577,18 @@ class Community:
             return
         self.pending_reviews = [review for review in self.pending_reviews if review[0] > end]
         changed = set()
-        for _due, accounts in due:
+        for _due, accounts, posts in due:
+            for post, held_at in posts:
+                if post.held_at != held_at or not post.on_hold:
+                    continue  # that hold ended already
+                # The editor decided: the post competes again on the votes that count. A post
+                # held for its climb whose first-hour votes came from a ring: the editor deletes
+                # the ring's votes on it (they see who voted, and when) before releasing it.
+                if post.hold_reason == "climb" and post.target:
+                    for account in self.ring_accounts & post.votes.keys():
+                        del post.votes[account]
+                    self._rescore(post)
+                post.released_at = end
             for account in accounts:
                 if account in self.ring_accounts:
                     # Confirmed: suspended, votes dropped.
@@ -598,6 +711,15 @@ def measures(community, baseline=None):
                 ring_detected.add(account)
             else:
                 honest_held.add(account)
+    held_posts = [post for post in community.posts if post.held_at is not None]
+    result["targets_held"] = sum(post.target for post in held_posts)
+    result["honest_posts_held"] = sum(not post.target for post in held_posts)
+    result["good_posts_held"] = sum(
+        not post.target and post.quality >= TOP_DECILE for post in held_posts
+    )
+    result["honest_posts_climb_held"] = sum(
+        not post.target and "climb" in post.held_for for post in held_posts
+    )
     result["honest_held"] = len(honest_held)
     result["newcomers_held"] = len(honest_held & community.newcomers)
     result["ring_accounts"] = len(community.ring_accounts)

@@ -5,7 +5,7 @@ code) over a matrix of rankings, defence settings, attacks and community sizes, 
 the tables documented in docs/explanation/community-health.md. Results (every run's figures
 and the tables) go to ``benchmarks/results/community.json``.
 
-    .venv/bin/python benchmarks/community/run.py            # the full run (~4 min on 2 idle cores)
+    .venv/bin/python benchmarks/community/run.py            # the full run (~5 min on 2 idle cores)
     .venv/bin/python benchmarks/community/run.py --quick    # a smaller matrix, ~1 min
 """
 
@@ -28,9 +28,14 @@ import model  # noqa: E402
 DEFENCES = {
     "none": (),  # the formula alone
     "age": ("age",),  # the package before issue 8: votes count from 24 h of age
-    "defaults": ("age", "clusters"),  # the package's defaults now
+    # Ring detection holding the votes only (RING_HOLD_POSTS = False, CLIMB_HOLD = False): the
+    # package's defaults before the post holds.
+    "votes-only": ("age", "clusters", "votes_only"),
+    # ... and holding the posts a ring pushed (RING_HOLD_POSTS), without the climb hold.
+    "ring-hold": ("age", "clusters"),
+    "defaults": ("age", "clusters", "climb"),  # the package's defaults now
     # RING_KEEP_ONE_VOTE = False: a detected ring weighs nothing until an editor decides.
-    "hold-all": ("age", "clusters", "hold_all"),
+    "hold-all": ("age", "clusters", "climb", "hold_all"),
 }
 
 
@@ -61,7 +66,7 @@ def matrix(quick):
     kinds = ("", "fresh", "patient", "farming")
     for ranking in rankings:
         for defence in DEFENCES:
-            if defence == "hold-all" and ranking != "hot":
+            if defence in ("hold-all", "votes-only", "ring-hold") and ranking != "hot":
                 continue
             for kind in kinds:
                 configs.append(
@@ -84,7 +89,7 @@ def matrix(quick):
                     )
         for members, per_day in ((300, 20), (300, 100), (2000, 100), (10000, 20), (10000, 100)):
             for defence in ("none", "defaults"):
-                for kind in ("", "fresh", "patient"):
+                for kind in ("", "fresh", "patient", "farming"):
                     configs.append(
                         (
                             "size",
@@ -94,6 +99,20 @@ def matrix(quick):
                                 "defences": DEFENCES[defence],
                                 "ring_kind": kind,
                             },
+                        )
+                    )
+        # Why a mediocre post reaches the front page alone: the block's minimums and tau.
+        for variant in (
+            {"block_minimums": "none"},
+            {"hot_tau": 90000.0},
+            {"entry_delay": model.HOUR},
+        ):
+            for defence in ("none", "defaults"):
+                for kind in ("", "patient", "farming"):
+                    configs.append(
+                        (
+                            "alone",
+                            {"defences": DEFENCES[defence], "ring_kind": kind, **variant},
                         )
                     )
         for slots in (5, 10):
@@ -155,6 +174,12 @@ def aggregate(runs):
         "turnover": mean_interval([run["turnover"] for run in runs]),
         "newcomer_counted": newcomer[0] / newcomer[1] if newcomer[1] else None,
         "honest_held_per_run": statistics.fmean(run["honest_held"] for run in runs),
+        "targets_held": sum(run["targets_held"] for run in runs),
+        "honest_posts_held_per_run": statistics.fmean(run["honest_posts_held"] for run in runs),
+        "good_posts_held_per_run": statistics.fmean(run["good_posts_held"] for run in runs),
+        "honest_climb_held_per_run": statistics.fmean(
+            run["honest_posts_climb_held"] for run in runs
+        ),
         "newcomers_held_per_run": statistics.fmean(run["newcomers_held"] for run in runs),
         "ring_detected": (
             sum(run["ring_detected"] for run in runs) / sum(run["ring_accounts"] for run in runs)
@@ -201,7 +226,7 @@ def print_tables(results, out):
     line("    same post, same traffic, no ring. Quality: front-page quality ratio (whole run;")
     line("    'attack day' = the 24 h after each attack).")
     line(
-        f"{'ranking':8} {'defences':9} {'ring':8} {'reach':>7} {'CI':>9} {'alone':>7} "
+        f"{'ranking':8} {'defences':10} {'ring':8} {'reach':>7} {'CI':>9} {'alone':>7} "
         f"{'+points':>8} {'hours':>6} {'alone':>6} {'quality':>8} {'attack day':>10} {'n':>4}"
     )
     for ranking in ("hot", "best", "top"):
@@ -212,7 +237,7 @@ def print_tables(results, out):
                 if not row or not base:
                     continue
                 line(
-                    f"{ranking:8} {defence:9} {kind:8} {pct(row['reach'])} "
+                    f"{ranking:8} {defence:10} {kind:8} {pct(row['reach'])} "
                     f"{ci(row['reach_ci']):>9} "
                     f"{pct(base['reach'])} {100 * (row['reach'] - base['reach']):+8.1f} "
                     f"{fmt(row['hours'][0], 1):>6} {fmt(base['hours'][0], 1):>6} "
@@ -224,7 +249,7 @@ def print_tables(results, out):
     line("    median hours to the front page and share that never reach it [CI], distinct")
     line("    front-page posts a day. 2,000 members, 20 posts a day, 5 slots.")
     line(
-        f"{'ranking':8} {'defences':9} {'quality':>7} {'CI':>13} {'median h':>8} {'never':>7} "
+        f"{'ranking':8} {'defences':10} {'quality':>7} {'CI':>13} {'median h':>8} {'never':>7} "
         f"{'CI':>9} {'turnover':>8} {'good posts':>10}"
     )
     for ranking in ("hot", "best", "top"):
@@ -233,7 +258,7 @@ def print_tables(results, out):
             if not row:
                 continue
             line(
-                f"{ranking:8} {defence:9} {fmt(row['quality'][0], 3):>7} "
+                f"{ranking:8} {defence:10} {fmt(row['quality'][0], 3):>7} "
                 f"[{fmt(row['quality'][1], 3)}-{fmt(row['quality'][2], 3)}] "
                 f"{fmt(row['good_median_hours'], 1):>8} {pct(row['good_never'])} "
                 f"{ci(row['good_never_ci']):>9} {fmt(row['turnover'][0], 1):>8} "
@@ -268,10 +293,12 @@ def print_tables(results, out):
         )
     line()
     line("(f) Community sizes (hot, 5 slots): reach of a mediocre post alone / with a fresh /")
-    line("    patient ring of 20; quality ratio and top-decile discovery without a ring.")
+    line("    patient / farming ring of 20 (and the farming target's front-page hours); quality")
+    line("    ratio and top-decile discovery without a ring.")
     line(
-        f"{'members':>7} {'posts/d':>7} {'defences':9} {'alone':>7} {'fresh':>7} {'patient':>7} "
-        f"{'quality':>7} {'median h':>8} {'never':>7} {'turnover':>8} {'runs':>4}"
+        f"{'members':>7} {'posts/d':>7} {'defences':10} {'alone':>7} {'fresh':>7} {'patient':>7} "
+        f"{'farming':>7} {'farm h':>6} {'quality':>7} {'median h':>8} {'never':>7} "
+        f"{'turnover':>8} {'runs':>4}"
     )
     sizes = ((300, 20), (300, 100), (2000, 20), (2000, 100), (10000, 20), (10000, 100))
     for members, per_day in sizes:
@@ -280,19 +307,20 @@ def print_tables(results, out):
             if (members, per_day) == (2000, 20):
                 rows = [
                     get(ranking="hot", defences=defences, ring_kind=kind)
-                    for kind in ("", "fresh", "patient")
+                    for kind in ("", "fresh", "patient", "farming")
                 ]
             else:
                 rows = [
                     get(members=members, posts_per_day=per_day, defences=defences, ring_kind=kind)
-                    for kind in ("", "fresh", "patient")
+                    for kind in ("", "fresh", "patient", "farming")
                 ]
             if not all(rows):
                 continue
-            alone, fresh, patient = rows
+            alone, fresh, patient, farming = rows
             line(
-                f"{members:>7} {per_day:>7} {defence:9} {pct(alone['reach'])} "
-                f"{pct(fresh['reach'])} {pct(patient['reach'])} "
+                f"{members:>7} {per_day:>7} {defence:10} {pct(alone['reach'])} "
+                f"{pct(fresh['reach'])} {pct(patient['reach'])} {pct(farming['reach'])} "
+                f"{fmt(farming['hours'][0], 1):>6} "
                 f"{fmt(alone['quality'][0], 3):>7} {fmt(alone['good_median_hours'], 1):>8} "
                 f"{pct(alone['good_never'])} {fmt(alone['turnover'][0], 1):>8} "
                 f"{alone['runs']:>4}"
@@ -317,12 +345,48 @@ def print_tables(results, out):
                 f"{row['good_posts']:>10}"
             )
     line()
+    line("(i) Hot, 2,000 members, 20 posts a day: the block's minimums, tau, and a proposal.")
+    line("    Reach of the mediocre target alone [CI] / with a patient / farming ring of 20 (and")
+    line("    the farming target's hours); quality and discovery without a ring.")
+    line(
+        f"{'variant':28} {'defences':10} {'alone':>7} {'CI':>9} {'patient':>7} {'farming':>7} "
+        f"{'farm h':>6} {'quality':>7} {'median h':>8} {'never':>7} {'CI':>9} {'turnover':>8}"
+    )
+    variants = (
+        ("minimums 5 votes, score 3", {}),
+        ("no minimums (block default)", {"block_minimums": "none"}),
+        ("HOT_TAU 90,000 s", {"hot_tau": 90000.0}),
+        ("proposal: enter after 1 h", {"entry_delay": model.HOUR}),
+    )
+    for label, variant in variants:
+        for defence in ("none", "defaults"):
+            extra = variant or {"ranking": "hot"}
+            alone = get(defences=DEFENCES[defence], ring_kind="", **extra)
+            patient = get(defences=DEFENCES[defence], ring_kind="patient", **extra)
+            farming = get(defences=DEFENCES[defence], ring_kind="farming", **extra)
+            if not alone or not patient or not farming:
+                continue
+            line(
+                f"{label:28} {defence:10} {pct(alone['reach'])} {ci(alone['reach_ci']):>9} "
+                f"{pct(patient['reach'])} {pct(farming['reach'])} "
+                f"{fmt(farming['hours'][0], 1):>6} {fmt(alone['quality'][0], 3):>7} "
+                f"{fmt(alone['good_median_hours'], 1):>8} {pct(alone['good_never'])} "
+                f"{ci(alone['good_never_ci']):>9} {fmt(alone['turnover'][0], 1):>8}"
+            )
+    line()
     line("(h) What the defaults cost honest members (2,000 members, 20 posts a day, hot):")
-    for kind in ("", "patient"):
+    for kind in ("", "fresh", "patient", "farming"):
         row = get(ranking="hot", defences=DEFENCES["defaults"], ring_kind=kind)
         if not row:
             continue
         label = "no ring" if not kind else f"{kind} rings"
+        line(
+            f"  {label:14}: posts held from the front page: targets {row['targets_held']}"
+            f" of {row['targets']}; honest posts per run"
+            f" {row['honest_posts_held_per_run']:.1f} (for a climb"
+            f" {row['honest_climb_held_per_run']:.1f}; top-decile"
+            f" {row['good_posts_held_per_run']:.1f})"
+        )
         line(
             f"  {label:14}: week-old accounts' votes counted when cast "
             f"{pct(row['newcomer_counted'])};"

@@ -4,9 +4,11 @@ promoted posts). The screenshots in ``docs/images/`` are taken here, by the same
 (``make screenshots`` saves them there; other runs save them in a temporary directory)."""
 
 import io
+from datetime import timedelta
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from tests.browser.support import PASSWORD, log_in
@@ -189,6 +191,8 @@ def test_the_admin_screens_for_the_docs(page, demo, shots):
     from home.models import HomePage
     from wagtail_communityblog.models import CommunityPostPage
     from wagtail_communityblog.models.curation import Flag
+    from wagtail_communityblog.services.integrity import detect_rings
+    from wagtail_communityblog.services.ratings import rate_post
 
     # Reports for the Reports listing: two posts, each reported by two readers.
 
@@ -225,6 +229,30 @@ def test_the_admin_screens_for_the_docs(page, demo, shots):
     shots(page, "admin-reports")
     page.goto("/admin/community/rescue/")
     shots(page, "admin-rescue")
+
+    # A vote ring for the editor's guide: six weeks-old accounts with no history push one post
+    # up and the three hottest down, within minutes; the detection holds them and the post.
+    live = CommunityPostPage.objects.live()
+    target = live.order_by("score__up_count", "pk").first()  # few votes: the ring's own post
+    competitors = list(live.exclude(pk=target.pk).order_by("-score__hot")[:3])
+    joined = timezone.now() - timedelta(days=30)
+    for n in range(6):
+        account = users.create_user(f"newreader{n + 1}", password=PASSWORD, date_joined=joined)
+        rate_post(target, account, 1)
+        for post in competitors:
+            rate_post(post, account, -1)
+    (ring,) = detect_rings()
+    page.goto(f"/admin/community/vote-rings/{ring.pk}/")
+    shots(page, "admin-vote-ring")
+    page.goto("/admin/community/vote-rings/")
+    shots(page, "admin-vote-rings")
+    page.goto("/admin/community/held-posts/")
+    shots(page, "admin-held-posts")
+    page.goto(f"/admin/pages/{target.pk}/edit/")
+    why = page.get_by_text("Why is this here").first
+    why.scroll_into_view_if_needed()
+    scroll_to(why, 120)
+    shots(page, "admin-why-is-this-here")
 
     home = HomePage.objects.get()
     page.goto(f"/admin/pages/{home.pk}/edit/")

@@ -71,7 +71,7 @@ def test_an_editor_places_the_block_then_pins_and_hides_posts(page, check, site_
     # Community > Posts: pin the quiet post, hide the popular one.
     page.goto("/admin/")
     page.get_by_role("button", name="Community").click()
-    page.get_by_role("link", name="Posts").click()
+    page.get_by_role("link", name="Posts", exact=True).click()
     expect(page.get_by_role("heading", name="Posts")).to_be_visible()
     row = page.get_by_role("row").filter(has_text="Minutes of the ward meeting")
     row.get_by_role("button", name=re.compile("More options")).click()

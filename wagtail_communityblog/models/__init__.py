@@ -6,7 +6,7 @@ from .comments import (
     CommentSubscription,
 )
 from .curation import Flag, PromotionEvent
-from .integrity import VoteCluster, VoteClusterMember
+from .integrity import PostHold, VoteCluster, VoteClusterMember
 from .members import CommunityMember
 from .pages import (
     CommunityIndexPage,
@@ -30,6 +30,7 @@ __all__ = [
     "CommunityPostTag",
     "Flag",
     "MemberBlogPage",
+    "PostHold",
     "PostScore",
     "PromotionEvent",
     "Rating",

@@ -1,4 +1,4 @@
-"""Vote rings the detection found, and what editors decided about them.
+"""Vote rings the detection found, posts held for an editor's look, and editors' decisions.
 
 Only what an editor needs to judge a cluster is stored: which accounts (one row each, deleted
 with the account), how similar each account's votes were to the others', and which posts the
@@ -7,6 +7,7 @@ group voted on together. No IP address or other network data is stored, ever.
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 
@@ -81,3 +82,79 @@ class VoteClusterMember(models.Model):
 
     def __str__(self):
         return str(self.user)
+
+
+class PostHold(models.Model):
+    """A post kept out of every ranking and promoted block until an editor has looked.
+
+    Made by the detection: for a post a detected vote ring pushed up (``RING_HOLD_POSTS``) or a
+    post that climbed abnormally fast in its first hour (``CLIMB_HOLD``). The post is hidden as
+    an editor would hide it (``PostScore.is_hidden`` with ``hidden_reason``); the hold records
+    why, the evidence, and what an editor decided.
+    """
+
+    wagtail_reference_index_ignore = True
+
+    REASON_RING = "ring"
+    REASON_CLIMB = "climb"
+    REASON_CHOICES = [
+        (REASON_RING, _("Pushed up by a vote ring")),
+        (REASON_CLIMB, _("Climbed abnormally fast")),
+    ]
+    STATUS_OPEN = "open"
+    STATUS_RELEASED = "released"
+    STATUS_KEPT = "kept"
+    STATUS_CHOICES = [
+        (STATUS_OPEN, _("Held: awaiting review")),
+        (STATUS_RELEASED, _("Released: back in the rankings")),
+        (STATUS_KEPT, _("Kept hidden by an editor")),
+    ]
+
+    post = models.ForeignKey(
+        "wagtail_communityblog.CommunityPostPage",
+        verbose_name=_("post"),
+        on_delete=models.CASCADE,
+        related_name="holds",
+    )
+    reason = models.CharField(_("why"), max_length=16, choices=REASON_CHOICES)
+    cluster = models.ForeignKey(
+        VoteCluster,
+        verbose_name=_("vote ring"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="post_holds",
+    )
+    status = models.CharField(
+        _("status"), max_length=16, choices=STATUS_CHOICES, default=STATUS_OPEN, db_index=True
+    )
+    held_at = models.DateTimeField(_("held"), auto_now_add=True)
+    # A climb's evidence: up votes in the post's first hour, and the threshold they reached.
+    first_hour_up_votes = models.PositiveIntegerField(_("up votes in its first hour"), null=True)
+    threshold = models.FloatField(_("threshold"), null=True)
+    # The reason the author saw: releasing only unhides a post still hidden for this reason.
+    hidden_reason = models.TextField(_("reason shown to the author"), blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("held post")
+        verbose_name_plural = _("held posts")
+        ordering = ["-held_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["post"],
+                condition=Q(status="open"),
+                name="wagtail_communityblog_one_open_hold_per_post",
+            )
+        ]
+
+    def __str__(self):
+        return _("Hold on post %(id)s") % {"id": self.post_id}

@@ -8,8 +8,18 @@ recorded and stop counting, so the group weighs as one voter until an editor loo
 The vote path only reads the member's ``votes_held`` flag, from the row its suspension check
 already reads.
 
+With ``RING_HOLD_POSTS`` (the default) the posts the group pushed up (``integrity.pushed_posts``)
+are also **held** (a ``PostHold``): hidden from every ranking and promoted block, with a reason
+their author sees, so the ring's target does not reach the front page on the vote its
+representative keeps. ``hold_fast_climbers`` (``CLIMB_HOLD``) holds a post whose first-hour up
+votes were abnormally many for the community, whoever cast them: the one defence here that
+does not need the voters to be new.
+
 An editor then **confirms** (the accounts are suspended, their votes deleted, the scores
 recomputed) or **clears** (the votes count again, and the accounts are not compared again).
+Either way the posts the ring held are released, unless an editor has hidden them for a
+reason of their own since, and compete again on the votes that count. A held post can also be
+released or kept hidden on its own (``decide_hold``, Community > Held posts).
 """
 
 from collections import defaultdict
@@ -25,7 +35,15 @@ from wagtail.log_actions import log
 from .. import integrity
 from ..cache import rankings_changed
 from ..conf import app_settings
-from ..models import CommunityMember, Rating, VoteCluster, VoteClusterMember
+from ..models import (
+    CommunityMember,
+    PostHold,
+    PostScore,
+    PromotionEvent,
+    Rating,
+    VoteCluster,
+    VoteClusterMember,
+)
 from .members import suspend_member
 from .ratings import counts_now, recompute_posts, set_votes_counted
 
@@ -114,7 +132,8 @@ def _evidence(cluster):
 def _record(cluster, votes_by_account):
     """Record a detected group (new, or grown from an open cluster) and hold its votes.
 
-    Returns the cluster, or ``None`` when nothing is new (the same accounts, already held).
+    Returns the cluster, or ``None`` when nothing is new (the same accounts, already held,
+    and no new post to hold).
     """
     with transaction.atomic():
         existing = (
@@ -125,7 +144,8 @@ def _record(cluster, votes_by_account):
         )
         known = set(existing.members.values_list("user_id", flat=True)) if existing else set()
         new_accounts = [account for account in cluster.accounts if account not in known]
-        if existing is not None and not new_accounts:
+        to_hold = _posts_to_hold(cluster)
+        if existing is not None and not new_accounts and not to_hold:
             return None
         if existing is None:
             record = VoteCluster.objects.create(
@@ -155,14 +175,195 @@ def _record(cluster, votes_by_account):
         for user in User.objects.filter(pk__in=held):
             CommunityMember.objects.update_or_create(user=user, defaults={"votes_held": True})
             set_votes_counted(user, False)
+        held_posts = [
+            hold.post_id for hold in _hold_posts(to_hold, PostHold.REASON_RING, cluster=record)
+        ]
         rankings_changed()
-        log(
-            instance=record,
-            action=action,
-            user=None,
-            data={"accounts": len(new_accounts), "similarity": record.similarity},
-        )
+        if new_accounts:
+            log(
+                instance=record,
+                action=action,
+                user=None,
+                data={
+                    "accounts": len(new_accounts),
+                    "similarity": record.similarity,
+                    "posts_held": held_posts,
+                },
+            )
     return record
+
+
+def _posts_to_hold(cluster):
+    """The posts the group pushed up that have never been held."""
+    if not app_settings.RING_HOLD_POSTS:
+        return []
+    candidates = [post for post, sign in cluster.posts if sign > 0]
+    if not candidates:
+        return []
+    up_votes = dict(
+        Rating.objects.filter(post_id__in=candidates, value__gt=0)
+        .values("post_id")
+        .annotate(n=Count("pk"))
+        .values_list("post_id", "n")
+    )
+    # Held once at most by a ring (this one or another): editors have looked at it already.
+    # (A post under an open hold of any kind is skipped by _hold_posts.)
+    already = set(
+        PostHold.objects.filter(post_id__in=candidates, reason=PostHold.REASON_RING).values_list(
+            "post_id", flat=True
+        )
+    )
+    return [post for post in integrity.pushed_posts(cluster, up_votes) if post not in already]
+
+
+def hold_reason(reason):
+    if reason == PostHold.REASON_RING:
+        return _(
+            "Many new accounts voted this post up together. It is kept off the front page until "
+            "an editor has looked at their votes."
+        )
+    return _(
+        "This post received far more votes in its first hour than posts usually do. It is kept "
+        "off the front page until an editor has looked at its votes."
+    )
+
+
+def _hold_posts(post_ids, reason, cluster=None, evidence=None):
+    """Hide the posts from every ranking and record the holds; return the holds made.
+
+    One conditional UPDATE per post: a post already hidden (by an editor or readers' reports),
+    pinned by an editor, or under another open hold is left as it is.
+    """
+    from ..models import CommunityPostPage
+
+    text = hold_reason(reason)
+    holds = []
+    for post_id in post_ids:
+        with transaction.atomic():
+            if PostHold.objects.filter(post_id=post_id, status=PostHold.STATUS_OPEN).exists():
+                continue
+            if not PostScore.objects.filter(pk=post_id, is_hidden=False, is_pinned=False).update(
+                is_hidden=True, hidden_reason=text, hidden_by_reports=False
+            ):
+                continue
+            up_votes, threshold = (evidence or {}).get(post_id, (None, None))
+            holds.append(
+                PostHold.objects.create(
+                    post_id=post_id,
+                    reason=reason,
+                    cluster=cluster,
+                    hidden_reason=text,
+                    first_hour_up_votes=up_votes,
+                    threshold=threshold,
+                )
+            )
+            PromotionEvent.objects.create(post_id=post_id, kind=PromotionEvent.HIDDEN, reason=text)
+    for post in CommunityPostPage.objects.filter(pk__in=[hold.post_id for hold in holds]):
+        log(
+            instance=post,
+            action="wagtail_communityblog.post_held",
+            user=None,
+            data={"reason": reason, "vote_ring": cluster.pk if cluster else None},
+        )
+    if holds:
+        rankings_changed()
+    return holds
+
+
+def decide_hold(hold, *, by, keep=False):
+    """Release a held post into the rankings, or keep it hidden; return whether it changed.
+
+    Releasing only unhides the post if it is still hidden for this hold's reason: a post an
+    editor or readers' reports hid meanwhile stays hidden. Keeping leaves the post hidden as if
+    an editor had hidden it (any editor can unhide it later).
+    """
+    if hold.status != PostHold.STATUS_OPEN:
+        raise ClusterError(_("This held post has already been decided."))
+    with transaction.atomic():
+        changed = False
+        if not keep:
+            changed = bool(
+                PostScore.objects.filter(
+                    pk=hold.post_id,
+                    is_hidden=True,
+                    hidden_by_reports=False,
+                    hidden_reason=hold.hidden_reason,
+                ).update(is_hidden=False, hidden_reason="")
+            )
+            if changed:
+                PromotionEvent.objects.create(
+                    post_id=hold.post_id, kind=PromotionEvent.UNHIDDEN, by=by
+                )
+        hold.status = PostHold.STATUS_KEPT if keep else PostHold.STATUS_RELEASED
+        hold.decided_by = by
+        hold.decided_at = timezone.now()
+        hold.save(update_fields=["status", "decided_by", "decided_at"])
+        log(
+            instance=hold.post.specific,
+            action=(
+                "wagtail_communityblog.post_hold_kept"
+                if keep
+                else "wagtail_communityblog.post_released"
+            ),
+            user=by,
+            data={"hold": hold.pk, "reason": hold.reason},
+        )
+        rankings_changed()
+    return changed
+
+
+def _release_ring_posts(cluster, by):
+    for hold in cluster.post_holds.filter(status=PostHold.STATUS_OPEN).select_related("post"):
+        decide_hold(hold, by=by)
+
+
+def hold_fast_climbers(now=None):
+    """Hold the recent posts whose first-hour up votes were abnormally many; return the holds.
+
+    Off the vote path, with the ring detection (``communityblog_detect_rings``, the
+    ``detect_vote_rings`` task). The reference is the posts published in the last
+    ``RING_WINDOW`` whose first hour is over (see ``integrity.fast_climbers``). A post is held
+    for a climb once at most, and never while another hold is open.
+    """
+    if not app_settings.CLIMB_HOLD:
+        return []
+    now = now or timezone.now()
+    since = now - app_settings.RING_WINDOW
+    published = {
+        post_id: _seconds(at)
+        for post_id, at in PostScore.objects.filter(
+            published_at__gte=since, is_listed=True
+        ).values_list("post_id", "published_at")
+    }
+    if not published:
+        return []
+    votes = [
+        integrity.Vote(user_id, post_id, value, _seconds(at))
+        for user_id, post_id, value, at in Rating.objects.filter(
+            post_id__in=list(published), value__gt=0, created_at__gte=since
+        ).values_list("user_id", "post_id", "value", "created_at")
+    ]
+    counts = integrity.first_hour_up_votes(votes, published)
+    climbers, threshold = integrity.fast_climbers(
+        counts,
+        published,
+        _seconds(now),
+        factor=app_settings.CLIMB_FACTOR,
+        min_votes=app_settings.CLIMB_MIN_VOTES,
+    )
+    if not climbers:
+        return []
+    # Held for a climb before: an editor has looked at its first hour already. A post a ring
+    # held can be held again for its climb once the ring is decided: after a confirmation, its
+    # first hour may still hold a rush of votes by accounts the detection did not link.
+    decided = set(
+        PostHold.objects.filter(post_id__in=climbers, reason=PostHold.REASON_CLIMB).values_list(
+            "post_id", flat=True
+        )
+    )
+    fresh = [post for post in climbers if post not in decided]
+    evidence = {post: (counts[post], threshold) for post in fresh}
+    return _hold_posts(fresh, PostHold.REASON_CLIMB, evidence=evidence)
 
 
 def confirm_cluster(cluster, *, by, reason=""):
@@ -180,7 +381,9 @@ def confirm_cluster(cluster, *, by, reason=""):
             votes.delete()
             CommunityMember.objects.filter(user=user).update(votes_held=False)
         recompute_posts(post_ids)
+        _release_ring_posts(cluster, by)
         _decide(cluster, VoteCluster.STATUS_CONFIRMED, by)
+        rankings_changed()
         log(
             instance=cluster,
             action="wagtail_communityblog.ring_confirmed",
@@ -203,6 +406,7 @@ def clear_cluster(cluster, *, by):
             standing = getattr(user, "community_member", None)
             if counts_now(user) and not (standing and standing.is_suspended):
                 post_ids.update(set_votes_counted(user, True))
+        _release_ring_posts(cluster, by)
         _decide(cluster, VoteCluster.STATUS_CLEARED, by)
         rankings_changed()
         log(instance=cluster, action="wagtail_communityblog.ring_cleared", user=by)
