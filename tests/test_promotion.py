@@ -32,6 +32,8 @@ def block_titles(value, **context):
 
 
 def shown(**settings_):
+    """The titles a block shows; without the promotion rule's minimums unless asked."""
+    settings_.setdefault("min_votes", 0)
     block = PromotedPostsBlock()
     return [post.title for post in block.get_posts(block.to_python(settings_))]
 
@@ -66,6 +68,27 @@ def test_count_thresholds_and_tag_limit_what_qualifies(posts):
     assert shown(ranking="new", count=10, min_votes=6) == ["Middling", "Old favourite"]
     assert shown(ranking="new", count=10, min_score=3) == ["Middling", "Old favourite"]
     assert shown(ranking="new", count=10, tag="housing") == ["Middling", "Old favourite"]
+
+
+def test_by_default_a_ranked_block_shows_only_posts_that_meet_the_promotion_rule(posts):
+    def default_block(**settings_):
+        block = PromotedPostsBlock()
+        return {post.title for post in block.get_posts(block.to_python(settings_))}
+
+    # 5 counted votes and a net score of 3 (the default rule): not "Fresh" (2 votes) nor
+    # "Disliked" (net -5).
+    for ranking in ("hot", "best", "top"):
+        assert default_block(ranking=ranking, window="all", count=10) == {
+            "Old favourite",
+            "Middling",
+        }
+    assert len(default_block(ranking="new", count=10)) == 4  # "New" lists by date
+    assert len(default_block(ranking="hot", count=10, min_votes=0)) == 4  # an editor's 0
+    assert default_block(ranking="hot", count=10, min_score=10) == {"Old favourite"}
+    with override_settings(
+        WAGTAIL_COMMUNITYBLOG_PROMOTION_MIN_VOTES=2, WAGTAIL_COMMUNITYBLOG_PROMOTION_MIN_SCORE=2
+    ):
+        assert "Fresh" in default_block(ranking="hot", count=10)
 
 
 def test_pinned_posts_come_first_in_the_editors_order_even_below_thresholds(posts):
@@ -134,12 +157,16 @@ def test_the_block_uses_a_fixed_number_of_queries_whatever_its_size(
         post.save_revision().publish()
     block = PromotedPostsBlock()
     # Renditions are created once, on first render; the count is about later renders.
-    block.render(block.to_python({"ranking": "hot", "count": 50, "show_image": True}))
+    block.render(
+        block.to_python({"ranking": "hot", "count": 50, "show_image": True, "min_votes": 0})
+    )
     from django.core.cache import cache
 
     cache.clear()
     block = PromotedPostsBlock()
-    value = block.to_python({"ranking": "hot", "count": count, "show_image": True, "pinned": []})
+    value = block.to_python(
+        {"ranking": "hot", "count": count, "show_image": True, "pinned": [], "min_votes": 0}
+    )
     with django_assert_num_queries(QUERIES_PER_BLOCK):
         html = block.render(value)
     assert html.count("<article>") == count

@@ -15,6 +15,7 @@ from .cache import generation
 from .conf import app_settings
 from .models import PostScore
 from .models.scores import RANKED
+from .ranking import block_minimums
 from .services.promotion import IMAGE_SPEC, RANKINGS, WINDOWS, posts_by_ids, top_post_ids
 
 
@@ -44,9 +45,19 @@ class PromotedPostsBlock(blocks.StructBlock):
     )
     count = blocks.IntegerBlock(label=_("How many posts"), min_value=1, max_value=50, default=5)
     min_votes = blocks.IntegerBlock(
-        label=_("Minimum votes"), min_value=0, default=0, required=False
+        label=_("Minimum votes"),
+        min_value=0,
+        required=False,
+        help_text=_(
+            "Empty: the site's promotion rule (the votes and score a post needs to be promoted). "
+            "0: no minimum. Not applied to New unless set."
+        ),
     )
-    min_score = blocks.IntegerBlock(label=_("Minimum score"), required=False)
+    min_score = blocks.IntegerBlock(
+        label=_("Minimum score"),
+        required=False,
+        help_text=_("Empty: the promotion rule's when Minimum votes is empty, otherwise none."),
+    )
     tag = blocks.CharBlock(
         label=_("Only posts tagged"), required=False, help_text=_("A tag's slug, e.g. housing.")
     )
@@ -105,14 +116,22 @@ class PromotedPostsBlock(blocks.StructBlock):
         pinned = ([pk for pk in chosen if pk in candidates] + editor_pinned)[:count]
         ranked = []
         if len(pinned) < count:
+            ranking = value.get("ranking") or "hot"
+            min_votes, min_score = block_minimums(
+                ranking,
+                value.get("min_votes"),
+                value.get("min_score"),
+                app_settings.PROMOTION_MIN_VOTES,
+                app_settings.PROMOTION_MIN_SCORE,
+            )
             ranked = top_post_ids(
-                value.get("ranking") or "hot",
+                ranking,
                 count - len(pinned),
                 community=community,
                 window=value.get("window") or "all",
                 tag=(value.get("tag") or "").strip() or None,
-                min_votes=value.get("min_votes") or 0,
-                min_score=value.get("min_score"),
+                min_votes=min_votes,
+                min_score=min_score,
                 exclude=pinned,
             )
         image_spec = IMAGE_SPEC if value.get("show_image") else None

@@ -75,3 +75,25 @@ def bayesian_average(vote_sum, vote_count, prior_votes=5.0, prior_mean=3.0):
     (3.75, 3.9091)
     """
     return (vote_sum + prior_votes * prior_mean) / (vote_count + prior_votes)
+
+
+def block_minimums(ranking, min_votes, min_score, rule_votes, rule_score):
+    """Return the ``(min_votes, min_score)`` a promoted block applies (``None``: no minimum).
+
+    An empty "Minimum votes" (``None``) means the site's promotion rule, ``rule_votes`` and
+    ``rule_score`` (a "Minimum score" set in the block still wins): only posts readers have
+    endorsed reach a ranked front page, so a new post cannot get there on its first couple of
+    votes (docs/explanation/community-health.md measures what this does). A number, ``0``
+    included, is the editor's own choice, used with the block's "Minimum score" as it stands.
+    "New" lists posts by date and applies only minimums set in the block.
+
+    >>> block_minimums("hot", None, None, 5, 3), block_minimums("hot", 0, None, 5, 3)
+    ((5, 3), (0, None))
+    >>> block_minimums("hot", None, 10, 5, 3), block_minimums("new", None, None, 5, 3)
+    ((5, 10), (0, None))
+    """
+    if min_votes is not None:
+        return min_votes, min_score
+    if ranking == "new":
+        return 0, min_score
+    return rule_votes, rule_score if min_score is None else min_score

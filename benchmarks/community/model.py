@@ -175,13 +175,18 @@ class Community:
         self.ring_rng = random.Random(params.seed * 7919 + 1)
         self.tau = params.hot_tau or app_settings.HOT_TAU
         self.z = app_settings.WILSON_Z
-        # The block's "Minimum votes" and "Minimum score": set to the promotion rule, as the
-        # how-to on the block recommends for a "hot" front page (see the docs page).
-        if params.block_minimums == "promotion":
-            self.min_votes = app_settings.PROMOTION_MIN_VOTES
-            self.min_score = app_settings.PROMOTION_MIN_SCORE
-        else:
-            self.min_votes, self.min_score = 0, -math.inf
+        # The block's "Minimum votes" and "Minimum score", resolved as the block does: left
+        # empty ("promotion", the block's default) they are the site's promotion rule; "none"
+        # is an editor's 0.
+        min_votes, min_score = ranking.block_minimums(
+            params.ranking,
+            None if params.block_minimums == "promotion" else 0,
+            None,
+            app_settings.PROMOTION_MIN_VOTES,
+            app_settings.PROMOTION_MIN_SCORE,
+        )
+        self.min_votes = min_votes
+        self.min_score = -math.inf if min_score is None else min_score
         self.hold_posts = app_settings.RING_HOLD_POSTS and "votes_only" not in params.defences
         self.climb_hold = app_settings.CLIMB_HOLD and "climb" in params.defences
         self.min_age = app_settings.MIN_ACCOUNT_AGE_TO_COUNT.total_seconds()

@@ -354,7 +354,7 @@ def print_tables(results, out):
     )
     variants = (
         ("minimums 5 votes, score 3", {}),
-        ("no minimums (block default)", {"block_minimums": "none"}),
+        ("no minimums (0 in block)", {"block_minimums": "none"}),
         ("HOT_TAU 90,000 s", {"hot_tau": 90000.0}),
         ("proposal: enter after 1 h", {"entry_delay": model.HOUR}),
     )
