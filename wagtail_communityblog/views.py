@@ -308,6 +308,13 @@ def image_upload(request):
     )
 
 
+# What a vote reads of the post: its author (no voting on one's own post), and its place in the
+# tree and its URL (the answer without JavaScript goes back to the post; a post missing its
+# score row gets one). A full page row, and the score row, cost more to build than the vote's
+# own statements take (benchmarks/README.md, "The vote path over HTTP").
+RATE_POST_FIELDS = ("author_id", "live", "path", "depth", "url_path", "first_published_at")
+
+
 @require_POST
 def rate(request, post_id):
     """Cast, change (``value``) or withdraw (``value=0``) the reader's vote on a post.
@@ -316,12 +323,13 @@ def rate(request, post_id):
     """
     wants_json = "application/json" in request.headers.get("Accept", "")
     post = (
-        CommunityPostPage.objects.live().public().select_related("score").filter(pk=post_id).first()
+        CommunityPostPage.objects.live().public().filter(pk=post_id).only(*RATE_POST_FIELDS).first()
     )
     try:
         if post is None:
             raise VoteError(_("There is no such post to vote on."), 404)
-        refusal = vote_refusal(post, request.user)
+        # Suspension is checked by the vote's own statements (rate_post): not asked twice.
+        refusal = vote_refusal(post, request.user, check_suspension=False)
         if refusal is not None:
             raise refusal
         value = parse_value(request.POST.get("value"))
