@@ -41,7 +41,8 @@ DEFAULT_JSON = ROOT / "benchmarks" / "results" / "vote_path.json"
 VALUES = (1, 1, -1, 0)  # the value of each action: up twice as often as down; 0 withdraws
 DB_LABELS = {"postgres": "PostgreSQL", "sqlite": "SQLite"}
 TARGET_RATIO = 0.5
-DEFAULT_HTTP_WORKERS = 4  # see benchmarks/README.md, "The vote path over HTTP"
+# One gunicorn worker per CPU: benchmarks/README.md, "The vote path over HTTP".
+DEFAULT_HTTP_WORKERS = os.cpu_count() or 2
 
 # --- command line and the parent process ---------------------------------------------------------
 
@@ -1346,8 +1347,7 @@ HTTP_PARTS = (
 )
 # Inside the view: what it calls, by function name.
 VIEW_PARTS = {
-    "first": "post lookup (query)",
-    "public": "post lookup: public() (reads the view restrictions)",
+    "post_to_vote_on": "post lookup (live, public)",
     "vote_refusal": "vote_refusal",
     "limit_reached": "rate limit (cache)",
     "rate_post": "rate_post (the service)",
