@@ -22,6 +22,7 @@ comma := ,
 VENV_PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(subst $(comma),-,$(EXTRAS))
 DOCS_STAMP := $(VENV)/.installed-docs
+BENCH_STAMP := $(VENV)/.installed-bench-$(subst $(comma),-,$(EXTRAS))
 OLDEST_PY := $(VENV_OLDEST)/bin/python
 OLDEST_STAMP := $(VENV_OLDEST)/.installed-$(subst $(comma),-,$(EXTRAS))
 MANAGE := $(VENV_PY) example_site/manage.py
@@ -51,6 +52,11 @@ $(VENV_PY):
 $(STAMP): pyproject.toml | $(VENV_PY)
 	@echo "Installing -e .[$(EXTRAS)] into $(VENV) ..."
 	$(VENV_PY) -m pip install $(PIP_FLAGS) -e ".[$(EXTRAS)]"
+	@touch $@
+
+# The benchmarks' own extra (a WSGI server for the vote path over HTTP) on top of the dev install.
+$(BENCH_STAMP): pyproject.toml | $(VENV_PY)
+	$(VENV_PY) -m pip install $(PIP_FLAGS) -e ".[$(EXTRAS),bench]"
 	@touch $@
 
 $(DOCS_STAMP): pyproject.toml | $(VENV_PY)
@@ -124,13 +130,13 @@ format: $(STAMP) ## Apply ruff's formatting and safe fixes
 migrations-check: $(STAMP) ## Fail if the models have changes without a migration
 	$(MANAGE) makemigrations --check --dry-run
 
-bench-votes: $(STAMP) ## Vote-path benchmark on PostgreSQL and SQLite (~4 min; not part of make test)
+bench-votes: $(BENCH_STAMP) ## Vote-path benchmark on PostgreSQL and SQLite (~4 min; not part of make test)
 	$(VENV_PY) benchmarks/vote_path.py $(ARGS)
 
 bench-community: $(STAMP) ## Community-health simulation: vote rings, front-page quality, discovery (~5 min on 2 idle cores)
 	$(VENV_PY) benchmarks/community/run.py $(ARGS)
 
-bench-scale: $(STAMP) ## Scale benchmark: 10k/100k posts, 1M votes, front page, listings, votes vs peers (~45 min)
+bench-scale: $(BENCH_STAMP) ## Scale benchmark: 10k/100k posts, 1M votes, front page, listings, votes vs peers (~45 min)
 	$(VENV_PY) benchmarks/scale.py $(ARGS)
 
 docs: $(DOCS_STAMP) ## Build the documentation (mkdocs build --strict) into site/

@@ -38,9 +38,12 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_JSON = ROOT / "benchmarks" / "results" / "vote_path.json"
+LOCK_RETRIES = 10  # as services/ratings.py
 VALUES = (1, 1, -1, 0)  # the value of each action: up twice as often as down; 0 withdraws
 DB_LABELS = {"postgres": "PostgreSQL", "sqlite": "SQLite"}
 TARGET_RATIO = 0.5
+# One gunicorn worker per CPU: benchmarks/README.md, "The vote path over HTTP".
+DEFAULT_HTTP_WORKERS = os.cpu_count() or 2
 
 # --- command line and the parent process ---------------------------------------------------------
 
@@ -103,8 +106,15 @@ def parse_args(argv=None):
     parser.add_argument(
         "--http",
         action="store_true",
-        help="also vote through the HTTP endpoint (wagtail_communityblog:rate), one test "
-        "Client per voter, logged in",
+        help="also vote through the HTTP endpoint (wagtail_communityblog:rate) served by gunicorn "
+        "worker processes (benchmarks/http_server.py), one HTTP client per writer, each voter "
+        "logged in with its own session and CSRF token",
+    )
+    parser.add_argument(
+        "--http-workers",
+        type=int,
+        default=DEFAULT_HTTP_WORKERS,
+        help="gunicorn sync worker processes serving --http",
     )
     parser.add_argument(
         "--peers",
@@ -132,7 +142,7 @@ def forwarded_args(args, db):
     if args.on_loaded:
         out.append("--on-loaded")
     if args.http:
-        out.append("--http")
+        out += ["--http", "--http-workers", str(args.http_workers)]
     return out
 
 
@@ -578,47 +588,185 @@ class ServiceVoter:
 
 
 class HttpVoter:
-    """One thread's voter: the HTTP endpoint (``wagtail_communityblog:rate``), through Django's
-    test client: middleware, session and user lookups, the view's checks, JSON answer.
+    """One thread's voter: a real HTTP client (``http.client``) against the site served by
+    gunicorn's worker processes (``HttpServer``, benchmarks/http_server.py).
 
-    One client per voter, logged in before the run starts (``prepare``). CSRF is not
-    enforced by the test client; everything else is the request a browser's vote makes."""
+    Each voter is a reader logged in beforehand (``HttpVoter.log_in``: a session in the
+    database, as logging in makes, and a CSRF cookie, as the first page view sets) and sends
+    what the rating widget's script (rating.js) sends: a ``multipart/form-data`` POST of the
+    widget's form (``csrfmiddlewaretoken``, ``next``, ``value``) to the ``rate`` endpoint, with
+    the session and CSRF cookies, ``Origin``, ``Accept: application/json`` and
+    ``X-Requested-With``. The server checks the CSRF token as for any browser. gunicorn's sync
+    workers close the connection after each answer (a proxy in front of them would keep the
+    browser's); the client opens a new one to 127.0.0.1 for each vote."""
 
     name = "http"
+    server = None  # the running HttpServer, set by child_main
+    credentials = {}  # voter index -> (Cookie header, masked CSRF token)
+    urls = {}  # "rate": each post's endpoint; "next": each post's page (the form's next field)
+    BOUNDARY = "communityblog-vote-path-boundary"
 
     def __init__(self, posts, voters):
+        self.paths, self.nexts = self.urls["rate"], self.urls["next"]
+        self.host, self.port = self.server.host, self.server.port
+        self.origin = f"http://{self.host}:{self.port}"
+        self.connection = None
+
+    @classmethod
+    def log_in(cls, posts, voters, indexes):
+        """A session for each voter (``Client.force_login``: the session row and cookie that
+        logging in makes) and a CSRF secret and masked token (``get_token``, what the first
+        page with a form sets and embeds). Done once, before the runs."""
+        from django.conf import settings
+        from django.middleware.csrf import get_token
+        from django.test import Client, RequestFactory
         from django.urls import reverse
 
-        self.urls = [
-            reverse("wagtail_communityblog:rate", kwargs={"post_id": post.pk}) for post in posts
-        ]
-        self.voters = voters
-        self.clients = {}
+        if not cls.urls:
+            cls.urls = {
+                "rate": [
+                    reverse("wagtail_communityblog:rate", kwargs={"post_id": post.pk})
+                    for post in posts
+                ],
+                "next": [post.get_url() or "/" for post in posts],
+            }
+        factory = RequestFactory()
+        for index in sorted(indexes):
+            if index in cls.credentials:
+                continue
+            client = Client()
+            client.force_login(voters[index])
+            session = client.cookies[settings.SESSION_COOKIE_NAME].value
+            request = factory.get("/")
+            token = get_token(request)
+            secret = request.META["CSRF_COOKIE"]
+            cookie = (
+                f"{settings.CSRF_COOKIE_NAME}={secret}; {settings.SESSION_COOKIE_NAME}={session}"
+            )
+            cls.credentials[index] = (cookie, token)
 
     def open(self):
-        from django.db import connection
+        import http.client
 
-        connection.ensure_connection()
+        self.connection = http.client.HTTPConnection(self.host, self.port, timeout=120)
 
-    def prepare(self, voter_indexes):
-        from django.test import Client
-
-        for index in sorted(voter_indexes):
-            client = Client()
-            client.force_login(self.voters[index])
-            self.clients[index] = client
+    def body(self, fields):
+        lines = []
+        for name, value in fields:
+            lines += [
+                f"--{self.BOUNDARY}",
+                f'Content-Disposition: form-data; name="{name}"',
+                "",
+                str(value),
+            ]
+        lines += [f"--{self.BOUNDARY}--", ""]
+        return "\r\n".join(lines).encode()
 
     def vote(self, voter, post, value):
-        response = self.clients[voter].post(
-            self.urls[post], {"value": value}, HTTP_ACCEPT="application/json"
+        cookie, token = self.credentials[voter]
+        body = self.body(
+            [("csrfmiddlewaretoken", token), ("next", self.nexts[post]), ("value", value)]
         )
-        if response.status_code != 200:
-            raise RuntimeError(f"HTTP {response.status_code}: {response.content[:200]!r}")
+        self.connection.request(
+            "POST",
+            self.paths[post],
+            body=body,
+            headers={
+                "Content-Type": f"multipart/form-data; boundary={self.BOUNDARY}",
+                "Accept": "application/json",
+                "X-Requested-With": "XMLHttpRequest",
+                "Origin": self.origin,
+                "Referer": self.origin + self.nexts[post],
+                "Cookie": cookie,
+            },
+        )
+        response = self.connection.getresponse()
+        content = response.read()
+        if response.will_close:
+            self.connection.close()  # the next request connects again
+        if response.status != 200:
+            raise RuntimeError(f"HTTP {response.status}: {content[:200]!r}")
+        if json.loads(content).get("value") != value:
+            raise RuntimeError(f"unexpected answer: {content[:200]!r}")
 
     def close(self):
+        if self.connection is not None:
+            self.connection.close()
+
+
+class HttpServer:
+    """gunicorn serving the benchmark's settings (benchmarks/http_server.py) against the
+    database this process uses, on a free port of 127.0.0.1; started once per database."""
+
+    def __init__(self, settings_module, workers):
+        self.settings_module, self.workers = settings_module, workers
+        self.host, self.port, self.process = "127.0.0.1", None, None
+
+    @staticmethod
+    def database_url():
+        """This process's database (the test database when the benchmark made one)."""
+        from urllib.parse import quote
+
         from django.db import connection
 
-        connection.close()
+        s = connection.settings_dict
+        if connection.vendor == "sqlite":
+            return f"sqlite:///{s['NAME']}"
+        user = quote(s["USER"] or "", safe="")
+        if s.get("PASSWORD"):
+            user += ":" + quote(s["PASSWORD"], safe="")
+        host = s["HOST"] or "localhost"
+        port = f":{s['PORT']}" if s.get("PORT") else ""
+        return f"postgres://{user}{'@' if user else ''}{host}{port}/{quote(s['NAME'], safe='')}"
+
+    def start(self):
+        import socket
+        import urllib.request
+
+        try:
+            import gunicorn  # noqa: F401
+        except ImportError:
+            raise SystemExit(
+                "--http needs gunicorn (the `bench` extra): pip install -e '.[test,example,bench]'"
+                " (make bench-votes installs it)"
+            ) from None
+        with socket.socket() as probe:
+            probe.bind((self.host, 0))
+            self.port = probe.getsockname()[1]
+        env = dict(os.environ, DATABASE_URL=self.database_url(), DATABASE_CONN_MAX_AGE="600")
+        command = [sys.executable, str(ROOT / "benchmarks" / "http_server.py")]
+        command += ["--bind", f"{self.host}:{self.port}", "--workers", str(self.workers)]
+        command += ["--settings", self.settings_module]
+        self.process = subprocess.Popen(command, env=env, cwd=ROOT)
+        deadline = time.monotonic() + 120
+        while True:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"the HTTP server exited ({self.process.returncode})")
+            try:
+                # A 404 is an answer too: the server is up.
+                urllib.request.urlopen(f"http://{self.host}:{self.port}/robots-check/", timeout=5)
+            except urllib.error.HTTPError:
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    self.stop()
+                    raise RuntimeError("the HTTP server did not answer within 120 s") from None
+                time.sleep(0.2)
+            else:
+                break
+        log(
+            f"HTTP server up: gunicorn, {self.workers} sync workers, http://{self.host}:{self.port}"
+        )
+
+    def stop(self):
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
 
 
 class RawVoter:
@@ -655,6 +803,7 @@ class RawVoter:
         self.adapt = connection.ops.adapt_datetimefield_value
         self.sql = raw_statements(self.vendor, app_settings.WILSON_Z)
         self.cursor = None
+        self.retries = 0
 
     def open(self):
         from django.db import connection
@@ -663,6 +812,21 @@ class RawVoter:
         self.cursor = connection.connection.cursor()
 
     def vote(self, voter, post, value):
+        """One vote; on SQLite, a transaction refused with "database is locked" (which SQLite
+        answers at once, without waiting, when waiting could deadlock) is rolled back and tried
+        again, as ``rate_post`` does, so the bound is not spared work the service does."""
+        for attempt in range(LOCK_RETRIES):
+            try:
+                return self._vote(voter, post, value)
+            except Exception as error:
+                if self.vendor != "sqlite" or "database is locked" not in str(error):
+                    raise
+                if attempt == LOCK_RETRIES - 1:
+                    raise
+                self.retries += 1
+                time.sleep(min(0.01 * 2**attempt, 0.5) * (1 + random.random()))
+
+    def _vote(self, voter, post, value):
         post_id, user_id = self.post_ids[post], self.user_ids[voter]
         cursor, sql = self.cursor, self.sql
         cursor.execute(sql["begin"])
@@ -769,11 +933,83 @@ def raw_statements(vendor, z):
     }
 
 
+# --- CPU time of the processes involved ---------------------------------------------------------
+
+_TICK = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+def _proc_stat(pid):
+    """(ppid, own CPU s, reaped children's CPU s) from /proc, or None."""
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            fields = handle.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    # After the command: state ppid ... utime(12) stime(13) cutime(14) cstime(15), 0-based here.
+    return (
+        int(fields[1]),
+        (int(fields[11]) + int(fields[12])) / _TICK,
+        (int(fields[13]) + int(fields[14])) / _TICK,
+    )
+
+
+def tree_cpu_seconds(root_pid):
+    """CPU seconds used so far by a process, its live descendants, and the descendants that
+    have exited and been waited for (a PostgreSQL backend that closed its connection, a
+    gunicorn worker that was replaced). None when the process is not on this machine."""
+    if root_pid is None or _proc_stat(root_pid) is None:
+        return None
+    stats = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            stat = _proc_stat(int(entry))
+            if stat is not None:
+                stats[int(entry)] = stat
+    children = defaultdict(list)
+    for pid, (ppid, _own, _reaped) in stats.items():
+        children[ppid].append(pid)
+    total, stack = 0.0, [root_pid]
+    while stack:
+        pid = stack.pop()
+        if pid in stats:
+            total += stats[pid][1] + stats[pid][2]
+            stack += children[pid]
+    return total
+
+
+def postmaster_pid():
+    """The PostgreSQL server's main process, when it runs on this machine (else None)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        backend = cursor.fetchone()[0]
+    stat = _proc_stat(backend)
+    return stat[0] if stat else None
+
+
+def cpu_snapshot(server_pid=None, database_pid=None):
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    forked = resource.getrusage(resource.RUSAGE_CHILDREN)  # writers of --mode processes, joined
+    return {
+        "client": usage.ru_utime + usage.ru_stime + forked.ru_utime + forked.ru_stime,
+        "server": tree_cpu_seconds(server_pid),
+        "database": tree_cpu_seconds(database_pid),
+    }
+
+
 # --- one timed run -----------------------------------------------------------------------------
 
 
-def timed_run(method_cls, posts, voters, plan, per_thread, mode="threads"):
-    """Run each writer's actions at once (threads, or forked processes); time from the barrier."""
+def timed_run(method_cls, posts, voters, plan, per_thread, mode="threads", pids=None):
+    """Run each writer's actions at once (threads, or forked processes); time from the barrier.
+
+    ``pids``: the HTTP server's and the database server's main processes, whose CPU time (and
+    this process's: the writers, or the HTTP clients) is measured over the run."""
     from django.db import connection
 
     if mode == "processes":
@@ -790,9 +1026,7 @@ def timed_run(method_cls, posts, voters, plan, per_thread, mode="threads"):
         latencies, errors = [], []
         try:
             method.open()
-            if hasattr(method, "prepare"):
-                method.prepare({plan[index][0] for index in indexes})
-            barrier.wait()
+            barrier.wait(timeout=600)
             clock = time.perf_counter
             for index in indexes:
                 voter, post, value = plan[index]
@@ -806,7 +1040,7 @@ def timed_run(method_cls, posts, voters, plan, per_thread, mode="threads"):
             errors.append(f"writer: {error!r}")
         finally:
             method.close()
-            results.put((latencies, errors))
+            results.put((latencies, errors, getattr(method, "retries", 0)))
 
     if mode == "processes":
         writers = [context.Process(target=worker, args=(ix,), daemon=True) for ix in per_thread]
@@ -814,15 +1048,24 @@ def timed_run(method_cls, posts, voters, plan, per_thread, mode="threads"):
         writers = [threading.Thread(target=worker, args=(ix,), daemon=True) for ix in per_thread]
     for writer in writers:
         writer.start()
-    barrier.wait(timeout=120)
+    pids = pids or {}
+    barrier.wait(timeout=600)
+    cpu_before = cpu_snapshot(pids.get("server"), pids.get("database"))
     started = time.perf_counter()
     collected = [results.get(timeout=3600) for _ in writers]
     wall = time.perf_counter() - started
     for writer in writers:
         writer.join()
+    cpu_after = cpu_snapshot(pids.get("server"), pids.get("database"))
+    # CPU seconds per second of the run (1.0 = one CPU busy all along), per part.
+    cpu = {
+        part: (cpu_after[part] - cpu_before[part]) / wall
+        for part in cpu_before
+        if cpu_before[part] is not None and cpu_after[part] is not None
+    }
     connection.close()  # the main thread's connection: a fresh one for the check
-    flat = sorted(x for latencies, _errors in collected for x in latencies)
-    errors = [e for _latencies, errors in collected for e in errors]
+    flat = sorted(x for latencies, _errors, _retries in collected for x in latencies)
+    errors = [e for _latencies, errors, _retries in collected for e in errors]
     return {
         "wall_s": wall,
         "votes_per_s": len(plan) / wall,
@@ -831,6 +1074,9 @@ def timed_run(method_cls, posts, voters, plan, per_thread, mode="threads"):
         "p99_ms": percentile(flat, 99) * 1000,
         "errors": len(errors),
         "error_samples": errors[:5],
+        "retries": sum(retries for _latencies, _errors, retries in collected),
+        "cpu": cpu,
+        "load_average": os.getloadavg(),
     }
 
 
@@ -1107,6 +1353,147 @@ def profile_service(posts, voters, plan, vendor, n_actions, out_dir):
     return {"file": str(path), "top_tottime": text.getvalue()}
 
 
+# --- anatomy of one HTTP vote: statements per request and where its time goes ------------------
+
+# The parts of a request the profile names, by (file ending, function), in the order they run.
+HTTP_PARTS = (
+    ("session (SessionStore.load)", "django/contrib/sessions/backends/db.py", "load"),
+    ("user (auth.get_user)", "django/contrib/auth/__init__.py", "get_user"),
+    ("form parsing (multipart)", "django/http/multipartparser.py", "parse"),
+    ("CSRF check", "django/middleware/csrf.py", "process_view"),
+    ("the rate view", "wagtail_communityblog/views.py", "rate"),
+)
+# Inside the view: what it calls, by function name.
+VIEW_PARTS = {
+    "post_to_vote_on": "post lookup (live, public)",
+    "vote_refusal": "vote_refusal",
+    "limit_reached": "rate limit (cache)",
+    "rate_post": "rate_post (the service)",
+    "vote_payload": "JSON payload",
+    "__init__": "JsonResponse",
+}
+
+
+def http_anatomy(posts, voters, plan, kinds, vendor, n_actions, out_dir):
+    """The first ``n_actions`` votes as HTTP requests through Django's handler, one at a time in
+    this process (no server, no network, no contention): the same POST, cookies and CSRF check as
+    the benchmark's clients, the server's settings. Counts each request's statements, times it,
+    then replays it under cProfile to split a request's time between middleware and view."""
+    import cProfile
+    import io
+    import pstats
+
+    from django.db import connection
+    from django.test import Client, override_settings
+    from http_server import VOTE_LIMIT
+
+    actions = range(min(n_actions, len(plan)))
+    urls = HttpVoter.urls
+    clients = {}
+    for index in actions:
+        voter = plan[index][0]
+        if voter not in clients:
+            cookie, token = HttpVoter.credentials[voter]
+            client = Client(enforce_csrf_checks=True)
+            for pair in cookie.split("; "):
+                name, value = pair.split("=", 1)
+                client.cookies[name] = value
+            clients[voter] = (client, token)
+
+    def send(index):
+        voter, post, value = plan[index]
+        client, token = clients[voter]
+        response = client.post(
+            urls["rate"][post],
+            {"csrfmiddlewaretoken": token, "next": urls["next"][post], "value": value},
+            HTTP_ACCEPT="application/json",
+            HTTP_X_REQUESTED_WITH="XMLHttpRequest",
+            HTTP_ORIGIN="http://testserver",
+        )
+        if response.status_code != 200:
+            raise RuntimeError(f"HTTP {response.status_code}: {response.content[:200]!r}")
+
+    per_kind = defaultdict(lambda: {"calls": 0, "queries": 0, "seconds": 0.0, "db_seconds": 0.0})
+    shapes = defaultdict(Counter)
+    current = {}
+
+    def wrapper(execute, sql, params, many, context):
+        started = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            current["queries"] += 1
+            current["db"] += time.perf_counter() - started
+            current["shapes"].append(normalize_sql(sql))
+
+    rate_limits = {"vote": VOTE_LIMIT}
+    with override_settings(WAGTAIL_COMMUNITYBLOG_RATE_LIMITS=rate_limits):
+        reset_votes(vendor)
+        connection.ensure_connection()
+        with connection.execute_wrapper(wrapper):
+            for index in actions:
+                current.update(queries=0, db=0.0, shapes=[])
+                started = time.perf_counter()
+                send(index)
+                elapsed = time.perf_counter() - started
+                stats = per_kind[kinds[index]]
+                stats["calls"] += 1
+                stats["queries"] += current["queries"]
+                stats["seconds"] += elapsed
+                stats["db_seconds"] += current["db"]
+                shapes[kinds[index]][tuple(current["shapes"])] += 1
+        result = summarize_anatomy(per_kind, shapes)
+
+        reset_votes(vendor)
+        profiler = cProfile.Profile()
+        started = time.perf_counter()
+        profiler.enable()
+        for index in actions:
+            send(index)
+        profiler.disable()
+        profiled_s = time.perf_counter() - started
+        reset_votes(vendor)
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / f"vote_path_http_{vendor}.prof"
+    profiler.dump_stats(str(path))
+    stats = pstats.Stats(profiler)
+    n = len(actions)
+
+    def entries(file_end, function):
+        return [
+            (key, value)
+            for key, value in stats.stats.items()
+            if key[0].replace(os.sep, "/").endswith(file_end) and key[2] == function
+        ]
+
+    total = profiled_s / n
+    parts = []
+    for label, file_end, function in HTTP_PARTS:
+        seconds = sum(value[3] for _key, value in entries(file_end, function))
+        parts.append({"part": label, "ms": seconds / n * 1000, "share": seconds / n / total})
+    view = entries("wagtail_communityblog/views.py", "rate")
+    view_keys = {key for key, _value in view}
+    inside = []
+    for key, value in stats.stats.items():
+        edges = [edge for caller, edge in value[4].items() if caller in view_keys]
+        if key[2] in VIEW_PARTS and edges:
+            seconds = sum(edge[3] for edge in edges)
+            inside.append(
+                {"part": VIEW_PARTS[key[2]], "ms": seconds / n * 1000, "share": seconds / n / total}
+            )
+    text = io.StringIO()
+    pstats.Stats(profiler, stream=text).sort_stats("cumulative").print_stats(40)
+    result.update(
+        profile_file=str(path),
+        profiled_ms_per_request=total * 1000,
+        parts=parts,
+        view_parts=sorted(inside, key=lambda part: -part["ms"]),
+        top_cumulative=text.getvalue(),
+    )
+    return result
+
+
 # --- the child's main ----------------------------------------------------------------------------
 
 
@@ -1156,6 +1543,19 @@ def child_main(args):
             f"plan: {dict(Counter(kinds))}"
         )
 
+        pids = {"database": postmaster_pid()}
+        if args.http:
+            started_login = time.perf_counter()
+            HttpVoter.log_in(posts, voters, {voter for voter, _post, _value in plan})
+            log(
+                f"[{args.db}] {len(HttpVoter.credentials)} voters logged in "
+                f"({time.perf_counter() - started_login:.0f} s)"
+            )
+            server = HttpServer(args.settings, args.http_workers)
+            server.start()
+            HttpVoter.server = server
+            pids["server"] = server.process.pid
+
         runs = []
         methods = [ServiceVoter, RawVoter] + ([HttpVoter] if args.http else [])
         names = [method.name for method in methods]
@@ -1165,14 +1565,15 @@ def child_main(args):
             measured = {}
             for method in order:
                 reset_votes(vendor)
-                figures = timed_run(method, posts, voters, plan, per_thread, args.mode)
+                figures = timed_run(method, posts, voters, plan, per_thread, args.mode, pids)
                 figures["check"] = check_consistency(posts, voters, expected_votes)
                 measured[method.name] = figures
                 log(
                     f"[{args.db}] run {run + 1}/{args.runs} {method.name:>7}: "
                     f"{figures['votes_per_s']:7.0f} votes/s, p50 {figures['p50_ms']:.2f} ms, "
                     f"p95 {figures['p95_ms']:.2f} ms, errors {figures['errors']}, "
-                    f"check {'clean' if figures['check']['clean'] else figures['check']}"
+                    + (f"retries {figures['retries']}, " if figures["retries"] else "")
+                    + f"check {'clean' if figures['check']['clean'] else figures['check']}"
                 )
             measured["ratio"] = measured["service"]["votes_per_s"] / measured["raw"]["votes_per_s"]
             if "http" in measured:
@@ -1185,6 +1586,13 @@ def child_main(args):
         load_before = os.getloadavg()
         log(f"[{args.db}] anatomy of a vote (one thread, first {args.anatomy} actions) ...")
         anatomy_result = anatomy(posts, voters, plan, kinds, vendor, args.anatomy)
+        http_anatomy_result = None
+        if args.http:
+            server.stop()  # its workers' connections are not needed any more
+            log(f"[{args.db}] anatomy of an HTTP vote (one request at a time, in this process) ...")
+            http_anatomy_result = http_anatomy(
+                posts, voters, plan, kinds, vendor, args.anatomy, args.json.parent
+            )
         profile = None
         if args.profile:
             log(f"[{args.db}] cProfile of the service (one thread) ...")
@@ -1236,7 +1644,18 @@ def child_main(args):
                 "skew": args.skew,
                 "runs": args.runs,
                 "seed": args.seed,
+                "http_workers": args.http_workers if args.http else None,
             },
+            "http_server": (
+                {
+                    "server": f"gunicorn {gunicorn_version()}",
+                    "worker_class": "sync",
+                    "workers": args.http_workers,
+                    "settings": args.settings,
+                }
+                if args.http
+                else None
+            ),
             "plan": dict(Counter(kinds)),
             "expected_final_votes": len(expected_votes),
             "setup_s": {"migrate": migrate_s, "data": setup_s},
@@ -1281,13 +1700,26 @@ def child_main(args):
                 }
                 for run in runs
             ],
+            "cpu": {
+                name: {
+                    part: summarize([run[name]["cpu"][part] for run in runs])
+                    for part in runs[0][name]["cpu"]
+                }
+                for name in names
+            },
+            "load_average_per_run": [
+                {name: run[name]["load_average"] for name in names} for run in runs
+            ],
             "anatomy": anatomy_result,
+            "http_anatomy": http_anatomy_result,
             "profile": profile,
             "total_s": time.perf_counter() - started,
             "phase_s": dict(PHASE_SECONDS),
             "load_average": {"after_runs": load_before, "end": os.getloadavg()},
         }
     finally:
+        if HttpVoter.server is not None:
+            HttpVoter.server.stop()
         if old_config is not None:
             teardown_databases(old_config, verbosity=0)
         elif _BASELINE:
@@ -1299,6 +1731,12 @@ def child_main(args):
     if profile:
         log(profile["top_tottime"])
     return 0
+
+
+def gunicorn_version():
+    import gunicorn
+
+    return gunicorn.__version__
 
 
 def loaded_posts():
@@ -1377,7 +1815,12 @@ def format_report(result):
         f"{'service/raw':<12} {fmt(ratio, 2):>22}   (target >= {TARGET_RATIO:.2f}: {verdict})"
     )
     if result.get("ratio_http"):
-        lines.append(f"{'HTTP/raw':<12} {fmt(result['ratio_http'], 2):>22}")
+        server = result.get("http_server") or {}
+        lines.append(
+            f"{'HTTP/raw':<12} {fmt(result['ratio_http'], 2):>22}   "
+            f"({server.get('server', '?')}, {server.get('workers', '?')} "
+            f"{server.get('worker_class', '?')} workers; {c['writers']} HTTP clients)"
+        )
     peers = result.get("peers") or {}
     if peers.get("error"):
         lines.append(f"peers: {peers['error']}")
@@ -1390,7 +1833,7 @@ def format_report(result):
     for note in peers.get("notes", []):
         lines.append(f"  note: {note}")
     problems = {
-        name: {k: v for k, v in result["checks"][name].items() if v} for name in ("service", "raw")
+        name: {k: v for k, v in checks.items() if v} for name, checks in result["checks"].items()
     }
     rows_ok = all(run["clean"] for run in result["all_runs"])
     lines.append(
@@ -1402,6 +1845,7 @@ def format_report(result):
             else f"PROBLEMS {problems}"
         )
     )
+    lines += format_cpu(result)
     a = result["anatomy"]
     lines += [
         "",
@@ -1430,7 +1874,78 @@ def format_report(result):
     if cast:
         lines.append("service statements for a first vote (cast), in order:")
         lines += [f"  {shape}" for shape in cast["statements"]]
+    if result.get("http_anatomy"):
+        lines += format_http_anatomy(result["http_anatomy"])
     return "\n".join(lines)
+
+
+def format_cpu(result):
+    """CPU used during the timed runs, per part, as CPUs kept busy and as ms per vote."""
+    cpu = result.get("cpu")
+    if not cpu:
+        return []
+    titles = {"service": "rate_post()", "http": "HTTP rate", "raw": "raw SQL"}
+    parts = {
+        "client": "voting process",
+        "server": "HTTP server",
+        "database": "PostgreSQL",
+    }
+    lines = [
+        "",
+        f"CPU during the runs (CPUs busy, median [min-max]; {result['cpus']} CPUs on the machine; "
+        "ms of CPU per vote from the medians). For HTTP the voting process is the 8 clients.",
+    ]
+    for name, title in titles.items():
+        if name not in cpu:
+            continue
+        rate = result["summary"][name]["votes_per_s"]["median"]
+        cells = [
+            f"{parts[part]} {fmt(figures, 2, thousands=False)} "
+            f"({figures['median'] / rate * 1000:.2f} ms/vote)"
+            for part, figures in cpu[name].items()
+        ]
+        lines.append(f"  {title:<12} " + "; ".join(cells))
+    loads = [value for run in result.get("load_average_per_run", []) for value in run.values()]
+    if loads:
+        one_minute = [load[0] for load in loads]
+        lines.append(
+            f"  load average (1 min) at the end of each timed replay: "
+            f"{min(one_minute):.2f}-{max(one_minute):.2f}"
+        )
+    return lines
+
+
+def format_http_anatomy(h):
+    lines = [
+        "",
+        f"one HTTP vote, one request at a time through Django's handler in one process (no "
+        f"server, no network), first {h['calls']:,} actions: statements per request (BEGIN/"
+        "COMMIT not counted) and time:",
+        f"{'action':<18} {'n':>5} {'stmts':>6} {'us':>7} {'db us':>7}",
+    ]
+    for kind, k in sorted(h["by_kind"].items()):
+        lines.append(
+            f"{kind:<18} {k['calls']:>5} {k['statements_per_call']:>6.2f} "
+            f"{k['us_per_call']:>7.0f} {k['db_us_per_call']:>7.0f}"
+        )
+    lines.append(
+        f"{'all':<18} {h['calls']:>5} {h['statements_per_call']:>6.2f} "
+        f"{h['us_per_call']:>7.0f} {h['db_us_per_call']:>7.0f}"
+    )
+    cast = h["by_kind"].get("cast")
+    if cast:
+        lines.append("statements of a first vote (cast) over HTTP, in order:")
+        lines += [f"  {shape}" for shape in cast["statements"]]
+    lines.append(
+        f"where a request's time goes (cProfile, {h['profiled_ms_per_request']:.2f} ms a request "
+        "under the profiler; parts overlap where one calls another):"
+    )
+    for part in h["parts"]:
+        lines.append(f"  {part['part']:<44} {part['ms']:>6.2f} ms {part['share']:>5.0%}")
+    for part in h["view_parts"]:
+        lines.append(f"    {part['part']:<42} {part['ms']:>6.2f} ms {part['share']:>5.0%}")
+    lines.append(f"  profile: {h['profile_file']}")
+    return lines
 
 
 def main(argv=None):

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from wagtail.models import PageViewRestriction
 
-from tests.factories import make_post, make_user, make_voter
+from tests.factories import make_blog, make_post, make_user, make_voter
 from wagtail_communityblog.models import PostScore, Rating
 from wagtail_communityblog.ranking import hot, wilson_lower_bound
 from wagtail_communityblog.services.members import suspend_member, unsuspend_member
@@ -334,6 +334,71 @@ def test_anonymous_suspended_and_own_post_votes_are_403(client, post, member):
     assert not Rating.objects.exists()
 
 
+@pytest.mark.parametrize("value", ["1", "-1", "0"])
+def test_a_suspended_reader_cannot_change_or_withdraw_their_vote_through_the_endpoint(
+    client, post, value
+):
+    voter = make_voter()
+    rate_post(post, voter, -1 if value == "1" else 1)
+    suspend_member(voter)
+    before = Rating.objects.get()
+    client.force_login(voter)
+
+    response = client.post(rate_url(post.pk), {"value": value}, HTTP_ACCEPT="application/json")
+
+    assert response.status_code == 403
+    assert "suspended" in response.json()["error"]
+    after = Rating.objects.get()
+    assert (after.value, after.updated_at) == (before.value, before.updated_at)
+
+
+def test_a_suspended_reader_withdrawing_a_vote_they_never_had_is_403(client, post):
+    voter = make_voter()
+    suspend_member(voter)
+    client.force_login(voter)
+
+    response = client.post(rate_url(post.pk), {"value": "0"}, HTTP_ACCEPT="application/json")
+
+    assert response.status_code == 403
+    assert "suspended" in response.json()["error"]
+
+
+def test_a_vote_reads_the_post_once_and_asks_about_suspension_only_in_its_own_statements(
+    client, post
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from wagtail_communityblog.models import CommunityMember, CommunityPostPage
+
+    client.force_login(make_voter())
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post(rate_url(post.pk), {"value": "1"}, HTTP_ACCEPT="application/json")
+
+    assert response.status_code == 200
+    selects = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("SELECT")]
+    post_reads = [sql for sql in selects if CommunityPostPage._meta.db_table in sql]
+    # One read of the post, of the page and post rows alone (not the score row), which also
+    # asks whether a view restriction covers it (no query of every restriction on its own).
+    assert len(post_reads) == 1
+    assert PostScore._meta.db_table not in post_reads[0]
+    assert len([sql for sql in selects if PageViewRestriction._meta.db_table in sql]) == 1
+    # The suspension check rides on the vote's own INSERT, not a query of its own.
+    assert not [sql for sql in selects if CommunityMember._meta.db_table in sql]
+
+
+def test_a_post_that_lost_its_score_row_gets_one_back_when_voted_on(client, post):
+    PostScore.objects.filter(pk=post.pk).delete()
+    client.force_login(make_voter())
+
+    response = client.post(rate_url(post.pk), {"value": "1"}, HTTP_ACCEPT="application/json")
+
+    assert response.status_code == 200
+    assert response.json()["vote_count"] == 1
+    score = score_of(post)
+    assert (score.vote_count, score.up_count, score.is_listed) == (1, 1, True)
+
+
 def test_missing_unpublished_and_private_posts_are_404(client, blog, post):
     client.force_login(make_voter())
     draft = make_post(blog, publish=False)
@@ -343,6 +408,23 @@ def test_missing_unpublished_and_private_posts_are_404(client, blog, post):
         response = client.post(rate_url(post_id), {"value": "1"}, HTTP_ACCEPT="application/json")
         assert response.status_code == 404
     assert not Rating.objects.exists()
+
+
+def test_posts_in_a_private_blog_are_404_and_a_private_sibling_changes_nothing(
+    client, community, blog, post
+):
+    client.force_login(make_voter())
+    private_blog = make_blog(community, make_user(), slug="private-blog")
+    hidden = make_post(private_blog)
+    PageViewRestriction.objects.create(page=private_blog, restriction_type="login")
+    PageViewRestriction.objects.create(page=make_post(blog), restriction_type="login")
+
+    hidden_vote = client.post(rate_url(hidden.pk), {"value": "1"}, HTTP_ACCEPT="application/json")
+    public_vote = client.post(rate_url(post.pk), {"value": "1"}, HTTP_ACCEPT="application/json")
+
+    assert hidden_vote.status_code == 404
+    assert public_vote.status_code == 200
+    assert list(Rating.objects.values_list("post_id", flat=True)) == [post.pk]
 
 
 def test_voting_is_post_only_and_needs_csrf(post):
