@@ -136,7 +136,7 @@ bench-votes: $(BENCH_STAMP) ## Vote-path benchmark on PostgreSQL and SQLite (~4 
 bench-community: $(STAMP) ## Community-health simulation: vote rings, front-page quality, discovery (~5 min on 2 idle cores)
 	$(VENV_PY) benchmarks/community/run.py $(ARGS)
 
-bench-scale: $(BENCH_STAMP) ## Scale benchmark: 10k/100k posts, 1M votes, front page, listings, votes vs peers (~45 min)
+bench-scale: $(BENCH_STAMP) ## Scale benchmark: 10k/100k posts, 1M votes, front page, listings, votes vs peers (~30 min)
 	$(VENV_PY) benchmarks/scale.py $(ARGS)
 
 docs: $(DOCS_STAMP) ## Build the documentation (mkdocs build --strict) into site/
