@@ -1214,8 +1214,6 @@ def anatomy(posts, voters, plan, kinds, vendor, n_actions):
     # time is inside that statement's; it is counted here as one more statement).
     reset_votes(vendor)
     service = ServiceVoter(posts, voters)
-    per_kind = defaultdict(lambda: {"calls": 0, "queries": 0, "seconds": 0.0, "db_seconds": 0.0})
-    shapes = defaultdict(Counter)
     current = {}
 
     def note(shape, seconds):
@@ -1247,28 +1245,16 @@ def anatomy(posts, voters, plan, kinds, vendor, n_actions):
     connection._commit = timed_commit
     try:
         with connection.execute_wrapper(wrapper):
-            for index in actions:
-                voter, post, value = plan[index]
-                current.update(queries=0, db=0.0, shapes=[], in_tx=False)
-                started = time.perf_counter()
-                service.vote(voter, post, value)
-                elapsed = time.perf_counter() - started
-                stats = per_kind[kinds[index]]
-                stats["calls"] += 1
-                stats["queries"] += current["queries"]
-                stats["seconds"] += elapsed
-                stats["db_seconds"] += current["db"]
-                shapes[kinds[index]][tuple(current["shapes"])] += 1
+            result["service"] = time_actions(
+                actions, kinds, current, lambda index: service.vote(*plan[index]), in_tx=False
+            )
     finally:
         del connection._commit  # back to the class's method
-    result["service"] = summarize_anatomy(per_kind, shapes)
 
     # The raw bound: count its own statements.
     reset_votes(vendor)
     raw = RawVoter(posts, voters)
     raw.open()
-    per_kind = defaultdict(lambda: {"calls": 0, "queries": 0, "seconds": 0.0, "db_seconds": 0.0})
-    shapes = defaultdict(Counter)
     real_cursor = raw.cursor
 
     class CountingCursor:
@@ -1285,11 +1271,22 @@ def anatomy(posts, voters, plan, kinds, vendor, n_actions):
             return real_cursor.fetchone()
 
     raw.cursor = CountingCursor()
+    result["raw"] = time_actions(actions, kinds, current, lambda index: raw.vote(*plan[index]))
+    raw.cursor = real_cursor
+    raw.close()
+    reset_votes(vendor)
+    return result
+
+
+def time_actions(actions, kinds, current, do, **reset):
+    """Run ``do(index)`` for each action one at a time and summarise, per kind of action, its
+    time and the statements the caller's wrapper noted in ``current`` (queries, db, shapes)."""
+    per_kind = defaultdict(lambda: {"calls": 0, "queries": 0, "seconds": 0.0, "db_seconds": 0.0})
+    shapes = defaultdict(Counter)
     for index in actions:
-        voter, post, value = plan[index]
-        current.update(queries=0, db=0.0, shapes=[])
+        current.update(queries=0, db=0.0, shapes=[], **reset)
         started = time.perf_counter()
-        raw.vote(voter, post, value)
+        do(index)
         elapsed = time.perf_counter() - started
         stats = per_kind[kinds[index]]
         stats["calls"] += 1
@@ -1297,11 +1294,7 @@ def anatomy(posts, voters, plan, kinds, vendor, n_actions):
         stats["seconds"] += elapsed
         stats["db_seconds"] += current["db"]
         shapes[kinds[index]][tuple(current["shapes"])] += 1
-    raw.cursor = real_cursor
-    raw.close()
-    result["raw"] = summarize_anatomy(per_kind, shapes)
-    reset_votes(vendor)
-    return result
+    return summarize_anatomy(per_kind, shapes)
 
 
 def summarize_anatomy(per_kind, shapes):
@@ -1413,8 +1406,6 @@ def http_anatomy(posts, voters, plan, kinds, vendor, n_actions, out_dir):
         if response.status_code != 200:
             raise RuntimeError(f"HTTP {response.status_code}: {response.content[:200]!r}")
 
-    per_kind = defaultdict(lambda: {"calls": 0, "queries": 0, "seconds": 0.0, "db_seconds": 0.0})
-    shapes = defaultdict(Counter)
     current = {}
 
     def wrapper(execute, sql, params, many, context):
@@ -1431,18 +1422,7 @@ def http_anatomy(posts, voters, plan, kinds, vendor, n_actions, out_dir):
         reset_votes(vendor)
         connection.ensure_connection()
         with connection.execute_wrapper(wrapper):
-            for index in actions:
-                current.update(queries=0, db=0.0, shapes=[])
-                started = time.perf_counter()
-                send(index)
-                elapsed = time.perf_counter() - started
-                stats = per_kind[kinds[index]]
-                stats["calls"] += 1
-                stats["queries"] += current["queries"]
-                stats["seconds"] += elapsed
-                stats["db_seconds"] += current["db"]
-                shapes[kinds[index]][tuple(current["shapes"])] += 1
-        result = summarize_anatomy(per_kind, shapes)
+            result = time_actions(actions, kinds, current, send)
 
         reset_votes(vendor)
         profiler = cProfile.Profile()
