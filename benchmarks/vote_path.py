@@ -493,7 +493,7 @@ def take_baseline():
     from django.db.models import Max
 
     from wagtail_communityblog.models import PostScore, Rating
-    from wagtail_communityblog.scoring import Tally
+    from wagtail_communityblog.rating_schemes import Tally
 
     _rating, score = table_names()
     with connection.cursor() as cursor:
@@ -792,7 +792,7 @@ class RawVoter:
         from django.utils import timezone
 
         from wagtail_communityblog.conf import app_settings
-        from wagtail_communityblog.scoring import get_scheme
+        from wagtail_communityblog.rating_schemes import get_scheme
 
         self.scheme = get_scheme()
         assert self.scheme.name in ("updown", "recommend"), "the raw bound implements up/down"
@@ -1097,7 +1097,7 @@ def check_consistency(posts, voters, expected_votes):
     from wagtail_communityblog.conf import app_settings
     from wagtail_communityblog.models import PostScore, Rating
     from wagtail_communityblog.ranking import hot_from_time_score, wilson_lower_bound
-    from wagtail_communityblog.scoring import Tally, get_scheme
+    from wagtail_communityblog.rating_schemes import Tally, get_scheme
     from wagtail_communityblog.services.ratings import STORED_COUNTERS, tally_from_votes
 
     started = time.perf_counter()
@@ -1163,7 +1163,7 @@ def check_consistency(posts, voters, expected_votes):
 
 
 def _add(a, b):
-    from wagtail_communityblog.scoring import Tally
+    from wagtail_communityblog.rating_schemes import Tally
 
     return Tally(a.up + b.up, a.down + b.down, a.count + b.count, a.total + b.total, a.net + b.net)
 
@@ -1490,7 +1490,7 @@ def child_main(args):
     from django.db import connection
     from django.test.utils import setup_databases, teardown_databases
 
-    from wagtail_communityblog.scoring import get_scheme
+    from wagtail_communityblog.rating_schemes import get_scheme
 
     label = DB_LABELS[args.db]
     started = time.perf_counter()

@@ -72,7 +72,8 @@ def test_bayesian_average_is_imdbs_weighted_rating():
 def test_the_database_computes_the_same_scores_as_the_python_formulas(scheme, community, blog):
     from tests.factories import make_post
     from wagtail_communityblog.models import PostScore
-    from wagtail_communityblog.scoring import Tally, absolute_updates, get_scheme
+    from wagtail_communityblog.ranking_expressions import absolute_updates
+    from wagtail_communityblog.rating_schemes import Tally, get_scheme
 
     with override_settings(WAGTAIL_COMMUNITYBLOG_RATING_SCHEME=scheme):
         post = make_post(blog, when=datetime(2026, 3, 1, tzinfo=UTC))

@@ -18,8 +18,8 @@ from wagtail_communityblog.models import (
     VoteCluster,
     VoteClusterMember,
 )
-from wagtail_communityblog.services.integrity import detect_rings, explain_post
 from wagtail_communityblog.services.ratings import rate_post
+from wagtail_communityblog.services.vote_rings import detect_rings, explain_post
 
 pytestmark = pytest.mark.django_db
 
@@ -398,7 +398,7 @@ def test_clearing_a_ring_puts_the_posts_it_held_back(client, curator, posts, rin
 
 def test_a_post_an_editor_hid_for_a_reason_of_their_own_stays_hidden(curator, posts, ring):
     from wagtail_communityblog.services.curation import hide
-    from wagtail_communityblog.services.integrity import clear_cluster
+    from wagtail_communityblog.services.vote_rings import clear_cluster
 
     (cluster,) = detect_rings()
     hide(posts[0], curator, "Off topic")
@@ -483,7 +483,7 @@ def climb(post, voters):
 def test_a_post_climbing_abnormally_fast_is_held_until_an_editor_looks(
     client, curator, quiet_day, community
 ):
-    from wagtail_communityblog.services.integrity import hold_fast_climbers
+    from wagtail_communityblog.services.vote_rings import hold_fast_climbers
 
     ordinary, climber = make_post(make_blog(community)), make_post(make_blog(community))
     climb(ordinary, 2)
@@ -513,7 +513,7 @@ def test_a_post_climbing_abnormally_fast_is_held_until_an_editor_looks(
 
 
 def test_an_editor_can_keep_a_held_post_hidden(client, curator, quiet_day, community):
-    from wagtail_communityblog.services.integrity import hold_fast_climbers
+    from wagtail_communityblog.services.vote_rings import hold_fast_climbers
 
     climber = make_post(make_blog(community))
     climb(climber, 12)
@@ -530,7 +530,7 @@ def test_an_editor_can_keep_a_held_post_hidden(client, curator, quiet_day, commu
 
 
 def test_holds_are_for_curators_and_post_only(client, admin_client, quiet_day, community):
-    from wagtail_communityblog.services.integrity import hold_fast_climbers
+    from wagtail_communityblog.services.vote_rings import hold_fast_climbers
 
     climber = make_post(make_blog(community))
     climb(climber, 12)
@@ -554,7 +554,7 @@ def test_holds_are_for_curators_and_post_only(client, admin_client, quiet_day, c
 
 
 def test_in_a_quiet_community_a_handful_of_votes_is_not_a_climb(quiet_day, community):
-    from wagtail_communityblog.services.integrity import hold_fast_climbers
+    from wagtail_communityblog.services.vote_rings import hold_fast_climbers
 
     post = make_post(make_blog(community))
     climb(post, 9)
@@ -564,7 +564,7 @@ def test_in_a_quiet_community_a_handful_of_votes_is_not_a_climb(quiet_day, commu
 
 @override_settings(WAGTAIL_COMMUNITYBLOG_CLIMB_HOLD=False)
 def test_a_site_can_turn_the_climb_hold_off(quiet_day, community):
-    from wagtail_communityblog.services.integrity import hold_fast_climbers
+    from wagtail_communityblog.services.vote_rings import hold_fast_climbers
 
     post = make_post(make_blog(community))
     climb(post, 12)
@@ -574,7 +574,7 @@ def test_a_site_can_turn_the_climb_hold_off(quiet_day, community):
 
 
 def test_held_posts_awaiting_review_are_listed_first(client, curator, quiet_day, community):
-    from wagtail_communityblog.services.integrity import decide_hold, hold_fast_climbers
+    from wagtail_communityblog.services.vote_rings import decide_hold, hold_fast_climbers
 
     first, second = make_post(make_blog(community)), make_post(make_blog(community))
     climb(first, 12)
@@ -592,7 +592,7 @@ def test_held_posts_awaiting_review_are_listed_first(client, curator, quiet_day,
 def test_after_a_ring_is_confirmed_the_rest_of_a_rush_is_held_for_its_climb(
     moderator, quiet_day, community
 ):
-    from wagtail_communityblog.services.integrity import confirm_cluster, hold_fast_climbers
+    from wagtail_communityblog.services.vote_rings import confirm_cluster, hold_fast_climbers
 
     target = make_post(make_blog(community))
     competitors = quiet_day[:3]

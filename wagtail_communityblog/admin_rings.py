@@ -24,7 +24,7 @@ from wagtail.admin.views.reports import ReportView
 
 from .admin_views import CuratorOnlyMixin, can_curate
 from .models import CommunityPostPage, PostHold, Rating, VoteCluster
-from .services import integrity
+from .services import vote_rings
 
 SUSPEND_PERMISSION = "wagtail_communityblog.change_communitymember"
 
@@ -135,7 +135,7 @@ class VoteRingActionView(VoteRingDetailView):
             raise Http404
         try:
             if action == "confirm":
-                posts = integrity.confirm_cluster(
+                posts = vote_rings.confirm_cluster(
                     cluster, by=request.user, reason=form.cleaned_data["reason"]
                 )
                 message = _(
@@ -144,12 +144,12 @@ class VoteRingActionView(VoteRingDetailView):
                     "the votes that count."
                 )
             else:
-                posts = integrity.clear_cluster(cluster, by=request.user)
+                posts = vote_rings.clear_cluster(cluster, by=request.user)
                 message = _(
                     "Vote ring #%(id)s cleared: its accounts' votes count again "
                     "(%(posts)d posts recomputed) and the posts it held are back in the rankings."
                 )
-        except integrity.ClusterError as error:
+        except vote_rings.ClusterError as error:
             messages.error(request, str(error))
             form.add_error(None, str(error))
             return self.render(cluster, form, status=400)
@@ -208,8 +208,8 @@ class HeldPostActionView(CuratorOnlyMixin, View):
             raise Http404
         index = reverse("wagtail_communityblog_holds:index")
         try:
-            changed = integrity.decide_hold(hold, by=request.user, keep=action == "keep")
-        except integrity.ClusterError as error:
+            changed = vote_rings.decide_hold(hold, by=request.user, keep=action == "keep")
+        except vote_rings.ClusterError as error:
             messages.error(request, str(error))
             return redirect(index)
         title = hold.post.title

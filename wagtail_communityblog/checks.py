@@ -89,7 +89,7 @@ def check_rating_scheme_matches_votes(app_configs, databases=None, **kwargs):
     from django.db import DatabaseError
 
     from .models import Rating
-    from .scoring import SCHEMES
+    from .rating_schemes import SCHEMES
 
     scheme = SCHEMES.get(app_settings.RATING_SCHEME)
     if scheme is None or not databases:

@@ -37,7 +37,7 @@ class VoteBreakdownPanel(Panel):
                 else []
             )
             if post.pk:
-                from .services.integrity import explain_post
+                from .services.vote_rings import explain_post
 
                 context["explanation"] = explain_post(post.pk)
             return context

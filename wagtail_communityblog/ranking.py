@@ -5,7 +5,7 @@ stored, indexed column serves each ranking and nothing needs recomputing as the 
 (Hacker News-style gravity, ``score / (age + 2) ** 1.8``, changes every post's value every
 second, so it cannot be a stored column; it is deliberately absent.)
 
-``scoring.py`` builds the same formulas as SQL expressions, so a vote updates the stored
+``ranking_expressions.py`` builds the same formulas as SQL expressions, so a vote updates the stored
 columns inside the database in one statement; the tests check the two agree.
 """
 

@@ -79,7 +79,7 @@ def send_comment_notification(user_id, comment_id):
 def detect_vote_rings():
     """Run the vote-ring detection and the fast-climber hold (``communityblog_detect_rings``
     as a background task); return the ids of the rings recorded or grown."""
-    from .services.integrity import detect_rings, hold_fast_climbers
+    from .services.vote_rings import detect_rings, hold_fast_climbers
 
     clusters = [cluster.pk for cluster in detect_rings()]
     hold_fast_climbers()

@@ -21,8 +21,8 @@ from .forms.frontend import BlogForm, FlagForm, ImageUploadForm, PostForm
 from .links import login_url_for
 from .models import CommunityIndexPage, CommunityMember, CommunityPostPage, MemberBlogPage
 from .ratelimit import limit_reached
+from .rating_schemes import get_scheme
 from .sanitize import editor_html
-from .scoring import get_scheme
 from .services import posts as post_service
 from .services.curation import CurationError, flag_post
 from .services.images import create_image

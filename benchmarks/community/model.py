@@ -3,8 +3,8 @@
 What is the package's own code here (imported, not copied):
 - ``wagtail_communityblog.ranking``: ``time_score``, ``hot_from_time_score`` (Reddit hot),
   ``wilson_lower_bound`` (best), net score (top);
-- ``wagtail_communityblog.scoring.get_scheme("updown")``: how a vote moves up/down/net;
-- ``wagtail_communityblog.integrity``: low-history accounts, co-voting clusters, held accounts,
+- ``wagtail_communityblog.rating_schemes.get_scheme("updown")``: how a vote moves up/down/net;
+- ``wagtail_communityblog.vote_rings``: low-history accounts, co-voting clusters, held accounts,
   the posts a cluster pushed, fast climbers;
 - ``wagtail_communityblog.conf.app_settings``: the defaults (tau, z, promotion thresholds,
   minimum account age to count, ring detection parameters), read through the package's own
@@ -31,9 +31,9 @@ docs/explanation/community-health.md):
   ``detect_window`` of votes; a detected cluster's members except one are held, their votes
   stop counting; an editor looks ``editor_delay`` later: a real ring is confirmed, all its
   votes dropped; honest accounts wrongly held are cleared, their votes restored). With
-  RING_HOLD_POSTS the posts a cluster pushed up (``integrity.pushed_posts``) leave the front
+  RING_HOLD_POSTS the posts a cluster pushed up (``vote_rings.pushed_posts``) leave the front
   page until that decision; ``climb`` (CLIMB_HOLD): at each detection run the posts with
-  abnormally many first-hour up votes (``integrity.fast_climbers``) leave it until an editor
+  abnormally many first-hour up votes (``vote_rings.fast_climbers``) leave it until an editor
   looks ``editor_delay`` later (deleting a ring's votes on it, if a ring cast them).
 - ``rescue``: twice a day an editor opens the Rescue report (recent posts with at most
   RESCUE_MAX_VOTES votes) and re-ups the ``rescue_per_visit`` posts that look best to them
@@ -60,9 +60,9 @@ if not settings.configured:
     settings.configure()
     django.setup()
 
-from wagtail_communityblog import integrity, ranking  # noqa: E402
+from wagtail_communityblog import ranking, vote_rings  # noqa: E402
 from wagtail_communityblog.conf import app_settings  # noqa: E402
-from wagtail_communityblog.scoring import get_scheme  # noqa: E402
+from wagtail_communityblog.rating_schemes import get_scheme  # noqa: E402
 
 HOUR = 3600.0
 DAY = 24 * HOUR
@@ -203,7 +203,7 @@ class Community:
         self.suspended = set()
         self.pending_reviews = []  # (due, cluster accounts, posts held)
         # Low-history votes in the detection window.
-        self.covoting = integrity.CoVoting(
+        self.covoting = vote_rings.CoVoting(
             app_settings.RING_CLOSENESS.total_seconds(), app_settings.RING_MIN_SHARED
         )
         self.cleared = set()  # honest accounts an editor cleared: not compared again
@@ -277,12 +277,12 @@ class Community:
             # Their accounts are a week old or more from day 7.
             self.newcomer_votes[0] += counted
             self.newcomer_votes[1] += 1
-        if "clusters" in self.p.defences and integrity.is_low_history(
+        if "clusters" in self.p.defences and vote_rings.is_low_history(
             self.lifetime[account], self.low_history_votes
         ):
             # Only low-history accounts are compared; an account's history only grows, so
             # one that is not low-history now never will be again.
-            self.covoting.add(integrity.Vote(account, post.id, value, self.now))
+            self.covoting.add(vote_rings.Vote(account, post.id, value, self.now))
         if counted:
             post.up += SCHEME.up(value)
             post.down += SCHEME.down(value)
@@ -493,7 +493,7 @@ class Community:
         low = {
             account
             for account in self.covoting.totals
-            if integrity.is_low_history(self.lifetime[account], self.low_history_votes)
+            if vote_rings.is_low_history(self.lifetime[account], self.low_history_votes)
             and account not in self.suspended
             and account not in self.cleared
         }
@@ -501,7 +501,7 @@ class Community:
         if not clusters:
             return
         keep_one = "hold_all" not in self.p.defences and app_settings.RING_KEEP_ONE_VOTE
-        newly_held = integrity.held_accounts(clusters, keep_one) - self.held
+        newly_held = vote_rings.held_accounts(clusters, keep_one) - self.held
         self.held |= newly_held
         any_posts = False
         for cluster in clusters:
@@ -528,7 +528,7 @@ class Community:
                 post = self.posts[post_id]
                 up_votes[post_id] = sum(1 for value, _at in post.votes.values() if value > 0)
         held = []
-        for post_id in integrity.pushed_posts(cluster, up_votes):
+        for post_id in vote_rings.pushed_posts(cluster, up_votes):
             post = self.posts[post_id]
             if not post.on_hold and "ring" not in post.held_for:
                 self._hold(post, "ring")
@@ -548,16 +548,16 @@ class Community:
             published[post.id] = post.published
             if post.first_hour_up is None:
                 votes = [
-                    integrity.Vote(account, post.id, value, at)
+                    vote_rings.Vote(account, post.id, value, at)
                     for account, (value, at) in post.votes.items()
                 ]
-                n = integrity.first_hour_up_votes(votes, {post.id: post.published})[post.id]
-                if post.published + integrity.CLIMB_HOUR <= self.now:
+                n = vote_rings.first_hour_up_votes(votes, {post.id: post.published})[post.id]
+                if post.published + vote_rings.CLIMB_HOUR <= self.now:
                     post.first_hour_up = n  # final: later votes are past its first hour
                 counts[post.id] = n
             else:
                 counts[post.id] = post.first_hour_up
-        climbers, _threshold = integrity.fast_climbers(
+        climbers, _threshold = vote_rings.fast_climbers(
             counts,
             published,
             self.now,

@@ -191,8 +191,8 @@ def test_the_admin_screens_for_the_docs(page, demo, shots):
     from home.models import HomePage
     from wagtail_communityblog.models import CommunityPostPage
     from wagtail_communityblog.models.curation import Flag
-    from wagtail_communityblog.services.integrity import detect_rings
     from wagtail_communityblog.services.ratings import rate_post
+    from wagtail_communityblog.services.vote_rings import detect_rings
 
     # Reports for the Reports listing: two posts, each reported by two readers.
 

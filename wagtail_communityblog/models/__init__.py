@@ -6,7 +6,6 @@ from .comments import (
     CommentSubscription,
 )
 from .curation import Flag, PromotionEvent
-from .integrity import PostHold, VoteCluster, VoteClusterMember
 from .members import CommunityMember
 from .pages import (
     CommunityIndexPage,
@@ -17,6 +16,7 @@ from .pages import (
 )
 from .ratings import Rating
 from .scores import PostScore
+from .vote_rings import PostHold, VoteCluster, VoteClusterMember
 
 __all__ = [
     "Comment",

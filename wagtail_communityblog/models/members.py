@@ -33,7 +33,7 @@ class CommunityMember(models.Model):
         help_text=_("Shown to the member on their dashboard."),
     )
     # Held by a vote ring awaiting an editor's review: the member's votes are recorded but do
-    # not count (see services/integrity.py). Cleared or confirmed by an editor.
+    # not count (see services/vote_rings.py). Cleared or confirmed by an editor.
     votes_held = models.BooleanField(_("votes held (vote ring)"), default=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 

@@ -74,7 +74,7 @@ class PostScore(models.Model):
     # Where the post's "hot" clock starts: first publication, moved by an editor's re-up.
     rank_time = models.DateTimeField(_("ranking time"), null=True)
     # ``rank_time`` in "hot" units, (rank_time - epoch) / tau, so the database can compute
-    # ``hot`` on each vote (see scoring.py).
+    # ``hot`` on each vote (see ranking_expressions.py).
     time_score = models.FloatField(_("time score"), default=0.0)
     promoted_at = models.DateTimeField(_("promoted at"), null=True, blank=True)
     # Comments readers can see (approved, not hidden, not deleted), kept by services/comments.py.

@@ -14,7 +14,7 @@ from django.db.models.lookups import GreaterThan, LessThan
 from ..conf import app_settings
 from ..models import CommunityPostPage, MemberBlogPage, PostScore
 from ..ranking import time_score
-from ..scoring import hot_expression
+from ..ranking_expressions import hot_expression
 from .members import is_suspended
 
 

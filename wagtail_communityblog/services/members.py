@@ -39,7 +39,7 @@ def suspended_sql(connection):
 def held_sql(connection):
     """``SELECT 1`` if the account's votes are held by a vote ring awaiting an editor's review;
     parameters: the user's id, then ``True``. The same row as ``suspended_sql`` reads, so the
-    vote's statements embed both without another round trip (services/integrity.py)."""
+    vote's statements embed both without another round trip (services/vote_rings.py)."""
     q = connection.ops.quote_name
     return (
         f"SELECT 1 FROM {q(CommunityMember._meta.db_table)} "

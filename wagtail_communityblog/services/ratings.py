@@ -21,7 +21,8 @@ from ..cache import rankings_changed
 from ..conf import app_settings
 from ..models import PostScore, Rating
 from ..ranking import bayesian_average, hot_from_time_score, time_score, wilson_lower_bound
-from ..scoring import Tally, absolute_updates, apply_delta, get_scheme
+from ..ranking_expressions import absolute_updates, apply_delta
+from ..rating_schemes import Tally, get_scheme
 from .curation import awaiting_promotion, check_promotion
 from .listing import sync_post_score
 from .members import held_sql, is_held_id, is_suspended_id, suspended_sql
@@ -412,7 +413,7 @@ def _recompute_batch(post_ids, scheme):
 
 
 def _best(scheme, tally):
-    """ "best" as the database stores it (scoring.best_expression), computed here to compare."""
+    """ "best" as the database stores it (``ranking_expressions.best_expression``)."""
     if scheme.name == "stars":
         return bayesian_average(
             tally.total, tally.count, app_settings.BAYES_PRIOR_VOTES, app_settings.BAYES_PRIOR_MEAN

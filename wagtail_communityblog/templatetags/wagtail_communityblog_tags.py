@@ -3,8 +3,8 @@ from django.utils.safestring import mark_safe
 from wagtail.templatetags.wagtailcore_tags import richtext
 
 from ..links import login_url_for
+from ..rating_schemes import get_scheme
 from ..sanitize import clean_rendered_links
-from ..scoring import get_scheme
 
 register = template.Library()
 

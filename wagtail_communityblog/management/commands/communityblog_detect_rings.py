@@ -3,7 +3,7 @@
 from django.core.management.base import BaseCommand
 
 from wagtail_communityblog.conf import app_settings
-from wagtail_communityblog.services.integrity import detect_rings, hold_fast_climbers
+from wagtail_communityblog.services.vote_rings import detect_rings, hold_fast_climbers
 
 
 class Command(BaseCommand):

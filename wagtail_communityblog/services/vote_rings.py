@@ -2,13 +2,13 @@
 
 The detection (``detect_rings``) runs from the ``communityblog_detect_rings`` command or the
 ``detect_vote_rings`` task, never during a vote. It reads the recent votes, finds groups of
-low-history accounts that voted together (``wagtail_communityblog.integrity``) and, for each
+low-history accounts that voted together (``wagtail_communityblog.vote_rings``) and, for each
 new group, records a ``VoteCluster`` and **holds** every member's votes but one: they are
 recorded and stop counting, so the group weighs as one voter until an editor looks.
 The vote path only reads the member's ``votes_held`` flag, from the row its suspension check
 already reads.
 
-With ``RING_HOLD_POSTS`` (the default) the posts the group pushed up (``integrity.pushed_posts``)
+With ``RING_HOLD_POSTS`` (the default) the posts the group pushed up (``detection.pushed_posts``)
 are also **held** (a ``PostHold``): hidden from every ranking and promoted block, with a reason
 their author sees, so the ring's target does not reach the front page on the vote its
 representative keeps. ``hold_fast_climbers`` (``CLIMB_HOLD``) holds a post whose first-hour up
@@ -32,7 +32,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from wagtail.log_actions import log
 
-from .. import integrity
+from .. import vote_rings as detection
 from ..cache import rankings_changed
 from ..conf import app_settings
 from ..models import (
@@ -89,14 +89,14 @@ def detect_rings(now=None):
     low_history = {
         user_id
         for user_id in voters
-        if integrity.is_low_history(lifetime.get(user_id, 0), app_settings.RING_LOW_HISTORY_VOTES)
+        if detection.is_low_history(lifetime.get(user_id, 0), app_settings.RING_LOW_HISTORY_VOTES)
     }
     votes = [
-        integrity.Vote(user_id, post_id, value, _seconds(at))
+        detection.Vote(user_id, post_id, value, _seconds(at))
         for user_id, post_id, value, at in rows
         if user_id in low_history
     ]
-    clusters = integrity.find_clusters(
+    clusters = detection.find_clusters(
         votes,
         low_history,
         closeness=app_settings.RING_CLOSENESS.total_seconds(),
@@ -213,7 +213,7 @@ def _posts_to_hold(cluster):
             "post_id", flat=True
         )
     )
-    return [post for post in integrity.pushed_posts(cluster, up_votes) if post not in already]
+    return [post for post in detection.pushed_posts(cluster, up_votes) if post not in already]
 
 
 def hold_reason(reason):
@@ -322,7 +322,7 @@ def hold_fast_climbers(now=None):
 
     Off the vote path, with the ring detection (``communityblog_detect_rings``, the
     ``detect_vote_rings`` task). The reference is the posts published in the last
-    ``RING_WINDOW`` whose first hour is over (see ``integrity.fast_climbers``). A post is held
+    ``RING_WINDOW`` whose first hour is over (see ``detection.fast_climbers``). A post is held
     for a climb once at most, and never while another hold is open.
     """
     if not app_settings.CLIMB_HOLD:
@@ -338,13 +338,13 @@ def hold_fast_climbers(now=None):
     if not published:
         return []
     votes = [
-        integrity.Vote(user_id, post_id, value, _seconds(at))
+        detection.Vote(user_id, post_id, value, _seconds(at))
         for user_id, post_id, value, at in Rating.objects.filter(
             post_id__in=list(published), value__gt=0, created_at__gte=since
         ).values_list("user_id", "post_id", "value", "created_at")
     ]
-    counts = integrity.first_hour_up_votes(votes, published)
-    climbers, threshold = integrity.fast_climbers(
+    counts = detection.first_hour_up_votes(votes, published)
+    climbers, threshold = detection.fast_climbers(
         counts,
         published,
         _seconds(now),
@@ -467,7 +467,7 @@ def reason_label(reason):
 
 def explain_post(post_id, scheme=None):
     """Raw votes, counted votes and the discounted votes with their reasons, for one post."""
-    from ..scoring import get_scheme
+    from ..rating_schemes import get_scheme
 
     scheme = scheme or get_scheme()
     explanation = Explanation()

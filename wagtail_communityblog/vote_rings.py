@@ -19,7 +19,7 @@ their signed votes, counting only time-close votes as shared). A cluster is a co
 of at least ``min_size`` linked accounts.
 
 Nothing here reads the database or Django settings: the package's detection service
-(``services/integrity.py``) and the community simulation (``benchmarks/community/``) both
+(``services/vote_rings.py``) and the community simulation (``benchmarks/community/``) both
 call these functions with plain values.
 """
 

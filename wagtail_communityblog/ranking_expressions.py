@@ -1,4 +1,4 @@
-"""Rating schemes, and the ranking formulas of ``ranking.py`` as SQL expressions.
+"""The ranking formulas of ``ranking.py`` as SQL expressions, and the vote's one ``UPDATE``.
 
 A vote changes a post's stored scores in one ``UPDATE`` whose right-hand sides read the row's
 current values (``F()``), so concurrent votes on the same post queue on the row and none is
@@ -7,79 +7,13 @@ over aggregated ``Value``\\s, so stored and recomputed scores are computed ident
 """
 
 import math
-from dataclasses import dataclass
 
 from django.db.models import Case, F, FloatField, Value, When
 from django.db.models.functions import Abs, Cast, Greatest, Ln, Sign, Sqrt
 from django.db.models.lookups import GreaterThan
-from django.utils.translation import gettext_lazy as _
 
 from .conf import app_settings
-
-
-@dataclass(frozen=True)
-class Scheme:
-    name: str
-    label: str
-    values: tuple  # the values a reader may give (0 always means "withdraw")
-    # Schemes whose stored votes keep their meaning under this one.
-    compatible_with: frozenset
-
-    def up(self, value):
-        if self.name == "stars":
-            return int(value >= 4)
-        return int(value > 0)
-
-    def down(self, value):
-        if self.name == "stars":
-            return int(value <= 2)
-        return int(value < 0)
-
-    def net(self, value):
-        """A vote's contribution to the net score: +1/-1, or stars above/below three."""
-        if self.name == "stars":
-            return value - 3
-        return value
-
-
-SCHEMES = {
-    "recommend": Scheme("recommend", _("Recommend"), (1,), frozenset({"recommend"})),
-    "updown": Scheme("updown", _("Up and down votes"), (1, -1), frozenset({"updown", "recommend"})),
-    "stars": Scheme("stars", _("Stars"), (1, 2, 3, 4, 5), frozenset({"stars"})),
-}
-
-
-def get_scheme(name=None):
-    return SCHEMES[name or app_settings.RATING_SCHEME]
-
-
-@dataclass(frozen=True)
-class Tally:
-    """A vote's (or a set of votes') contribution to each stored counter."""
-
-    up: int = 0
-    down: int = 0
-    count: int = 0
-    total: int = 0
-    net: int = 0
-
-    @classmethod
-    def of(cls, scheme, value):
-        if value is None:
-            return cls()
-        return cls(scheme.up(value), scheme.down(value), 1, value, scheme.net(value))
-
-    def __sub__(self, other):
-        return Tally(
-            self.up - other.up,
-            self.down - other.down,
-            self.count - other.count,
-            self.total - other.total,
-            self.net - other.net,
-        )
-
-    def __bool__(self):
-        return any((self.up, self.down, self.count, self.total, self.net))
+from .rating_schemes import Tally
 
 
 def _float(expression):

@@ -2,7 +2,7 @@
 
 import random
 
-from wagtail_communityblog.integrity import (
+from wagtail_communityblog.vote_rings import (
     CoVoting,
     Vote,
     climb_threshold,
