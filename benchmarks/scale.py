@@ -9,7 +9,7 @@ measured in a child process through Django's test client with the block cache of
   without them: time and queries, blocks of 5 and of 50 posts;
 - each ranking's top-N: the block's whole data fetch (``PromotedPostsBlock.get_posts()``: its
   ranking query, pinned posts and the posts by id), the package's ranking query
-  (``services.promotion.ranking_query()``), the same order through a bare ORM query on the
+  (``PostScore.objects.ranking()``), the same order through a bare ORM query on the
   score table, and raw SQL, with the package query's ``EXPLAIN ANALYZE`` checked (index scan,
   no full sort, no votes table);
 - the community listing for each sort, first page and a deep page (page 500) reached by
@@ -481,7 +481,8 @@ def rankings(counter, runs, count):
     from wagtail_communityblog.blocks import PromotedPostsBlock
     from wagtail_communityblog.models import PostScore
     from wagtail_communityblog.models.scores import RANKED
-    from wagtail_communityblog.services.promotion import ranking_query
+
+    ranking_query = PostScore.objects.ranking
 
     block = PromotedPostsBlock()
     table = PostScore._meta.db_table
@@ -619,7 +620,8 @@ def cursor_url(base, sep, sort, page):
     """The URL the "Next page" link of page ``page - 1`` carries."""
     from wagtail_communityblog.conf import app_settings
     from wagtail_communityblog.models import CommunityIndexPage
-    from wagtail_communityblog.services.listing import LISTING_KEYS, encode_cursor
+    from wagtail_communityblog.models.querysets import LISTING_KEYS
+    from wagtail_communityblog.pagination import encode_cursor
 
     keys = LISTING_KEYS[sort]
     community = CommunityIndexPage.objects.get()

@@ -13,7 +13,8 @@ from wagtail.models import PageViewRestriction
 
 from tests.factories import make_blog, make_post, make_user
 from wagtail_communityblog.models import CommunityPostPage, PostScore
-from wagtail_communityblog.services.listing import LISTING_KEYS, encode_cursor
+from wagtail_communityblog.models.querysets import LISTING_KEYS
+from wagtail_communityblog.pagination import encode_cursor
 
 pytestmark = pytest.mark.django_db
 

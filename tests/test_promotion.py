@@ -181,7 +181,7 @@ QUERIES_PER_BLOCK = 6
 
 @pytest.mark.parametrize("ranking", ["hot", "best", "top", "new"])
 def test_the_blocks_top_n_is_the_rankings_own_order_ties_included(community, blog, ranking):
-    from wagtail_communityblog.services.promotion import ranked_posts, top_post_ids
+    from wagtail_communityblog.models import PostScore
 
     when = timezone.now() - timedelta(hours=5)
     # Equal scores and publication times: only the tie-break (newest id first) orders them.
@@ -190,8 +190,8 @@ def test_the_blocks_top_n_is_the_rankings_own_order_ties_included(community, blo
         vote(post, up=3)
     vote(make_post(blog, title="Liked", when=when - timedelta(hours=1)), up=8, down=1)
 
-    expected = [post.pk for post in ranked_posts(ranking, window="week")[:4]]
-    assert top_post_ids(ranking, 4, window="week") == expected
+    expected = [post.pk for post in CommunityPostPage.objects.ranked(ranking, window="week")[:4]]
+    assert PostScore.objects.top_post_ids(ranking, 4, window="week") == expected
     assert shown(ranking=ranking, window="week", count=4) == [
         CommunityPostPage.objects.get(pk=pk).title for pk in expected
     ]

@@ -347,9 +347,9 @@ def test_a_site_can_hold_every_vote_of_a_ring(posts, ring):
 
 
 def front_page():
-    from wagtail_communityblog.services.promotion import ranked_posts
+    from wagtail_communityblog.models import CommunityPostPage
 
-    return list(ranked_posts("hot"))
+    return list(CommunityPostPage.objects.ranked("hot"))
 
 
 def test_the_post_a_ring_pushed_is_kept_off_the_front_page_until_an_editor_decides(

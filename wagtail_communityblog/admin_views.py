@@ -226,9 +226,8 @@ class SummaryPanel(Component):
     def get_context_data(self, parent_context):
         from wagtail.models import WorkflowState
 
-        from .models import Rating
+        from .models import CommunityPostPage, Rating
         from .services.moderation import WORKFLOW_NAME
-        from .services.promotion import ranked_posts
 
         since = timezone.now() - timedelta(days=1)
         return {
@@ -241,7 +240,7 @@ class SummaryPanel(Component):
             .values("post")
             .distinct()
             .count(),
-            "front_page": list(ranked_posts("hot")[:5]),
+            "front_page": list(CommunityPostPage.objects.ranked("hot")[:5]),
             **comment_summary(),
         }
 

@@ -13,10 +13,12 @@ from wagtail.models import Site
 
 from .cache import generation
 from .conf import app_settings
-from .models import PostScore
+from .models import CommunityPostPage, PostScore
 from .models.scores import RANKED
-from .ranking import block_minimums
-from .services.promotion import IMAGE_SPEC, RANKINGS, WINDOWS, posts_by_ids, top_post_ids
+from .ranking import RANKINGS, block_minimums, window_labels
+
+# The rendition of a post's header image a block shows.
+IMAGE_SPEC = "fill-640x360"
 
 
 class PromotedPostsBlock(blocks.StructBlock):
@@ -31,7 +33,7 @@ class PromotedPostsBlock(blocks.StructBlock):
     )
     ranking = blocks.ChoiceBlock(
         label=_("Ranking"),
-        choices=[(key, label) for key, (label, _order) in RANKINGS.items()],
+        choices=list(RANKINGS.items()),
         default="hot",
         help_text=_(
             "Hot: rising now. Best: most consistently liked. Top: highest score in the window. "
@@ -40,7 +42,7 @@ class PromotedPostsBlock(blocks.StructBlock):
     )
     window = blocks.ChoiceBlock(
         label=_("Window (for Top)"),
-        choices=[(key, label) for key, (label, _delta) in WINDOWS.items()],
+        choices=list(window_labels().items()),
         default="week",
     )
     count = blocks.IntegerBlock(label=_("How many posts"), min_value=1, max_value=50, default=5)
@@ -124,7 +126,7 @@ class PromotedPostsBlock(blocks.StructBlock):
                 app_settings.PROMOTION_MIN_VOTES,
                 app_settings.PROMOTION_MIN_SCORE,
             )
-            ranked = top_post_ids(
+            ranked = PostScore.objects.top_post_ids(
                 ranking,
                 count - len(pinned),
                 community=community,
@@ -135,7 +137,7 @@ class PromotedPostsBlock(blocks.StructBlock):
                 exclude=pinned,
             )
         image_spec = IMAGE_SPEC if value.get("show_image") else None
-        posts = posts_by_ids(pinned + ranked, image_spec=image_spec)
+        posts = CommunityPostPage.objects.by_ids(pinned + ranked, image_spec=image_spec)
         for post in posts:
             post.is_pinned_here = post.pk in pinned
         return posts

@@ -10,7 +10,31 @@ columns inside the database in one statement; the tests check the two agree.
 """
 
 import math
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+
+from django.utils.translation import gettext_lazy as _
+
+# The rankings a listing or a promoted block can use, and the windows "top" can look back over:
+# the one vocabulary every form, tab, feed title and query reads.
+RANKINGS = {"hot": _("Hot"), "best": _("Best"), "top": _("Top"), "new": _("New")}
+WINDOWS = {
+    "day": (_("Today"), timedelta(days=1)),
+    "week": (_("This week"), timedelta(days=7)),
+    "month": (_("This month"), timedelta(days=30)),
+    "year": (_("This year"), timedelta(days=365)),
+    "all": (_("All time"), None),
+}
+
+
+def window_labels():
+    """``{window: label}``, for choices and tabs."""
+    return {key: label for key, (label, _delta) in WINDOWS.items()}
+
+
+def window_delta(window):
+    """How far back ``window`` looks (``None``: all time); unknown windows mean all time."""
+    return WINDOWS.get(window, WINDOWS["all"])[1]
+
 
 # Reddit's epoch (2005-12-08 07:46:43 UTC); any fixed instant works, it only shifts every value.
 EPOCH = datetime(2005, 12, 8, 7, 46, 43, tzinfo=UTC)

@@ -15,13 +15,16 @@ from wagtail.api import APIField
 from wagtail.contrib.routable_page.models import RoutablePageMixin, path
 from wagtail.fields import RichTextField
 from wagtail.models import Page, PageManager
-from wagtail.query import PageQuerySet
 from wagtail.search import index
 
 from ..conf import app_settings
 from ..forms.admin import MemberBlogPageForm
+from ..pagination import listing_page
 from ..panels import VoteBreakdownPanel
+from ..ranking import RANKINGS, window_labels
 from ..rich_text import BODY_FEATURES
+from .querysets import LISTING_KEYS, CommunityPostQuerySet
+from .ratings import viewer_context
 
 # First path segments that routes of the community index (and the front-end views, when a site
 # mounts them at the same prefix, as the example site does) already answer. A member blog with
@@ -52,14 +55,8 @@ def paginate(request, queryset):
     return paginator.get_page(request.GET.get("page"))
 
 
-SORTS = {"hot": _("Hot"), "best": _("Best"), "top": _("Top"), "new": _("New")}
-WINDOW_CHOICES = {
-    "day": _("Today"),
-    "week": _("This week"),
-    "month": _("This month"),
-    "year": _("This year"),
-    "all": _("All time"),
-}
+SORTS = RANKINGS
+WINDOW_CHOICES = window_labels()
 
 
 def requested_sort(request):
@@ -72,11 +69,8 @@ def requested_sort(request):
 def listing_context(request, queryset, order="new", **extra):
     """Context for a page of posts: the posts, and the reader's votes on them for the widgets.
 
-    Pages are read by keyset (see ``services.listing.listing_page``): no page counts the
+    Pages are read by keyset (see ``pagination.listing_page``): no page counts the
     whole listing, and a deep page costs what the first one does."""
-    from ..services.listing import LISTING_KEYS, listing_page
-    from ..services.ratings import viewer_context
-
     posts = listing_page(request, queryset, LISTING_KEYS[order])
     return {"posts": posts, **viewer_context(request, posts.object_list), **extra}
 
@@ -134,11 +128,9 @@ class CommunityIndexPage(RoutablePageMixin, Page):
 
     def get_sorted_posts(self, sort="new", window="all"):
         """This community's posts in one of the rankings (``new`` lists every listed post)."""
-        from ..services.promotion import ranked_posts
-
         if sort not in SORTS or sort == "new":
             return self.get_posts()
-        return ranked_posts(sort, community=self, window=window)
+        return CommunityPostPage.objects.ranked(sort, community=self, window=window)
 
     @path("")
     def index_view(self, request):
@@ -365,23 +357,6 @@ class CommunityPostTag(TaggedItemBase):
         verbose_name_plural = _("community post tags")
 
 
-class CommunityPostQuerySet(PageQuerySet):
-    def listed(self):
-        """Posts readers may see in listings: live, public, and not withdrawn from them
-        (``PostScore.is_listed`` is kept false for private posts, see services/listing.py)."""
-        return self.live().filter(score__is_listed=True)
-
-    def with_listing_data(self):
-        """Load what a listing shows (author, blog, scores, image, tags) in a fixed number of
-        queries, whatever the number of posts."""
-        # Joined: what every post needs. Fetched apart: the community (one row for them all)
-        # and the header image (most posts have none): each join adds to the time PostgreSQL
-        # spends planning the query, which at nine tables outweighed running it.
-        return self.select_related("author", "score", "score__blog").prefetch_related(
-            "tags", "score__community", "header_image"
-        )
-
-
 CommunityPostManager = PageManager.from_queryset(CommunityPostQuerySet)
 
 
@@ -506,8 +481,6 @@ class CommunityPostPage(Page):
         return obj
 
     def get_context(self, request, *args, **kwargs):
-        from ..services.ratings import viewer_context
-
         context = super().get_context(request, *args, **kwargs)
         blog = self.get_blog()
         context["blog"] = blog

@@ -5,6 +5,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from .members import is_suspended_id
+
 
 class Rating(models.Model):
     # Not content: keep these rows out of Wagtail's reference index (which would otherwise
@@ -51,3 +53,16 @@ class Rating(models.Model):
 
     def __str__(self):
         return f"{self.user} → {self.post_id}: {self.value:+d}"
+
+
+def viewer_context(request, posts):
+    """What the rating widgets on a page need about the reader, in two queries at most."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"communityblog_votes": {}, "communityblog_viewer": {"suspended": False}}
+    post_ids = [post.pk for post in posts]
+    votes = dict(
+        Rating.objects.filter(user=user, post_id__in=post_ids).values_list("post_id", "value")
+    )
+    suspended = is_suspended_id(user.pk)
+    return {"communityblog_votes": votes, "communityblog_viewer": {"suspended": suspended}}

@@ -10,6 +10,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from .querysets import PostScoreQuerySet
+
 RANKED = Q(is_listed=True, is_hidden=False)
 
 
@@ -81,6 +83,8 @@ class PostScore(models.Model):
     comment_count = models.PositiveIntegerField(_("comments"), default=0)
     comments_closed = models.BooleanField(_("comments closed"), default=False)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = PostScoreQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("community post")

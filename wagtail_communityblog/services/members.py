@@ -8,51 +8,13 @@ from wagtail.log_actions import log
 from ..cache import rankings_changed
 from ..conf import app_settings
 from ..models import CommunityMember, PostScore
-
-
-def is_suspended(user):
-    if user is None or not user.is_authenticated:
-        return False
-    return is_suspended_id(user.pk)
-
-
-def is_suspended_id(user_id):
-    """Is the account with this id suspended? Plain SQL: it runs on every page with a rating
-    widget, where the ORM's per-call compilation would cost more than the query."""
-    connection = transaction.get_connection()
-    with connection.cursor() as cursor:
-        cursor.execute(suspended_sql(connection), [user_id, True])
-        return cursor.fetchone() is not None
-
-
-def suspended_sql(connection):
-    """``SELECT 1`` if the account is suspended; parameters: the user's id, then ``True``.
-
-    The vote's own statements embed it as a subquery (services/ratings.py)."""
-    q = connection.ops.quote_name
-    return (
-        f"SELECT 1 FROM {q(CommunityMember._meta.db_table)} "
-        f"WHERE {q('user_id')} = %s AND {q('is_suspended')} = %s"
-    )
-
-
-def held_sql(connection):
-    """``SELECT 1`` if the account's votes are held by a vote ring awaiting an editor's review;
-    parameters: the user's id, then ``True``. The same row as ``suspended_sql`` reads, so the
-    vote's statements embed both without another round trip (services/vote_rings.py)."""
-    q = connection.ops.quote_name
-    return (
-        f"SELECT 1 FROM {q(CommunityMember._meta.db_table)} "
-        f"WHERE {q('user_id')} = %s AND {q('votes_held')} = %s"
-    )
-
-
-def is_held_id(user_id):
-    """Are this account's votes held by a vote ring awaiting review?"""
-    connection = transaction.get_connection()
-    with connection.cursor() as cursor:
-        cursor.execute(held_sql(connection), [user_id, True])
-        return cursor.fetchone() is not None
+from ..models.members import (  # noqa: F401  (the reads services share)
+    held_sql,
+    is_held_id,
+    is_suspended,
+    is_suspended_id,
+    suspended_sql,
+)
 
 
 def blogging_refusal(user):

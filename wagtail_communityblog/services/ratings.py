@@ -456,16 +456,3 @@ def fold_in_matured_votes(now=None):
         waiting.update(counted=True)
         recompute_posts(post_ids)
     return len(post_ids)
-
-
-def viewer_context(request, posts):
-    """What the rating widgets on a page need about the reader, in two queries at most."""
-    user = getattr(request, "user", None)
-    if user is None or not user.is_authenticated:
-        return {"communityblog_votes": {}, "communityblog_viewer": {"suspended": False}}
-    post_ids = [post.pk for post in posts]
-    votes = dict(
-        Rating.objects.filter(user=user, post_id__in=post_ids).values_list("post_id", "value")
-    )
-    suspended = is_suspended_id(user.pk)
-    return {"communityblog_votes": votes, "communityblog_viewer": {"suspended": suspended}}
