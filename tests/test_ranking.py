@@ -32,12 +32,13 @@ def test_hot_matches_reddits_formula_on_worked_examples():
 
 def test_hot_is_time_invariant_two_posts_keep_their_order_as_they_age():
     a, b = (5, EPOCH + timedelta(hours=3)), (50, EPOCH)
-    order_now = hot(*a) > hot(*b)
-    # Nothing in the stored value depends on "now": ageing changes no value, so no order.
-    assert order_now == (hot(*a) > hot(*b))
-    assert hot(50, EPOCH) - hot(5, EPOCH + timedelta(hours=3)) == pytest.approx(
-        1 - 3 * 3600 / 45000
-    )
+    # 50 votes three hours earlier beat 5 votes: log10(50) - (log10(5) + 3 h / tau).
+    assert hot(*b) - hot(*a) == pytest.approx(1 - 3 * 3600 / 45000)
+    # However far both posts move in time, the gap between them, so their order, is the same:
+    # the stored value never needs recomputing as the clock runs.
+    for shift in (timedelta(days=1), timedelta(days=400), timedelta(days=3650)):
+        gap = hot(b[0], b[1] + shift) - hot(a[0], a[1] + shift)
+        assert gap == pytest.approx(hot(*b) - hot(*a))
 
 
 def test_tau_sets_how_much_freshness_a_tenfold_score_is_worth():
