@@ -18,8 +18,9 @@ from wagtail_communityblog.models import (
     VoteCluster,
     VoteClusterMember,
 )
+from wagtail_communityblog.models.vote_rings import explain_post
 from wagtail_communityblog.services.ratings import rate_post
-from wagtail_communityblog.services.vote_rings import detect_rings, explain_post
+from wagtail_communityblog.services.vote_rings import detect_rings
 
 pytestmark = pytest.mark.django_db
 

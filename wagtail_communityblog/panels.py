@@ -37,7 +37,7 @@ class VoteBreakdownPanel(Panel):
                 else []
             )
             if post.pk:
-                from .services.vote_rings import explain_post
+                from .models.vote_rings import explain_post
 
                 context["explanation"] = explain_post(post.pk)
             return context

@@ -5,10 +5,18 @@ with the account), how similar each account's votes were to the others', and whi
 group voted on together. No IP address or other network data is stored, ever.
 """
 
+from dataclasses import dataclass, field
+
 from django.conf import settings
-from django.db import models
+from django.db import connection, models
 from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+
+from ..conf import app_settings
+from ..rating_schemes import get_scheme
+from .ratings import Rating
 
 
 class VoteCluster(models.Model):
@@ -158,3 +166,94 @@ class PostHold(models.Model):
 
     def __str__(self):
         return _("Hold on post %(id)s") % {"id": self.post_id}
+
+
+# --- "why is this here" ---------------------------------------------------------------------
+
+
+@dataclass
+class Explanation:
+    """How a post's recorded votes turn into its ranking."""
+
+    raw_up: int = 0
+    raw_down: int = 0
+    counted_up: int = 0
+    counted_down: int = 0
+    # reason -> (up, down): votes recorded but not counted, and why.
+    discounted: dict = field(default_factory=dict)
+    rings: list = field(default_factory=list)  # open or confirmed clusters that voted on it
+
+    @property
+    def raw_total(self):
+        return self.raw_up + self.raw_down
+
+    @property
+    def counted_total(self):
+        return self.counted_up + self.counted_down
+
+
+REASON_YOUNG = "young"
+REASON_SUSPENDED = "suspended"
+REASON_HELD = "held"
+
+
+def reason_label(reason):
+    return {
+        REASON_YOUNG: gettext("account younger than the minimum age to count (folded in later)"),
+        REASON_SUSPENDED: gettext("voter suspended"),
+        REASON_HELD: gettext("voter held by a vote ring awaiting review"),
+    }.get(reason, reason)
+
+
+def explain_post(post_id, scheme=None):
+    """Raw votes, counted votes and the discounted votes with their reasons, for one post."""
+    scheme = scheme or get_scheme()
+    explanation = Explanation()
+    cutoff = timezone.now() - app_settings.MIN_ACCOUNT_AGE_TO_COUNT
+    rows = Rating.objects.filter(post_id=post_id).values_list(
+        "value",
+        "counted",
+        "user__date_joined",
+        "user__community_member__is_suspended",
+        "user__community_member__votes_held",
+    )
+    for value, counted, joined, suspended, held in rows:
+        up, down = scheme.up(value), scheme.down(value)
+        explanation.raw_up += up
+        explanation.raw_down += down
+        if counted:
+            explanation.counted_up += up
+            explanation.counted_down += down
+            continue
+        if suspended:
+            reason = REASON_SUSPENDED
+        elif held:
+            reason = REASON_HELD
+        elif joined > cutoff:
+            reason = REASON_YOUNG
+        else:
+            reason = gettext("not yet folded in")
+        before = explanation.discounted.get(reason, (0, 0))
+        explanation.discounted[reason] = (before[0] + up, before[1] + down)
+    explanation.discounted = {
+        reason_label(reason): pair for reason, pair in explanation.discounted.items()
+    }
+    explanation.rings = list(
+        VoteCluster.objects.filter(
+            status__in=[VoteCluster.STATUS_OPEN, VoteCluster.STATUS_CONFIRMED],
+            posts__contains=[{"post_id": post_id}],
+        )
+        if _json_contains_supported()
+        else [
+            cluster
+            for cluster in VoteCluster.objects.filter(
+                status__in=[VoteCluster.STATUS_OPEN, VoteCluster.STATUS_CONFIRMED]
+            )
+            if any(entry.get("post_id") == post_id for entry in cluster.posts)
+        ]
+    )
+    return explanation
+
+
+def _json_contains_supported():
+    return connection.features.supports_json_field_contains

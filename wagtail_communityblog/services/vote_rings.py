@@ -23,7 +23,6 @@ released or kept hidden on its own (``decide_hold``, Community > Held posts).
 """
 
 from collections import defaultdict
-from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -426,98 +425,3 @@ def _log_posts(post_ids, cluster, action, by):
 
     for post in CommunityPostPage.objects.filter(pk__in=post_ids):
         log(instance=post, action=action, user=by, data={"vote_ring": cluster.pk})
-
-
-# --- "why is this here" ---------------------------------------------------------------------
-
-
-@dataclass
-class Explanation:
-    """How a post's recorded votes turn into its ranking."""
-
-    raw_up: int = 0
-    raw_down: int = 0
-    counted_up: int = 0
-    counted_down: int = 0
-    # reason -> (up, down): votes recorded but not counted, and why.
-    discounted: dict = field(default_factory=dict)
-    rings: list = field(default_factory=list)  # open or confirmed clusters that voted on it
-
-    @property
-    def raw_total(self):
-        return self.raw_up + self.raw_down
-
-    @property
-    def counted_total(self):
-        return self.counted_up + self.counted_down
-
-
-REASON_YOUNG = "young"
-REASON_SUSPENDED = "suspended"
-REASON_HELD = "held"
-
-
-def reason_label(reason):
-    return {
-        REASON_YOUNG: _("account younger than the minimum age to count (folded in later)"),
-        REASON_SUSPENDED: _("voter suspended"),
-        REASON_HELD: _("voter held by a vote ring awaiting review"),
-    }.get(reason, reason)
-
-
-def explain_post(post_id, scheme=None):
-    """Raw votes, counted votes and the discounted votes with their reasons, for one post."""
-    from ..rating_schemes import get_scheme
-
-    scheme = scheme or get_scheme()
-    explanation = Explanation()
-    cutoff = timezone.now() - app_settings.MIN_ACCOUNT_AGE_TO_COUNT
-    rows = Rating.objects.filter(post_id=post_id).values_list(
-        "value",
-        "counted",
-        "user__date_joined",
-        "user__community_member__is_suspended",
-        "user__community_member__votes_held",
-    )
-    for value, counted, joined, suspended, held in rows:
-        up, down = scheme.up(value), scheme.down(value)
-        explanation.raw_up += up
-        explanation.raw_down += down
-        if counted:
-            explanation.counted_up += up
-            explanation.counted_down += down
-            continue
-        if suspended:
-            reason = REASON_SUSPENDED
-        elif held:
-            reason = REASON_HELD
-        elif joined > cutoff:
-            reason = REASON_YOUNG
-        else:
-            reason = _("not yet folded in")
-        before = explanation.discounted.get(reason, (0, 0))
-        explanation.discounted[reason] = (before[0] + up, before[1] + down)
-    explanation.discounted = {
-        reason_label(reason): pair for reason, pair in explanation.discounted.items()
-    }
-    explanation.rings = list(
-        VoteCluster.objects.filter(
-            status__in=[VoteCluster.STATUS_OPEN, VoteCluster.STATUS_CONFIRMED],
-            posts__contains=[{"post_id": post_id}],
-        )
-        if _json_contains_supported()
-        else [
-            cluster
-            for cluster in VoteCluster.objects.filter(
-                status__in=[VoteCluster.STATUS_OPEN, VoteCluster.STATUS_CONFIRMED]
-            )
-            if any(entry.get("post_id") == post_id for entry in cluster.posts)
-        ]
-    )
-    return explanation
-
-
-def _json_contains_supported():
-    from django.db import connection
-
-    return connection.features.supports_json_field_contains
