@@ -1,4 +1,5 @@
 import pytest
+from django.contrib.auth.models import Group, Permission
 from django.core.cache import cache
 
 from tests.factories import make_blog, make_community, make_user
@@ -48,3 +49,16 @@ def site_tree(db):
             hostname="localhost", root_page=home, is_default_site=True, site_name="Example Party"
         )
     return Site.objects.get(is_default_site=True)
+
+
+@pytest.fixture
+def curator(db):
+    """An editor with admin access and the curation permission (Community menu)."""
+    user = make_user("curator", is_staff=True)
+    group = Group.objects.create(name="Community curators")
+    group.permissions.add(
+        Permission.objects.get(codename="access_admin"),
+        Permission.objects.get(codename="curate_community"),
+    )
+    user.groups.add(group)
+    return user

@@ -4,7 +4,7 @@ e-mail, counted in listings, rendered in a fixed number of queries, and leave wi
 from unittest import mock
 
 import pytest
-from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.models import Group
 from django.core import mail
 from django.db import connection
 from django.test import Client, override_settings
@@ -33,18 +33,6 @@ def post(blog):
 @pytest.fixture
 def reader(db):
     return make_user("bea", first_name="Bea", last_name="Reader")
-
-
-@pytest.fixture
-def curator(db):
-    user = make_user("curator", is_staff=True)
-    group = Group.objects.create(name="Community curators")
-    group.permissions.add(
-        Permission.objects.get(codename="access_admin"),
-        Permission.objects.get(codename="curate_community"),
-    )
-    user.groups.add(group)
-    return user
 
 
 @pytest.fixture

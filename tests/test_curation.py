@@ -3,7 +3,7 @@
 from datetime import timedelta
 
 import pytest
-from django.contrib.auth.models import Group, Permission
+from django.contrib.auth.models import Group
 from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
@@ -14,18 +14,6 @@ from wagtail_communityblog.models import CommunityMember, Flag, PostScore, Promo
 from wagtail_communityblog.services.ratings import rate_post
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def curator(db):
-    user = make_user("curator", is_staff=True)
-    group = Group.objects.create(name="Community curators")
-    group.permissions.add(
-        Permission.objects.get(codename="access_admin"),
-        Permission.objects.get(codename="curate_community"),
-    )
-    user.groups.add(group)
-    return user
 
 
 @pytest.fixture

@@ -48,18 +48,6 @@ def ring(posts):
 
 
 @pytest.fixture
-def curator(db):
-    user = make_user("curator", is_staff=True)
-    group = Group.objects.create(name="Community curators")
-    group.permissions.add(
-        Permission.objects.get(codename="access_admin"),
-        Permission.objects.get(codename="curate_community"),
-    )
-    user.groups.add(group)
-    return user
-
-
-@pytest.fixture
 def moderator(curator):
     """A curator who may also suspend members (and so confirm rings)."""
     curator.groups.first().permissions.add(

@@ -12,8 +12,10 @@ class WagtailCommunityBlogAppConfig(AppConfig):
         from django.core.signals import setting_changed
 
         from . import checks  # noqa: F401  (registers system checks)
+        from .admin.policies import register_policies
         from .conf import forget_settings
         from .signal_handlers import register_signal_handlers
 
         setting_changed.connect(forget_settings, dispatch_uid="wagtail_communityblog_settings")
         register_signal_handlers()
+        register_policies()

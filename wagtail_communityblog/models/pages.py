@@ -17,10 +17,10 @@ from wagtail.fields import RichTextField
 from wagtail.models import Page, PageManager
 from wagtail.search import index
 
+from ..admin.forms import MemberBlogPageForm
+from ..admin.panels import VoteBreakdownPanel
 from ..conf import app_settings
-from ..forms.admin import MemberBlogPageForm
 from ..pagination import listing_page
-from ..panels import VoteBreakdownPanel
 from ..ranking import RANKINGS, window_labels
 from ..rich_text import BODY_FEATURES
 from .querysets import LISTING_KEYS, CommunityPostQuerySet

@@ -20,7 +20,7 @@ class VoteBreakdownPanel(Panel):
         template_name = "wagtail_communityblog/admin/vote_breakdown_panel.html"
 
         def get_context_data(self, parent_context=None):
-            from .models import PostScore, Rating
+            from ..models import PostScore, Rating
 
             context = super().get_context_data(parent_context)
             post = self.instance
@@ -37,7 +37,7 @@ class VoteBreakdownPanel(Panel):
                 else []
             )
             if post.pk:
-                from .models.vote_rings import explain_post
+                from ..models.vote_rings import explain_post
 
                 context["explanation"] = explain_post(post.pk)
             return context

@@ -22,9 +22,9 @@ from django.views import View
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.views.reports import ReportView
 
-from .admin_views import CuratorOnlyMixin, can_curate
-from .models import CommunityPostPage, PostHold, Rating, VoteCluster
-from .services import vote_rings
+from ..models import CommunityPostPage, PostHold, Rating, VoteCluster
+from ..services import vote_rings
+from .curation import CuratorOnlyMixin, can_curate
 
 SUSPEND_PERMISSION = "wagtail_communityblog.change_communitymember"
 

@@ -15,15 +15,11 @@ from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
 from wagtail.snippets.bulk_actions.snippet_bulk_action import SnippetBulkAction
 from wagtail.snippets.views.snippets import HistoryView
 
-from .models import Comment, CommentFlag, PostScore
-from .permissions import CuratorPolicy
-from .services import comments as service
+from ..models import Comment, CommentFlag, PostScore
+from ..services import comments as service
+from .mixins import SafeNextMixin
 
 INDEX_URL_NAME = "wagtail_communityblog_comments:list"
-
-
-class CommentPolicy(CuratorPolicy):
-    """Editors who curate the community moderate its comments; nobody writes them here."""
 
 
 class CommentHistoryView(HistoryView):
@@ -122,8 +118,10 @@ class CommentFilterSet(WagtailFilterSet):
         return queryset
 
 
-class CommentActionView(View):
+class CommentActionView(SafeNextMixin, View):
     """Confirm (GET) and perform (POST) one moderation action on one comment."""
+
+    index_url_name = INDEX_URL_NAME
 
     template_name = "wagtail_communityblog/admin/confirm_comment_action.html"
 
@@ -144,7 +142,7 @@ class CommentActionView(View):
 
             message = _("%(action)s does not apply to this comment now.")
             messages.warning(request, message % {"action": self.label})
-            return redirect(self.next_url())
+            return redirect(self.get_next_url())
         return super().dispatch(request)
 
     def get(self, request):
@@ -154,7 +152,7 @@ class CommentActionView(View):
             {
                 "comment": self.comment,
                 "action_label": self.label,
-                "cancel_url": self.next_url(),
+                "cancel_url": self.get_next_url(),
                 "comment_url": self.comment.get_url(request),
             },
         )
@@ -176,14 +174,7 @@ class CommentActionView(View):
                     "title": self.comment.post.title,
                 },
             )
-        return redirect(self.next_url())
-
-    def next_url(self):
-        target = self.request.GET.get("next", "")
-        # Only paths within this site: never an absolute URL to elsewhere.
-        if target.startswith("/") and not target.startswith("//"):
-            return target
-        return reverse(INDEX_URL_NAME)
+        return redirect(self.get_next_url())
 
 
 class CommentBulkAction(SnippetBulkAction):

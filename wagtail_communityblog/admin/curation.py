@@ -2,6 +2,7 @@
 bulk actions and the dashboard summary. Registered in ``wagtail_hooks.py``."""
 
 from datetime import timedelta
+from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import messages
@@ -17,14 +18,16 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views import View
 from wagtail.admin.ui.components import Component
 from wagtail.admin.views.reports import ReportView
+from wagtail.admin.widgets import Button
 from wagtail.log_actions import log
 from wagtail.snippets.bulk_actions.snippet_bulk_action import SnippetBulkAction
 
-from .conf import app_settings
-from .models import CommunityPostPage, Flag, PostScore
-from .services import curation
-from .services.members import suspend_member
-from .services.posts import unpublish_post
+from ..conf import app_settings
+from ..models import CommunityPostPage, Flag, PostScore
+from ..services import curation
+from ..services.members import suspend_member
+from ..services.posts import unpublish_post
+from .mixins import SafeNextMixin
 
 CURATE_PERMISSION = "wagtail_communityblog.curate_community"
 
@@ -126,7 +129,7 @@ def perform_report_action(action, post, user, data=None):
     )
 
 
-class CurationActionView(View):
+class CurationActionView(SafeNextMixin, View):
     """Confirm (GET) and perform (POST) one curation action on one post."""
 
     actions = POST_ACTIONS
@@ -169,7 +172,7 @@ class CurationActionView(View):
             request,
             _("%(action)s: “%(title)s”.") % {"action": self.label, "title": self.post_page.title},
         )
-        return redirect(request.GET.get("next") or reverse(self.index_url_name))
+        return redirect(self.get_next_url())
 
     def render(self, status=200):
         return TemplateResponse(
@@ -179,7 +182,7 @@ class CurationActionView(View):
                 "post": self.post_page,
                 "action_label": self.label,
                 "form": self.form,
-                "cancel_url": self.request.GET.get("next") or reverse(self.index_url_name),
+                "cancel_url": self.get_next_url(),
             },
             status=status,
         )
@@ -226,8 +229,8 @@ class SummaryPanel(Component):
     def get_context_data(self, parent_context):
         from wagtail.models import WorkflowState
 
-        from .models import CommunityPostPage, Rating
-        from .services.moderation import WORKFLOW_NAME
+        from ..models import CommunityPostPage, Rating
+        from ..services.moderation import WORKFLOW_NAME
 
         since = timezone.now() - timedelta(days=1)
         return {
@@ -247,7 +250,7 @@ class SummaryPanel(Component):
 
 def comment_summary():
     """Comments waiting for an editor, and comments with open reports, for the panel."""
-    from .models import Comment, CommentFlag
+    from ..models import Comment, CommentFlag
 
     return {
         "comments_awaiting": Comment.objects.filter(
@@ -323,3 +326,23 @@ BULK_ACTIONS = [
     _bulk_action(name, label, 100 + index, form)
     for index, (name, (label, form)) in enumerate(POST_ACTIONS.items())
 ]
+
+
+def post_curation_buttons(snippet, user, next_url=None):
+    if not isinstance(snippet, PostScore) or not can_curate(user):
+        return []
+    wanted = [
+        "unpin" if snippet.is_pinned else "pin",
+        "unhide" if snippet.is_hidden else "hide",
+        "reup",
+    ]
+    query = f"?{urlencode({'next': next_url})}" if next_url else ""
+    return [
+        Button(
+            POST_ACTIONS[action][0],
+            url=reverse("wagtail_communityblog_posts:action", args=[snippet.post_id, action])
+            + query,
+            priority=10 + index,
+        )
+        for index, action in enumerate(wanted)
+    ]
