@@ -117,10 +117,11 @@ test-oldest: $(OLDEST_STAMP) ## Run the tests on SQLite against the oldest suppo
 	@$(OLDEST_PY) -c 'import django, wagtail; print(f"Wagtail {wagtail.__version__}, Django {django.__version__}")'
 	TEST_PYTHON="$(abspath $(OLDEST_PY))" TEST_BACKENDS=sqlite bash scripts/run_tests.sh $(ARGS)
 
-lint: $(STAMP) ## ruff check and ruff format --check
+lint: $(STAMP) ## ruff check, ruff format --check, and the import-layer contracts (lint-imports)
 	@rc=0; \
 	echo "ruff check ."; $(VENV)/bin/ruff check . || rc=1; \
 	echo "ruff format --check ."; $(VENV)/bin/ruff format --check . || rc=1; \
+	echo "lint-imports (docs/explanation/architecture.md#layers)"; $(VENV)/bin/lint-imports || rc=1; \
 	exit $$rc
 
 format: $(STAMP) ## Apply ruff's formatting and safe fixes

@@ -73,6 +73,12 @@ class AppSettings:
         return float(self._get("HOT_TAU", 45000.0))
 
     @property
+    def ADAPTER(self):
+        """Dotted path of the adapter class (``adapter.DefaultCommunityBlogAdapter``): who may
+        blog, members' names and avatars, the e-mails sent (docs/reference/adapter.md)."""
+        return self._get("ADAPTER", "wagtail_communityblog.adapter.DefaultCommunityBlogAdapter")
+
+    @property
     def MEMBER_GROUP(self):
         """Name of the group whose members may blog; ``None`` lets any active user blog."""
         return self._get("MEMBER_GROUP", None)

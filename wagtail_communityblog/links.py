@@ -3,8 +3,11 @@
 from urllib.parse import urlencode, urljoin
 
 from django.conf import settings
+from django.core import signing
 from django.shortcuts import resolve_url
 from django.urls import reverse
+
+UNSUBSCRIBE_SALT = "wagtail_communityblog.comment_unsubscribe"
 
 
 def login_url_for(next_url):
@@ -21,8 +24,6 @@ def dashboard_url_for(page):
 
 def comment_unsubscribe_url(post, user_id):
     """Absolute one-click link that stops e-mails about new comments on ``post``."""
-    from .services.comments import unsubscribe_token
-
     site = post.get_site()
     root_url = site.root_url if site else ""
     return urljoin(
@@ -32,3 +33,8 @@ def comment_unsubscribe_url(post, user_id):
             kwargs={"token": unsubscribe_token(user_id, post.pk)},
         ),
     )
+
+
+def unsubscribe_token(user_id, post_id):
+    """The signed token of ``comment_unsubscribe_url`` (read back by the unsubscribe view)."""
+    return signing.dumps([user_id, post_id], salt=UNSUBSCRIBE_SALT, compress=True)

@@ -14,12 +14,16 @@ from wagtail.signals import (
 from .conf import app_settings
 
 
-def post_published_or_unpublished(sender, instance, **kwargs):
+def post_published_or_unpublished(sender, instance, signal, **kwargs):
+    """Whoever published or unpublished it (its author, an editor, a workflow's approval)."""
+    from . import signals
     from .cache import rankings_changed
     from .services.listing import sync_post_score
 
     sync_post_score(instance)
     rankings_changed()
+    public = signals.post_published if signal is page_published else signals.post_unpublished
+    signals.send_on_commit(public, sender, post=instance, author=instance.author)
 
 
 def page_moved(sender, instance, **kwargs):

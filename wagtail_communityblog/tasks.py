@@ -1,10 +1,9 @@
 """Background work, run by django-tasks (the task framework Wagtail itself uses)."""
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.mail import send_mail
-from django.template.loader import render_to_string
 from django_tasks import task
+
+from .adapter import get_adapter
 
 
 @task()
@@ -13,10 +12,9 @@ def send_member_email(user_id, template_prefix, context):
     user = get_user_model().objects.filter(pk=user_id).first()
     if user is None or not user.email:
         return
-    context = {**context, "member_name": user.get_full_name() or user.get_username()}
-    subject = render_to_string(f"{template_prefix}_subject.txt", context).strip()
-    body = render_to_string(f"{template_prefix}_body.txt", context)
-    send_mail(" ".join(subject.split()), body, settings.DEFAULT_FROM_EMAIL, [user.email])
+    adapter = get_adapter()
+    context = {**context, "member_name": adapter.display_name(user)}
+    adapter.send_mail(template_prefix, user.email, context)
 
 
 @task()
@@ -32,7 +30,6 @@ def send_comment_notification(user_id, comment_id):
     """Tell a follower of a discussion about a new comment, with a one-click unsubscribe."""
     import html
 
-    from django.core.mail import EmailMessage
     from django.utils.html import strip_tags
 
     from .links import comment_unsubscribe_url
@@ -45,7 +42,7 @@ def send_comment_notification(user_id, comment_id):
     post = comment.post
     unsubscribe_url = comment_unsubscribe_url(post, user.pk)
     context = {
-        "member_name": user.get_full_name() or user.get_username(),
+        "member_name": get_adapter().display_name(user),
         "title": post.title,
         "commenter": comment.author_name,
         "text": html.unescape(
@@ -59,20 +56,16 @@ def send_comment_notification(user_id, comment_id):
         "unsubscribe_url": unsubscribe_url,
         "is_author": post.author_id == user.pk,
     }
-    prefix = "wagtail_communityblog/emails/comment_notification"
-    subject = render_to_string(f"{prefix}_subject.txt", context).strip()
-    body = render_to_string(f"{prefix}_body.txt", context)
-    EmailMessage(
-        " ".join(subject.split()),
-        body,
-        settings.DEFAULT_FROM_EMAIL,
-        [user.email],
+    get_adapter().send_mail(
+        "wagtail_communityblog/emails/comment_notification",
+        user.email,
+        context,
         headers={
             # RFC 2369 and RFC 8058: mail clients offer their own one-click unsubscribe.
             "List-Unsubscribe": f"<{unsubscribe_url}>",
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
         },
-    ).send()
+    )
 
 
 @task()

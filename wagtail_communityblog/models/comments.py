@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from ..adapter import get_adapter
 from .curation import Report
 
 
@@ -135,9 +136,7 @@ class Comment(models.Model):
 
     @property
     def author_name(self):
-        from .pages import display_name
-
-        return display_name(self.author)
+        return get_adapter().display_name(self.author)
 
     def get_url(self, request=None):
         """The post's page at this comment."""

@@ -17,12 +17,14 @@ from wagtail.fields import RichTextField
 from wagtail.models import Page, PageManager
 from wagtail.search import index
 
+from ..adapter import get_adapter
 from ..admin.forms import MemberBlogPageForm
 from ..admin.panels import VoteBreakdownPanel
 from ..conf import app_settings
 from ..pagination import listing_page
 from ..ranking import RANKINGS, window_labels
 from ..rich_text import BODY_FEATURES
+from .comment_threads import thread_context
 from .querysets import LISTING_KEYS, CommunityPostQuerySet
 from .ratings import viewer_context
 
@@ -486,15 +488,10 @@ class CommunityPostPage(Page):
         context["blog"] = blog
         context["community"] = getattr(blog, "community", None)
         context.update(viewer_context(request, [self]))
-        from ..services.comments import thread_context
-
         context.update(thread_context(request, self))
         return context
 
 
 def display_name(user):
-    """Return the public name for a member (never their e-mail address)."""
-    if user is None:
-        return str(_("Former member"))
-    full_name = user.get_full_name() if hasattr(user, "get_full_name") else ""
-    return full_name or user.get_username()
+    """Return the public name for a member (never their e-mail address): the adapter's."""
+    return get_adapter().display_name(user)

@@ -6,10 +6,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from wagtail.log_actions import log
 
+from .. import signals
 from ..cache import rankings_changed
 from ..conf import app_settings
 from ..links import dashboard_url_for
-from ..models import Flag, PostScore, PromotionEvent
+from ..models import CommunityPostPage, Flag, PostScore, PromotionEvent
 from .listing import set_rank_time
 
 
@@ -107,6 +108,7 @@ def check_promotion(post_id):
         return False
     PromotionEvent.objects.create(post_id=post_id, kind=PromotionEvent.PROMOTED)
     transaction.on_commit(lambda: _enqueue_promotion_email(post_id))
+    signals.send_on_commit(signals.post_promoted, CommunityPostPage, post_id=post_id)
     return True
 
 

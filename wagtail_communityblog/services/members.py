@@ -2,11 +2,11 @@
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from wagtail.log_actions import log
 
+from .. import signals
+from ..adapter import get_adapter
 from ..cache import rankings_changed
-from ..conf import app_settings
 from ..models import CommunityMember, PostScore
 from ..models.members import (  # noqa: F401  (the reads services share)
     held_sql,
@@ -18,17 +18,8 @@ from ..models.members import (  # noqa: F401  (the reads services share)
 
 
 def blogging_refusal(user):
-    """Return why ``user`` may not blog, or ``None`` when they may."""
-    if not user.is_authenticated:
-        return _("Please log in to write for the community.")
-    if not user.is_active:
-        return _("Your account is not active.")
-    group = app_settings.MEMBER_GROUP
-    if group and not user.groups.filter(name=group).exists():
-        return _("Writing for the community is open to members of “%(group)s” only.") % {
-            "group": group
-        }
-    return None
+    """Return why ``user`` may not blog, or ``None`` when they may (the site's adapter)."""
+    return get_adapter().blogging_refusal(user)
 
 
 def suspend_member(user, *, by=None, reason=""):
@@ -54,6 +45,9 @@ def suspend_member(user, *, by=None, reason=""):
             action="wagtail_communityblog.suspend_member",
             user=by,
             data={"reason": reason},
+        )
+        signals.send_on_commit(
+            signals.member_suspended, CommunityMember, user=user, by=by, reason=reason
         )
 
 
@@ -81,3 +75,4 @@ def unsuspend_member(user, *, by=None):
             set_votes_counted(user, True)
         rankings_changed()
         log(instance=membership, action="wagtail_communityblog.unsuspend_member", user=by)
+        signals.send_on_commit(signals.member_unsuspended, CommunityMember, user=user, by=by)

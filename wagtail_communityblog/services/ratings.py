@@ -17,6 +17,7 @@ from django.db.models import Count, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from .. import signals
 from ..cache import rankings_changed
 from ..conf import app_settings
 from ..models import PostScore, Rating
@@ -116,7 +117,16 @@ def rate_post(post, user, value, *, refusal_checked=False):
     for attempt in range(LOCK_RETRIES):
         try:
             with transaction.atomic():
-                return _rate(post, user, value, counted, scheme)
+                result = _rate(post, user, value, counted, scheme)
+                signals.send_on_commit(
+                    signals.vote_cast,
+                    Rating,
+                    post=post,
+                    user=user,
+                    value=value,
+                    counted=result.counted,
+                )
+                return result
         except _Retry:
             continue
         except OperationalError as error:

@@ -1,0 +1,82 @@
+"""The adapter: what a site changes about the package without forking it.
+
+As django-allauth's: one class, named by ``WAGTAIL_COMMUNITYBLOG_ADAPTER``; subclass
+``DefaultCommunityBlogAdapter`` and override what the site does differently. The package asks
+``get_adapter()`` each time (the setting is read at call time), so ``override_settings`` works.
+The adapter narrows the package's own checks, never replaces them: a suspended member stays
+refused whatever ``blogging_refusal`` answers. Documented in docs/reference/adapter.md.
+"""
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.template.loader import render_to_string
+from django.utils.module_loading import import_string
+from django.utils.translation import gettext as _
+
+from .conf import app_settings
+
+
+class DefaultCommunityBlogAdapter:
+    """The package's own behaviour; every method may be overridden."""
+
+    # Who may take part -------------------------------------------------------------------
+
+    def blogging_refusal(self, user):
+        """Why ``user`` may not blog, comment or vote, as a message for them; ``None`` if they
+        may. By default: logged in, active, and in ``MEMBER_GROUP`` when one is set."""
+        if not user.is_authenticated:
+            return _("Please log in to write for the community.")
+        if not user.is_active:
+            return _("Your account is not active.")
+        group = app_settings.MEMBER_GROUP
+        if group and not user.groups.filter(name=group).exists():
+            return _("Writing for the community is open to members of “%(group)s” only.") % {
+                "group": group
+            }
+        return None
+
+    def can_blog(self, user):
+        """May ``user`` have a blog and write posts?"""
+        return self.blogging_refusal(user) is None
+
+    # How members appear ------------------------------------------------------------------
+
+    def display_name(self, user):
+        """A member's public name, on pages, feeds, comments and e-mails (never their e-mail
+        address); ``user`` is ``None`` for a deleted account."""
+        if user is None:
+            return str(_("Former member"))
+        full_name = user.get_full_name() if hasattr(user, "get_full_name") else ""
+        return full_name or user.get_username()
+
+    def avatar_url(self, user, blog=None):
+        """URL of a member's picture, or ``""``: by default their blog's avatar, if any."""
+        avatar = getattr(blog, "avatar", None)
+        if avatar is None:
+            return ""
+        return avatar.get_rendition("fill-96x96").url
+
+    # E-mails -----------------------------------------------------------------------------
+
+    def render_mail(self, template_prefix, email, context, headers=None):
+        """The message for ``email`` from ``<prefix>_subject.txt`` and ``<prefix>_body.txt``
+        (plain text; member-written values in ``context`` are already plain text)."""
+        subject = render_to_string(f"{template_prefix}_subject.txt", context).strip()
+        body = render_to_string(f"{template_prefix}_body.txt", context)
+        return EmailMessage(
+            " ".join(subject.split()),
+            body,
+            settings.DEFAULT_FROM_EMAIL,
+            [email],
+            headers=headers or {},
+        )
+
+    def send_mail(self, template_prefix, email, context, headers=None):
+        """Render and send one e-mail (from a django-tasks task, never inside a request's
+        transaction)."""
+        self.render_mail(template_prefix, email, context, headers=headers).send()
+
+
+def get_adapter():
+    """An instance of the class ``WAGTAIL_COMMUNITYBLOG_ADAPTER`` names."""
+    return import_string(app_settings.ADAPTER)()
