@@ -22,7 +22,7 @@ class DefaultCommunityBlogAdapter:
     # Who may take part -------------------------------------------------------------------
 
     def blogging_refusal(self, user):
-        """Why ``user`` may not blog, comment or vote, as a message for them; ``None`` if they
+        """Why ``user`` may not blog or comment, as a message for them; ``None`` if they
         may. By default: logged in, active, and in ``MEMBER_GROUP`` when one is set."""
         if not user.is_authenticated:
             return _("Please log in to write for the community.")

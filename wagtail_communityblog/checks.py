@@ -2,6 +2,7 @@
 
 from django.apps import apps
 from django.core.checks import Error, Tags, register
+from django.utils.module_loading import import_string
 
 from .conf import (
     MEMBER_DELETION_CHOICES,
@@ -147,3 +148,21 @@ def check_comment_settings(app_configs, **kwargs):
                 )
             )
     return errors
+
+
+@register()
+def check_adapter(app_configs, **kwargs):
+    """``WAGTAIL_COMMUNITYBLOG_ADAPTER`` names a class that can be imported."""
+    path = app_settings.ADAPTER
+    try:
+        import_string(path)
+    except ImportError as error:
+        return [
+            Error(
+                f"WAGTAIL_COMMUNITYBLOG_ADAPTER is {path!r}, which cannot be imported: {error}",
+                hint="Give the dotted path of a subclass of "
+                "wagtail_communityblog.adapter.DefaultCommunityBlogAdapter.",
+                id="wagtail_communityblog.E010",
+            )
+        ]
+    return []
