@@ -50,14 +50,24 @@ def unpin(post, by):
     return bool(updated)
 
 
+def set_hidden(post_id, hidden, *, reason="", by_reports=False, where=None):
+    """The one writer of a post's "hidden" state: ``PostScore.is_hidden``, the reason its author
+    sees and whether readers' reports did it; only while the row still matches ``where``.
+    Return whether it changed. Callers record why (a ``PromotionEvent``, a ``PostHold``)."""
+    fields = {
+        "is_hidden": hidden,
+        "hidden_reason": reason if hidden else "",
+        "hidden_by_reports": by_reports and hidden,
+    }
+    return bool(PostScore.objects.filter(pk=post_id, **(where or {})).update(**fields))
+
+
 def hide(post, by, reason):
     """Keep a post out of every ranking and promoted block; the author sees the reason."""
     if not reason or not reason.strip():
         raise CurationError(_("Say why the post is hidden: its author will see the reason."))
     with transaction.atomic():
-        PostScore.objects.filter(pk=post.pk).update(
-            is_hidden=True, hidden_reason=reason.strip(), hidden_by_reports=False
-        )
+        set_hidden(post.pk, True, reason=reason.strip())
         _record(
             post,
             PromotionEvent.HIDDEN,
@@ -70,9 +80,7 @@ def hide(post, by, reason):
 
 def unhide(post, by):
     with transaction.atomic():
-        updated = PostScore.objects.filter(pk=post.pk, is_hidden=True).update(
-            is_hidden=False, hidden_reason="", hidden_by_reports=False
-        )
+        updated = set_hidden(post.pk, False, where={"is_hidden": True})
         if updated:
             _record(post, PromotionEvent.UNHIDDEN, by, log_action="wagtail_communityblog.unhide")
     return bool(updated)
@@ -155,10 +163,12 @@ def flag_post(post, user, reason):
         if threshold:
             open_reports = Flag.objects.filter(post=post, status=Flag.STATUS_OPEN).count()
             if open_reports >= threshold:
-                hidden = PostScore.objects.filter(pk=post.pk, is_hidden=False).update(
-                    is_hidden=True,
-                    hidden_by_reports=True,
-                    hidden_reason=_("Reported by readers; waiting for an editor."),
+                hidden = set_hidden(
+                    post.pk,
+                    True,
+                    reason=_("Reported by readers; waiting for an editor."),
+                    by_reports=True,
+                    where={"is_hidden": False},
                 )
                 if hidden:
                     _record(post, PromotionEvent.AUTO_HIDDEN, reason=f"{open_reports} reports")

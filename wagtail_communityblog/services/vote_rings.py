@@ -43,6 +43,7 @@ from ..models import (
     VoteCluster,
     VoteClusterMember,
 )
+from .curation import set_hidden
 from .members import suspend_member
 from .ratings import counts_now, recompute_posts, set_votes_counted
 
@@ -241,8 +242,8 @@ def _hold_posts(post_ids, reason, cluster=None, evidence=None):
         with transaction.atomic():
             if PostHold.objects.filter(post_id=post_id, status=PostHold.STATUS_OPEN).exists():
                 continue
-            if not PostScore.objects.filter(pk=post_id, is_hidden=False, is_pinned=False).update(
-                is_hidden=True, hidden_reason=text, hidden_by_reports=False
+            if not set_hidden(
+                post_id, True, reason=text, where={"is_hidden": False, "is_pinned": False}
             ):
                 continue
             up_votes, threshold = (evidence or {}).get(post_id, (None, None))
@@ -281,13 +282,14 @@ def decide_hold(hold, *, by, keep=False):
     with transaction.atomic():
         changed = False
         if not keep:
-            changed = bool(
-                PostScore.objects.filter(
-                    pk=hold.post_id,
-                    is_hidden=True,
-                    hidden_by_reports=False,
-                    hidden_reason=hold.hidden_reason,
-                ).update(is_hidden=False, hidden_reason="")
+            changed = set_hidden(
+                hold.post_id,
+                False,
+                where={
+                    "is_hidden": True,
+                    "hidden_by_reports": False,
+                    "hidden_reason": hold.hidden_reason,
+                },
             )
             if changed:
                 PromotionEvent.objects.create(
