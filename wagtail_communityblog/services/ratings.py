@@ -21,6 +21,7 @@ from .. import signals
 from ..cache import rankings_changed
 from ..conf import app_settings
 from ..models import PostScore, Rating
+from ..models.ratings import viewer_context  # noqa: F401  (its documented home before 0.2)
 from ..ranking import bayesian_average, hot_from_time_score, time_score, wilson_lower_bound
 from ..ranking_expressions import absolute_updates, apply_delta
 from ..rating_schemes import Tally, get_scheme
