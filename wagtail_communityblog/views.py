@@ -358,14 +358,14 @@ def rate(request, post_id):
     try:
         if post is None:
             raise VoteError(_("There is no such post to vote on."), 404)
-        # Suspension is checked by the vote's own statements (rate_post): not asked twice.
+        # Refused before the rate limit counts the attempt; rate_post checks again itself.
         refusal = vote_refusal(post, request.user, check_suspension=False)
         if refusal is not None:
             raise refusal
         value = parse_value(request.POST.get("value"))
         if limit_reached(request, "vote"):
             raise VoteError(_("You are voting too fast. Please wait a little."), 429)
-        result = rate_post(post, request.user, value, refusal_checked=True)
+        result = rate_post(post, request.user, value)
     except VoteError as error:
         if wants_json:
             return JsonResponse({"error": str(error)}, status=error.status)

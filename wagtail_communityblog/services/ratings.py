@@ -103,13 +103,13 @@ def parse_value(raw, scheme=None):
     return value
 
 
-def rate_post(post, user, value, *, refusal_checked=False):
+def rate_post(post, user, value):
     """Record ``user``'s vote of ``value`` on ``post`` (0 withdraws it) and update its scores.
 
-    ``refusal_checked``: the caller has just run ``vote_refusal`` (saves repeating it).
+    Every check is made here, whatever the caller checked before: ``vote_refusal`` (no query),
+    and the suspension by the vote's own statements (one round trip fewer).
     """
-    # The suspension check is made by the vote's own statements (one round trip fewer).
-    refusal = None if refusal_checked else vote_refusal(post, user, check_suspension=False)
+    refusal = vote_refusal(post, user, check_suspension=False)
     if refusal is not None:
         raise refusal
     scheme = get_scheme()

@@ -5,6 +5,7 @@ from wagtail.templatetags.wagtailcore_tags import richtext
 from ..links import login_url_for
 from ..rating_schemes import get_scheme
 from ..sanitize import clean_rendered_links
+from ..services.ratings import vote_refusal
 
 register = template.Library()
 
@@ -61,12 +62,10 @@ def rating_widget(context, post, compact=False):
         "buttons": buttons,
         "compact": compact,
         "is_author": is_author,
-        "can_vote": bool(
-            user is not None
-            and user.is_authenticated
-            and not is_author
-            and not viewer.get("suspended")
-        ),
+        # The service's own rule (no query); the suspension was read by the view.
+        "can_vote": user is not None
+        and vote_refusal(post, user, check_suspension=False) is None
+        and not viewer.get("suspended"),
         "anonymous": user is None or not user.is_authenticated,
         "next_url": next_url,
         "login_url": login_url_for(next_url),
