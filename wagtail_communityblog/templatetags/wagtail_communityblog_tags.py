@@ -5,7 +5,6 @@ from wagtail.templatetags.wagtailcore_tags import richtext
 from ..links import login_url_for
 from ..rating_schemes import get_scheme
 from ..sanitize import clean_rendered_links
-from ..services.ratings import vote_refusal
 
 register = template.Library()
 
@@ -62,10 +61,14 @@ def rating_widget(context, post, compact=False):
         "buttons": buttons,
         "compact": compact,
         "is_author": is_author,
-        # The service's own rule (no query); the suspension was read by the view.
-        "can_vote": user is not None
-        and vote_refusal(post, user, check_suspension=False) is None
-        and not viewer.get("suspended"),
+        # Buttons for every reader who could ever vote here; a refusal the service makes at
+        # vote time (an account too new to vote yet) is explained in the widget when clicked.
+        "can_vote": bool(
+            user is not None
+            and user.is_authenticated
+            and not is_author
+            and not viewer.get("suspended")
+        ),
         "anonymous": user is None or not user.is_authenticated,
         "next_url": next_url,
         "login_url": login_url_for(next_url),
