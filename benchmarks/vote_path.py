@@ -1354,11 +1354,11 @@ HTTP_PARTS = (
     ("user (auth.get_user)", "django/contrib/auth/__init__.py", "get_user"),
     ("form parsing (multipart)", "django/http/multipartparser.py", "parse"),
     ("CSRF check", "django/middleware/csrf.py", "process_view"),
-    ("the rate view", "wagtail_communityblog/views.py", "rate"),
+    ("the rate view", "wagtail_communityblog/views/ratings.py", "rate"),
 )
 # Inside the view: what it calls, by function name.
 VIEW_PARTS = {
-    "post_to_vote_on": "post lookup (live, public)",
+    "to_vote_on": "post lookup (live, public)",
     "vote_refusal": "vote_refusal",
     "limit_reached": "rate limit (cache)",
     "rate_post": "rate_post (the service)",
@@ -1452,7 +1452,7 @@ def http_anatomy(posts, voters, plan, kinds, vendor, n_actions, out_dir):
     for label, file_end, function in HTTP_PARTS:
         seconds = sum(value[3] for _key, value in entries(file_end, function))
         parts.append({"part": label, "ms": seconds / n * 1000, "share": seconds / n / total})
-    view = entries("wagtail_communityblog/views.py", "rate")
+    view = entries("wagtail_communityblog/views/ratings.py", "rate")
     view_keys = {key for key, _value in view}
     inside = []
     for key, value in stats.stats.items():

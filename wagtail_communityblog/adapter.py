@@ -39,6 +39,27 @@ class DefaultCommunityBlogAdapter:
         """May ``user`` have a blog and write posts?"""
         return self.blogging_refusal(user) is None
 
+    def vote_refusal(self, user, post):
+        """Why the site refuses ``user``'s vote on ``post``, as a message for them; ``None`` if
+        it accepts it. Asked after the package's own rules (logged in, active, not the author,
+        not suspended) and before the account's age; called on every vote, so keep it free of
+        queries where you can. By default: ``None``."""
+        return None
+
+    def can_vote(self, user, post):
+        """Does the site let ``user`` vote on ``post`` (the package's own rules aside)?"""
+        return not self.vote_refusal(user, post)
+
+    def comment_refusal(self, user, post):
+        """Why ``user`` may not comment on ``post``, as a message for them; ``None`` if they
+        may. Asked after the package's own rules (comments on, post live, logged in) and
+        before suspension and closed discussions. By default: ``blogging_refusal(user)``."""
+        return self.blogging_refusal(user)
+
+    def can_comment(self, user, post):
+        """May ``user`` comment on ``post`` (the package's own rules aside)?"""
+        return not self.comment_refusal(user, post)
+
     # How members appear ------------------------------------------------------------------
 
     def display_name(self, user):

@@ -25,7 +25,7 @@ from ..pagination import listing_page
 from ..ranking import RANKINGS, window_labels
 from ..rich_text import BODY_FEATURES
 from .comment_threads import thread_context
-from .querysets import LISTING_KEYS, CommunityPostQuerySet
+from .querysets import LISTING_KEYS, CommunityPostQuerySet, MemberBlogQuerySet
 from .ratings import viewer_context
 
 # First path segments that routes of the community index (and the front-end views, when a site
@@ -269,6 +269,8 @@ class MemberBlogPage(RoutablePageMixin, Page):
         FieldPanel("owner", heading=_("Member")),
     ]
     search_fields = Page.search_fields + [index.SearchField("intro")]
+
+    objects = PageManager.from_queryset(MemberBlogQuerySet)()
     api_fields = [APIField("intro"), APIField("member_name"), APIField("avatar")]
 
     base_form_class = MemberBlogPageForm

@@ -4,9 +4,12 @@ Everything that ranks reads the stored, indexed columns of ``PostScore``; nothin
 the votes table. The rankings and windows are named once, in ``ranking.py``.
 """
 
+from django.db import connections
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
+from taggit.models import Tag
 from wagtail.images import get_image_model
+from wagtail.models import Page, PageViewRestriction
 from wagtail.query import PageQuerySet
 
 from ..ranking import RANKINGS, window_delta
@@ -76,7 +79,56 @@ def eligible(
     return condition
 
 
+# What a vote reads of the post: its author (no voting on one's own post), and its place in the
+# tree and its URL (the answer without JavaScript goes back to the post; a post missing its
+# score row gets one). Any other field loads when it is first used.
+VOTE_FIELDS = ("author_id", "live", "path", "depth", "url_path", "first_published_at")
+_VOTE_SQL = {}
+# The largest primary key the databases store (a signed 64-bit integer).
+MAX_ID = 2**63 - 1
+
+
 class CommunityPostQuerySet(PageQuerySet):
+    def to_vote_on(self, post_id):
+        """The live, public post ``post_id`` with its ``VOTE_FIELDS``, or ``None``.
+
+        One plain SQL statement. Wagtail's ``live().public()`` through the ORM reads every view
+        restriction in a query of its own and compiles two queries, which together cost the
+        vote endpoint more than the vote's own statements (benchmarks/README.md, "The vote path
+        over HTTP"). "Public" as Wagtail means it: no view restriction on the post or on any
+        page above it (a page above it is one whose tree path begins the post's).
+        """
+        if not 0 < post_id <= MAX_ID:
+            return None
+        model, connection = self.model, connections[self.db]
+        sql = _VOTE_SQL.get(connection.alias)
+        if sql is None:
+            q = connection.ops.quote_name
+            page, restriction = Page._meta.db_table, PageViewRestriction._meta.db_table
+            columns = ", ".join(
+                f"p.{q(model._meta.get_field(name).column)}"
+                for name in ("id", *VOTE_FIELDS)
+                if name != "author_id"
+            )
+            sql = _VOTE_SQL[connection.alias] = (
+                f"SELECT {columns}, cp.{q('page_ptr_id')}, cp.{q('author_id')} "
+                f"FROM {q(model._meta.db_table)} cp "
+                f"INNER JOIN {q(page)} p ON p.{q('id')} = cp.{q('page_ptr_id')} "
+                f"WHERE cp.{q('page_ptr_id')} = %s AND p.{q('live')} = %s AND NOT EXISTS ("
+                f"SELECT 1 FROM {q(restriction)} r INNER JOIN {q(page)} rp "
+                f"ON rp.{q('id')} = r.{q('page_id')} "
+                f"WHERE SUBSTR(p.{q('path')}, 1, LENGTH(rp.{q('path')})) = rp.{q('path')})"
+            )
+        return next(iter(model.objects.using(connection.alias).raw(sql, [post_id, True])), None)
+
+    def tags_in_use(self):
+        """The tags of the posts in this queryset, by name (e.g. the editor's suggestions)."""
+        return (
+            Tag.objects.filter(wagtail_communityblog_communityposttag_items__content_object__in=self)
+            .distinct()
+            .order_by("name")
+        )
+
     def listed(self):
         """Posts readers may see in listings: live, public, and not withdrawn from them
         (``PostScore.is_listed`` is kept false for private posts, see services/listing.py)."""
@@ -127,6 +179,16 @@ class CommunityPostQuerySet(PageQuerySet):
         )
         by_id = {post.pk: post for post in posts}
         return [by_id[pk] for pk in ids if pk in by_id]
+
+
+class MemberBlogQuerySet(PageQuerySet):
+    def of_member(self, user):
+        """``user``'s blogs, one per community they blog in, in tree order."""
+        return (
+            self.filter(member=user, community__isnull=False)
+            .select_related("community")
+            .order_by("path")
+        )
 
 
 class PostScoreQuerySet(QuerySet):

@@ -3,8 +3,11 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from ..adapter import get_adapter
+from ..errors import VoteError
 from .members import is_suspended_id
 
 
@@ -53,6 +56,32 @@ class Rating(models.Model):
 
     def __str__(self):
         return f"{self.user} → {self.post_id}: {self.value:+d}"
+
+
+def lasting_vote_refusal(post, user, *, suspended=False):
+    """Why ``user`` cannot vote on ``post`` as things stand (a ``VoteError``), or ``None``.
+
+    The refusals that do not lift by themselves: logged out, inactive, the reader's own post,
+    suspended (when the caller knows), and the site's adapter (``vote_refusal``). The rating
+    widget shows its buttons exactly when this is ``None``; a refusal that time lifts (an
+    account too new to vote) is explained when the reader votes (``services.ratings``).
+    """
+    if user is None or not user.is_authenticated:
+        return VoteError(gettext("Log in to vote."), 403)
+    if not user.is_active:
+        return VoteError(gettext("Your account is not active."), 403)
+    if post.author_id == user.pk:
+        return VoteError(gettext("You cannot vote on your own post."), 403)
+    if suspended:
+        return suspended_vote_refusal()
+    message = get_adapter().vote_refusal(user, post)
+    if message:
+        return VoteError(message, 403)
+    return None
+
+
+def suspended_vote_refusal():
+    return VoteError(gettext("Your account is suspended: you cannot vote."), 403)
 
 
 def viewer_context(request, posts):

@@ -15,8 +15,10 @@ from django.utils.translation import gettext as _
 from wagtail.log_actions import log
 
 from .. import signals
+from ..adapter import get_adapter
 from ..cache import rankings_changed
 from ..conf import app_settings
+from ..errors import CommentError
 from ..links import UNSUBSCRIBE_SALT, unsubscribe_token  # noqa: F401  (unsubscribe_token: public here too)
 from ..models import (
     Comment,
@@ -46,16 +48,7 @@ from ..models.comment_threads import (  # noqa: F401  (the thread's reads, used 
 from ..models.comments import VISIBLE
 from ..ranking import wilson_lower_bound
 from ..sanitize import clean_comment_html
-from .members import blogging_refusal, is_suspended_id
-
-
-class CommentError(Exception):
-    """An action that cannot be done; ``status`` is the HTTP status a view should answer."""
-
-    def __init__(self, message, status=400):
-        super().__init__(message)
-        self.status = status
-
+from .members import is_suspended_id
 
 # Who may do what -------------------------------------------------------------------------
 
@@ -68,7 +61,7 @@ def commenting_refusal(post, user):
         return CommentError(_("There is no such post to comment on."), 404)
     if user is None or not user.is_authenticated:
         return CommentError(_("Log in to join the discussion."), 403)
-    refusal = blogging_refusal(user)
+    refusal = get_adapter().comment_refusal(user, post)
     if refusal:
         return CommentError(refusal, 403)
     if is_suspended_id(user.pk):

@@ -9,17 +9,10 @@ from wagtail.log_actions import log
 from .. import signals
 from ..cache import rankings_changed
 from ..conf import app_settings
+from ..errors import CurationError
 from ..links import dashboard_url_for
 from ..models import CommunityPostPage, Flag, PostScore, PromotionEvent
 from .listing import set_rank_time
-
-
-class CurationError(Exception):
-    """An action that cannot be done; ``status`` is the HTTP status a view should answer."""
-
-    def __init__(self, message, status=400):
-        super().__init__(message)
-        self.status = status
 
 
 def _record(post, kind, by=None, reason="", log_action=None, data=None):

@@ -14,14 +14,11 @@ from wagtail.actions.delete_page import DeletePageAction
 from wagtail.actions.unpublish_page import UnpublishPageAction
 from wagtail.models import Page, WorkflowState
 
+from ..errors import PostingError
 from ..models import CommunityIndexPage, CommunityPostPage, MemberBlogPage
 from .images import create_image
 from .members import is_suspended
 from .moderation import latest_decision, needs_moderation, submit_for_moderation
-
-
-class PostingError(Exception):
-    """An action the member asked for cannot be done; the message says why."""
 
 
 def available_slug(parent, base, exclude_pk=None):

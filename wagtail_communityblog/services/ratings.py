@@ -20,8 +20,9 @@ from django.utils.translation import gettext as _
 from .. import signals
 from ..cache import rankings_changed
 from ..conf import app_settings
+from ..errors import VoteError
 from ..models import PostScore, Rating
-from ..models.ratings import viewer_context  # noqa: F401  (its documented home before 0.2)
+from ..models.ratings import lasting_vote_refusal, suspended_vote_refusal
 from ..ranking import bayesian_average, hot_from_time_score, time_score, wilson_lower_bound
 from ..ranking_expressions import absolute_updates, apply_delta
 from ..rating_schemes import Tally, get_scheme
@@ -31,17 +32,6 @@ from .members import held_sql, is_held_id, is_suspended_id, suspended_sql
 
 STORED_COUNTERS = ("up_count", "down_count", "vote_count", "vote_sum", "score")
 SCORE_COLUMNS = STORED_COUNTERS + ("hot", "best")
-
-
-class VoteError(Exception):
-    """A vote that cannot be accepted; ``status`` is the HTTP status a view should answer."""
-
-    status = 400
-
-    def __init__(self, message, status=None):
-        super().__init__(message)
-        if status is not None:
-            self.status = status
 
 
 @dataclass
@@ -63,24 +53,19 @@ class VoteResult:
 def vote_refusal(post, user, *, check_suspension=True):
     """Return why ``user`` may not vote on ``post`` (a ``VoteError``), or ``None``.
 
+    ``lasting_vote_refusal`` (including the site adapter's), then the account's age.
     ``check_suspension=False`` leaves out the one check that needs the database (``rate_post``
     makes it inside the vote's own statements).
     """
-    if user is None or not user.is_authenticated:
-        return VoteError(_("Log in to vote."), 403)
-    if not user.is_active:
-        return VoteError(_("Your account is not active."), 403)
-    if post.author_id == user.pk:
-        return VoteError(_("You cannot vote on your own post."), 403)
-    if check_suspension and is_suspended_id(user.pk):
-        return _suspended()
+    suspended = bool(
+        check_suspension and user is not None and user.is_authenticated and is_suspended_id(user.pk)
+    )
+    refusal = lasting_vote_refusal(post, user, suspended=suspended)
+    if refusal is not None:
+        return refusal
     if user.date_joined > timezone.now() - app_settings.MIN_ACCOUNT_AGE_TO_VOTE:
         return VoteError(_("Your account is too new to vote yet."), 403)
     return None
-
-
-def _suspended():
-    return VoteError(_("Your account is suspended: you cannot vote."), 403)
 
 
 def counts_now(user):
@@ -103,17 +88,21 @@ def parse_value(raw, scheme=None):
     return value
 
 
-def rate_post(post, user, value):
+def rate_post(post, user, value, *, throttle=None):
     """Record ``user``'s vote of ``value`` on ``post`` (0 withdraws it) and update its scores.
 
     Every check is made here, whatever the caller checked before: ``vote_refusal`` (no query),
-    and the suspension by the vote's own statements (one round trip fewer).
+    and the suspension by the vote's own statements (one round trip fewer). ``throttle``, if
+    given, answers whether the voter is over their allowance (e.g. the view's rate limit); it
+    is asked after the other checks, so a refused or malformed vote spends none of it.
     """
     refusal = vote_refusal(post, user, check_suspension=False)
     if refusal is not None:
         raise refusal
     scheme = get_scheme()
     value = parse_value(value, scheme)
+    if throttle is not None and throttle():
+        raise VoteError(_("You are voting too fast. Please wait a little."), 429)
     counted = counts_now(user)
     for attempt in range(LOCK_RETRIES):
         try:
@@ -197,7 +186,7 @@ def _rate(post, user, value, counted, scheme):
                 if value != 0:
                     # The insert was refused (or not tried): a suspended voter, or a race.
                     if is_suspended_id(user.pk):
-                        raise _suspended()
+                        raise suspended_vote_refusal()
                     if sql["insert"]:
                         raise _Retry()  # Their row vanished between the insert and the lock.
                     counted = counted and not is_held_id(user.pk)
@@ -206,7 +195,7 @@ def _rate(post, user, value, counted, scheme):
             else:
                 rating_id, old_value, old_counted, old_scheme, suspended, held = existing
                 if suspended:
-                    raise _suspended()
+                    raise suspended_vote_refusal()
                 counted = counted and not held
                 if old_counted:
                     old_tally = Tally.of(get_scheme(old_scheme), old_value)
@@ -226,7 +215,7 @@ def _rate(post, user, value, counted, scheme):
             cursor.execute(sql["score"], [user.pk, True, post.pk])
             stored = cursor.fetchone()
             if stored and stored[-1]:
-                raise _suspended()
+                raise suspended_vote_refusal()
             if stored:
                 scores = dict(zip(SCORE_COLUMNS, stored[:-1], strict=True))
             else:

@@ -2,7 +2,9 @@ from django import template
 from django.utils.safestring import mark_safe
 from wagtail.templatetags.wagtailcore_tags import richtext
 
+from ..conf import app_settings
 from ..links import login_url_for
+from ..models.ratings import lasting_vote_refusal
 from ..rating_schemes import get_scheme
 from ..sanitize import clean_rendered_links
 
@@ -61,14 +63,9 @@ def rating_widget(context, post, compact=False):
         "buttons": buttons,
         "compact": compact,
         "is_author": is_author,
-        # Buttons for every reader who could ever vote here; a refusal the service makes at
-        # vote time (an account too new to vote yet) is explained in the widget when clicked.
-        "can_vote": bool(
-            user is not None
-            and user.is_authenticated
-            and not is_author
-            and not viewer.get("suspended")
-        ),
+        # Buttons for every reader whose vote here is not refused for good; a refusal that
+        # lifts with time (an account too new to vote yet) is explained when they vote.
+        "can_vote": lasting_vote_refusal(post, user, suspended=viewer.get("suspended")) is None,
         "anonymous": user is None or not user.is_authenticated,
         "next_url": next_url,
         "login_url": login_url_for(next_url),
@@ -88,8 +85,6 @@ def _loaded_score(post):
 def comment_count(post):
     """A link to the post's discussion with its number of comments, from the loaded score row
     (never a query); nothing when comments are off or the listing did not load the scores."""
-    from ..conf import app_settings
-
     score = _loaded_score(post)
     return {
         "post": post,

@@ -3,6 +3,7 @@ back to the post at the comment (plain forms, no JavaScript needed), or JSON whe
 asks for it (``Accept: application/json``, as the page's script does)."""
 
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
@@ -14,18 +15,16 @@ from django.utils.translation import ngettext
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
-from .forms.comments import CommentFlagForm, CommentForm, CommentPreferencesForm
-from .links import login_url_for
-from .models import Comment, CommentPreferences, CommunityPostPage, PostScore
-from .ratelimit import limit_reached
-from .sanitize import comment_text
-from .services import comments as service
+from ..forms.comments import CommentFlagForm, CommentForm, CommentPreferencesForm
+from ..links import login_url_for
+from ..models import Comment, CommentPreferences, CommunityPostPage, PostScore
+from ..models.comment_threads import Node, can_edit, is_following
+from ..ratelimit import limit_reached
+from ..sanitize import comment_text
+from ..services import comments as service
+from .responses import form_errors, login_first, refuse, wants_json
 
 TEMPLATE_DIR = "wagtail_communityblog/comments/"
-
-
-def _wants_json(request):
-    return "application/json" in request.headers.get("Accept", "")
 
 
 def _post_or_404(post_id):
@@ -51,30 +50,20 @@ def _at(request, comment_or_post, anchor=None):
 
 
 def _error(request, error, *, post=None, template=None, context=None):
-    if _wants_json(request):
-        return JsonResponse({"error": str(error)}, status=error.status)
-    if template is None:
-        return TemplateResponse(
-            request,
-            TEMPLATE_DIR + "comment_error.html",
-            {
-                "message": str(error),
-                "post": post,
-                "back": _at(request, post) if post is not None else "/",
-                "login_url": login_url_for(_at(request, post) if post is not None else "/"),
-            },
-            status=error.status,
-        )
-    return TemplateResponse(request, template, context or {}, status=error.status)
+    if template is not None:
+        return refuse(request, error, template=template, context=context)
+    back = _at(request, post) if post is not None else "/"
+    return refuse(
+        request,
+        error,
+        template=TEMPLATE_DIR + "comment_error.html",
+        context={"post": post, "back": back, "login_url": login_url_for(back)},
+    )
 
 
 def _login_first(request, post):
     error = service.CommentError(_("Log in to join the discussion."), 403)
-    if _wants_json(request):
-        return JsonResponse(
-            {"error": str(error), "login_url": login_url_for(_at(request, post))}, status=403
-        )
-    return redirect(login_url_for(_at(request, post)))
+    return login_first(request, error, _at(request, post))
 
 
 def _published_message(comment):
@@ -88,7 +77,7 @@ def _published_message(comment):
 
 def _node_html(request, comment):
     """One comment, rendered as the thread shows it, for the page's script to insert."""
-    node = service.Node(comment, True, editable=service.can_edit(comment, request.user))
+    node = Node(comment, True, editable=can_edit(comment, request.user))
     if comment.reply_to_id and comment.reply_to_id != comment.parent_id and comment.reply_to:
         node.reply_to_name = comment.reply_to.author_name
     return render_to_string(
@@ -104,7 +93,7 @@ def _write(request, post, parent=None):
     template = TEMPLATE_DIR + "comment_form.html"
     context = {"form": form, "post": post, "parent": parent}
     if not form.is_valid():
-        error = service.CommentError(" ".join(e for es in form.errors.values() for e in es))
+        error = service.CommentError(form_errors(form))
         return _error(request, error, post=post, template=template, context=context)
     if limit_reached(request, "comment"):
         error = service.CommentError(_("You are commenting too fast. Please wait a little."), 429)
@@ -118,7 +107,7 @@ def _write(request, post, parent=None):
         form.add_error(None, str(error))
         return _error(request, error, post=post, template=template, context=context)
     message = _published_message(comment)
-    if _wants_json(request):
+    if wants_json(request):
         count = (
             PostScore.objects.filter(pk=post.pk).values_list("comment_count", flat=True).first()
             or 0
@@ -133,7 +122,7 @@ def _write(request, post, parent=None):
                 "comment_count": count,
                 "count_label": ngettext("%(count)d comment", "%(count)d comments", count)
                 % {"count": count},
-                "following": service.is_following(post, request.user),
+                "following": is_following(post, request.user),
             },
             status=201,
         )
@@ -183,7 +172,7 @@ def comment_reply(request, comment_id):
 def comment_edit(request, comment_id):
     comment = _comment_or_404(comment_id)
     post = comment.post
-    if not service.can_edit(comment, request.user):
+    if not can_edit(comment, request.user):
         return _error(
             request,
             service.CommentError(
@@ -200,14 +189,14 @@ def comment_edit(request, comment_id):
     template = TEMPLATE_DIR + "comment_form.html"
     if request.method == "POST":
         if not form.is_valid():
-            error = service.CommentError(" ".join(e for es in form.errors.values() for e in es))
+            error = service.CommentError(form_errors(form))
             return _error(request, error, post=post, template=template, context=context)
         try:
             service.edit_comment(comment, request.user, form.cleaned_data["body"])
         except service.CommentError as error:
             form.add_error(None, str(error))
             return _error(request, error, post=post, template=template, context=context)
-        if _wants_json(request):
+        if wants_json(request):
             return JsonResponse(
                 {
                     "id": comment.pk,
@@ -233,7 +222,7 @@ def comment_delete(request, comment_id):
         )
     if request.method == "POST":
         service.delete_comment(comment, request.user)
-        if _wants_json(request):
+        if wants_json(request):
             return JsonResponse({"id": comment_id, "deleted": True})
         messages.success(request, _("Your comment has been deleted."))
         return redirect(_at(request, post))
@@ -259,7 +248,7 @@ def comment_recommend(request, comment_id):
         count = service.recommend(comment, request.user, value)
     except service.CommentError as error:
         return _error(request, error, post=post)
-    if _wants_json(request):
+    if wants_json(request):
         label = ngettext("%(count)d recommendation", "%(count)d recommendations", count) % {
             "count": count
         }
@@ -301,13 +290,12 @@ def comment_flag(request, comment_id):
                 form.add_error(None, str(error))
                 status = error.status
             else:
-                if _wants_json(request):
+                if wants_json(request):
                     return JsonResponse({"id": comment.pk, "reported": True}, status=201)
                 messages.success(request, _("Thank you. The editors will look at your report."))
                 return redirect(_at(request, comment))
-        if _wants_json(request):
-            errors = [e for field_errors in form.errors.values() for e in field_errors]
-            return JsonResponse({"error": " ".join(errors)}, status=status)
+        if wants_json(request):
+            return JsonResponse({"error": form_errors(form)}, status=status)
     return TemplateResponse(
         request,
         TEMPLATE_DIR + "comment_flag_form.html",
@@ -328,7 +316,7 @@ def comment_follow(request, post_id):
         if following
         else _("You will no longer be e-mailed about new comments here.")
     )
-    if _wants_json(request):
+    if wants_json(request):
         return JsonResponse({"post_id": post.pk, "following": following, "message": message})
     messages.success(request, message)
     return redirect(_at(request, post))
@@ -345,7 +333,7 @@ def comment_close(request, post_id):
     except service.CommentError as error:
         return _error(request, error, post=post)
     message = _("Comments are closed.") if closed else _("Comments are open again.")
-    if _wants_json(request):
+    if wants_json(request):
         return JsonResponse({"post_id": post.pk, "closed": closed, "message": message})
     messages.success(request, message)
     return redirect(_at(request, post))
@@ -362,8 +350,6 @@ def comment_unsubscribe(request, token):
     except service.CommentError as error:
         return _error(request, error)
     post = CommunityPostPage.objects.filter(pk=post_id).first()
-    from django.contrib.auth import get_user_model
-
     user = get_user_model().objects.filter(pk=user_id).first()
     if post is None or user is None:
         return _error(request, service.CommentError(_("This discussion no longer exists."), 404))

@@ -1,0 +1,271 @@
+"""The members' own pages: their dashboard, their blog, and writing, previewing, unpublishing
+and deleting their posts. Each view checks the member's rights, calls one service and answers;
+the writes live in ``services.posts``."""
+
+from django.contrib import messages
+from django.http import Http404, JsonResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from ..forms.frontend import BlogForm, ImageUploadForm, PostForm
+from ..models import CommunityIndexPage, CommunityMember, CommunityPostPage, MemberBlogPage
+from ..ratelimit import limit_reached
+from ..sanitize import editor_html
+from ..services import posts as post_service
+from ..services.images import create_image
+from .responses import MEMBER_TEMPLATES as TEMPLATE_DIR
+from .responses import form_errors, member_required
+
+
+def member_blogs(user):
+    return list(MemberBlogPage.objects.of_member(user))
+
+
+def communities():
+    return CommunityIndexPage.objects.live().order_by("path")
+
+
+def own_post_or_404(request, post_id):
+    """The member's own post; any other id (someone else's, or none) is a 404."""
+    return get_object_or_404(
+        CommunityPostPage.objects.filter(author=request.user).select_related("header_image"),
+        pk=post_id,
+    )
+
+
+@member_required
+@require_GET
+def dashboard(request):
+    blogs = member_blogs(request.user)
+    posts = list(
+        CommunityPostPage.objects.filter(author=request.user)
+        .select_related("score")
+        .prefetch_workflow_states()
+        .order_by("-latest_revision_created_at")
+    )
+    rows = []
+    for post in posts:
+        status, comment = post_service.post_status(post)
+        rows.append(
+            {
+                "post": post,
+                "status": status,
+                "status_label": post_service.STATUS_LABELS[status],
+                "comment": comment,
+            }
+        )
+    membership = CommunityMember.objects.filter(user=request.user, is_suspended=True).first()
+    missing = [c for c in communities() if c.pk not in {b.community_id for b in blogs}]
+    return TemplateResponse(
+        request,
+        TEMPLATE_DIR + "dashboard.html",
+        {
+            "blogs": blogs,
+            "rows": rows,
+            "suspension": membership,
+            "can_start_blog": bool(missing),
+        },
+    )
+
+
+@member_required
+@require_http_methods(["GET", "POST"])
+def blog_edit(request):
+    blogs = member_blogs(request.user)
+    blog = None
+    blog_id = request.GET.get("blog")
+    if blog_id:
+        blog = next((b for b in blogs if str(b.pk) == blog_id), None)
+        if blog is None:
+            raise Http404
+    elif blogs and request.GET.get("new") is None:
+        blog = blogs[0]
+    open_communities = None
+    if blog is None:
+        taken = {b.community_id for b in blogs}
+        open_communities = [c for c in communities() if c.pk not in taken]
+        if not open_communities:
+            if blogs:
+                messages.info(request, _("You already have a blog in every community."))
+            else:
+                messages.info(request, _("The site has no community section to blog in yet."))
+            return redirect("wagtail_communityblog:dashboard")
+
+    initial = {"title": blog.title, "intro": blog.intro} if blog else {}
+    form = BlogForm(
+        request.POST or None,
+        request.FILES or None,
+        initial=initial,
+        communities=open_communities,
+    )
+    if request.method == "POST" and form.is_valid():
+        community = form.cleaned_data.get("community") or (
+            open_communities[0] if open_communities else None
+        )
+        if form.cleaned_data.get("avatar") and limit_reached(request, "image_upload"):
+            form.add_error(None, _("You have uploaded too many images recently. Try later."))
+        else:
+            try:
+                blog = post_service.save_blog(
+                    request.user,
+                    community=community,
+                    blog=blog,
+                    title=form.cleaned_data["title"],
+                    intro=form.cleaned_data["intro"],
+                    avatar_file=form.cleaned_data.get("avatar"),
+                )
+            except post_service.PostingError as error:
+                form.add_error(None, str(error))
+            else:
+                messages.success(request, _("Your blog has been saved."))
+                return redirect("wagtail_communityblog:dashboard")
+    return TemplateResponse(
+        request,
+        TEMPLATE_DIR + "blog_form.html",
+        {"form": form, "blog": blog},
+        status=400 if form.errors else 200,
+    )
+
+
+def _post_form_view(request, post=None):
+    blogs = member_blogs(request.user)
+    if not blogs:
+        messages.info(request, _("Start your blog first; then you can write posts."))
+        return redirect("wagtail_communityblog:blog_edit")
+    initial = {}
+    if post is not None:
+        latest = post.get_latest_revision_as_object()
+        initial = {
+            "title": latest.title,
+            "intro": latest.intro,
+            "body": editor_html(latest.body),
+            "tags": ", ".join(sorted(tag.name for tag in latest.tags.all())),
+        }
+        post = latest
+    form = PostForm(
+        request.POST or None,
+        request.FILES or None,
+        initial=initial,
+        member=request.user,
+        blogs=blogs if post is None else None,
+        existing_body=post.body if post is not None else "",
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        blog = post.get_parent().specific if post else data.get("blog") or blogs[0]
+        if post is None and limit_reached(request, "post_create"):
+            form.add_error(None, _("You have started too many posts recently. Try again later."))
+        elif data.get("header_image") and limit_reached(request, "image_upload"):
+            form.add_error(None, _("You have uploaded too many images recently. Try later."))
+        else:
+            try:
+                post, outcome = post_service.save_post(
+                    request.user, blog=blog, post=post, data=data, action=data["action"]
+                )
+            except post_service.PostingError as error:
+                form.add_error(None, str(error))
+            else:
+                return _after_save(request, post, outcome)
+    return TemplateResponse(
+        request,
+        TEMPLATE_DIR + "post_form.html",
+        {
+            "form": form,
+            "post": post,
+            "tag_suggestions": CommunityPostPage.objects.live().tags_in_use()[:100],
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+def _after_save(request, post, outcome):
+    if outcome == "preview":
+        return redirect("wagtail_communityblog:post_preview", post_id=post.pk)
+    if outcome == "published":
+        messages.success(request, _("Your post is published."))
+        return redirect(post.get_url(request) or reverse("wagtail_communityblog:dashboard"))
+    if outcome == "submitted":
+        messages.success(
+            request,
+            _("Your post has been sent to the editors. It will appear once they approve it."),
+        )
+    else:
+        messages.success(request, _("Your draft has been saved."))
+    return redirect("wagtail_communityblog:dashboard")
+
+
+@member_required
+@require_http_methods(["GET", "POST"])
+def post_create(request):
+    return _post_form_view(request)
+
+
+@member_required
+@require_http_methods(["GET", "POST"])
+def post_edit(request, post_id):
+    return _post_form_view(request, own_post_or_404(request, post_id))
+
+
+@member_required
+@require_GET
+def post_preview(request, post_id):
+    post = own_post_or_404(request, post_id)
+    preview = post.get_latest_revision_as_object()
+    context = preview.get_context(request)
+    context.update({"page": preview, "self": preview, "is_member_preview": True})
+    return TemplateResponse(request, TEMPLATE_DIR + "post_preview.html", context)
+
+
+@member_required
+@require_http_methods(["GET", "POST"])
+def post_delete(request, post_id):
+    post = own_post_or_404(request, post_id)
+    if request.method == "POST":
+        title = post.title
+        post_service.delete_post(post, request.user)
+        messages.success(request, _("“%(title)s” has been deleted.") % {"title": title})
+        return redirect("wagtail_communityblog:dashboard")
+    return TemplateResponse(request, TEMPLATE_DIR + "post_confirm_delete.html", {"post": post})
+
+
+@member_required
+@require_POST
+def post_unpublish(request, post_id):
+    post = own_post_or_404(request, post_id)
+    try:
+        post_service.unpublish_post(post, request.user)
+    except post_service.PostingError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(
+            request, _("“%(title)s” is no longer on the site.") % {"title": post.title}
+        )
+    return redirect("wagtail_communityblog:dashboard")
+
+
+@member_required
+@require_POST
+def image_upload(request):
+    """Upload an image for the post editor; answers JSON with where to show it."""
+    form = ImageUploadForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return JsonResponse({"error": form_errors(form)}, status=400)
+    if limit_reached(request, "image_upload"):
+        return JsonResponse(
+            {"error": _("You have uploaded too many images recently. Try later.")}, status=429
+        )
+    image = create_image(
+        form.cleaned_data["image"], user=request.user, title=form.cleaned_data["alt"]
+    )
+    rendition = image.get_rendition("max-1200x1200")
+    return JsonResponse(
+        {
+            "id": image.pk,
+            "url": f"{rendition.url}#wagtail-image-{image.pk}",
+            "alt": form.cleaned_data["alt"],
+        },
+        status=201,
+    )
