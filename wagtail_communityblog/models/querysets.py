@@ -124,7 +124,9 @@ class CommunityPostQuerySet(PageQuerySet):
     def tags_in_use(self):
         """The tags of the posts in this queryset, by name (e.g. the editor's suggestions)."""
         return (
-            Tag.objects.filter(wagtail_communityblog_communityposttag_items__content_object__in=self)
+            Tag.objects.filter(
+                wagtail_communityblog_communityposttag_items__content_object__in=self
+            )
             .distinct()
             .order_by("name")
         )
