@@ -1359,9 +1359,7 @@ HTTP_PARTS = (
 # Inside the view: what it calls, by function name.
 VIEW_PARTS = {
     "to_vote_on": "post lookup (live, public)",
-    "vote_refusal": "vote_refusal",
-    "limit_reached": "rate limit (cache)",
-    "rate_post": "rate_post (the service)",
+    "rate_post": "rate_post (the service: its checks, the rate limit, the vote)",
     "vote_payload": "JSON payload",
     "__init__": "JsonResponse",
 }

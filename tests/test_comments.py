@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from tests.factories import make_post, make_user
 from wagtail_communityblog.models import Comment, PostScore
+from wagtail_communityblog.models.comment_threads import build_thread
 from wagtail_communityblog.services import comments as service
 from wagtail_communityblog.services.members import suspend_member
 
@@ -156,7 +157,7 @@ def test_replies_deeper_than_the_limit_continue_beside_and_say_whom_they_answer(
     level3 = say(post, reader, "3", parent=level2)
     assert [c.depth for c in (level0, level1, level2, level3)] == [0, 1, 2, 2]
     assert level3.parent == level1 and level3.reply_to == level2
-    nodes = service.build_thread(post)
+    nodes = build_thread(post)
     deepest = nodes[0].replies[0].replies
     assert [n.pk for n in deepest] == [level2.pk, level3.pk]
     assert deepest[1].reply_to_name == "Amara Okafor"
@@ -185,17 +186,17 @@ def test_the_thread_sorts_by_oldest_newest_and_best(client, post, member, reader
     for voter in voters:
         service.recommend(second, voter, 1)
     service.recommend(third, voters[0], 1)
-    assert [n.pk for n in service.build_thread(post, sort="oldest")] == [
+    assert [n.pk for n in build_thread(post, sort="oldest")] == [
         first.pk,
         second.pk,
         third.pk,
     ]
-    assert [n.pk for n in service.build_thread(post, sort="newest")] == [
+    assert [n.pk for n in build_thread(post, sort="newest")] == [
         third.pk,
         second.pk,
         first.pk,
     ]
-    assert [n.pk for n in service.build_thread(post, sort="best")] == [
+    assert [n.pk for n in build_thread(post, sort="best")] == [
         second.pk,
         third.pk,
         first.pk,

@@ -11,6 +11,7 @@ from wagtail.models import PageLogEntry
 
 from tests.factories import make_blog, make_post, make_user, make_voter
 from wagtail_communityblog.models import CommunityMember, Flag, PostScore, PromotionEvent
+from wagtail_communityblog.services.members import suspend_member
 from wagtail_communityblog.services.ratings import rate_post
 
 pytestmark = pytest.mark.django_db
@@ -201,6 +202,27 @@ def test_a_reader_reports_a_post_with_a_reason_once(client, post):
     again = client.post(flag_url(post), {"reason": "Again"}, HTTP_ACCEPT="application/json")
     assert again.status_code == 409
     assert Flag.objects.filter(post=post, user=reader).count() == 1
+
+
+def test_a_suspended_reader_is_offered_no_report_and_cannot_report(client, post):
+    reader = make_voter()
+    client.force_login(reader)
+    assert "Report this post" in client.get(post.url).content.decode()
+
+    suspend_member(reader)
+    assert "Report this post" not in client.get(post.url).content.decode()
+    response = client.post(flag_url(post), {"reason": "Spam"}, HTTP_ACCEPT="application/json")
+    assert response.status_code == 403
+    assert "suspended" in response.json()["error"]
+    assert not Flag.objects.exists()
+
+
+def test_no_report_link_on_ones_own_post_or_for_anonymous_readers(client, post, member):
+    assert "Report this post" not in client.get(post.url).content.decode()
+    client.force_login(member)
+    assert "Report this post" not in client.get(post.url).content.decode()
+    response = client.post(flag_url(post), {"reason": "Mine"}, HTTP_ACCEPT="application/json")
+    assert response.status_code == 403
 
 
 def test_reporting_needs_login_and_a_live_post(client, blog, post):

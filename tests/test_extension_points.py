@@ -192,3 +192,88 @@ def test_a_comment_and_a_promotion_are_announced(
             with django_capture_on_commit_callbacks(execute=True):
                 rate_post(post, make_voter(), 1)
     assert [r[2] for r in received if r[0] == "post_promoted"] == [{"post_id": post.pk}]
+
+
+RULES = "tests.test_extension_points.PartyRulesAdapter"
+
+
+class PartyRulesAdapter(DefaultCommunityBlogAdapter):
+    """A site's rules: only members with a party address vote; nobody comments on posts whose
+    title says the debate is over."""
+
+    def vote_refusal(self, user, post):
+        if not user.email.endswith("@party.example"):
+            return "Only party members vote on the party's posts."
+        return None
+
+    def comment_refusal(self, user, post):
+        if post.title.startswith("[Decided]"):
+            return "This question is decided; the debate has moved on."
+        return super().comment_refusal(user, post)
+
+
+@override_settings(WAGTAIL_COMMUNITYBLOG_ADAPTER=RULES)
+def test_an_adapter_can_narrow_who_may_vote(client, blog):
+    post = make_post(blog, title="Rent controls now")
+    outsider = make_voter("outsider", email="outsider@example.org")
+    client.force_login(outsider)
+
+    page = client.get(post.url).content.decode()
+    assert 'name="value"' not in page  # no buttons for a reader the site refuses
+
+    response = client.post(
+        reverse("wagtail_communityblog:rate", kwargs={"post_id": post.pk}),
+        {"value": "1"},
+        HTTP_ACCEPT="application/json",
+    )
+    assert response.status_code == 403
+    assert response.json()["error"] == "Only party members vote on the party's posts."
+    with pytest.raises(VoteError):
+        rate_post(post, outsider, 1)  # the service asks the adapter too, whoever calls it
+    assert not post.ratings.exists()
+
+    comrade = make_voter("comrade", email="comrade@party.example")
+    client.force_login(comrade)
+    assert 'name="value"' in client.get(post.url).content.decode()
+    response = client.post(
+        reverse("wagtail_communityblog:rate", kwargs={"post_id": post.pk}),
+        {"value": "1"},
+        HTTP_ACCEPT="application/json",
+    )
+    assert response.status_code == 200 and response.json()["counted"] is True
+
+
+@override_settings(WAGTAIL_COMMUNITYBLOG_ADAPTER=RULES)
+def test_an_adapter_cannot_let_a_member_vote_on_their_own_post(blog, member):
+    member.email = "writer@party.example"
+    member.save()
+    with pytest.raises(VoteError, match="own post"):
+        rate_post(make_post(blog), member, 1)
+
+
+@override_settings(
+    WAGTAIL_COMMUNITYBLOG_ADAPTER=RULES, WAGTAIL_COMMUNITYBLOG_COMMENT_MODERATION="none"
+)
+def test_an_adapter_can_narrow_who_may_comment(client, blog):
+    decided = make_post(blog, title="[Decided] The manifesto")
+    open_post = make_post(blog, title="What next?")
+    reader = make_user("bea")
+    client.force_login(reader)
+
+    page = client.get(decided.url).content.decode()
+    assert "This question is decided; the debate has moved on." in page
+    response = client.post(
+        reverse("wagtail_communityblog:comment_create", kwargs={"post_id": decided.pk}),
+        {"body": "But…"},
+        HTTP_ACCEPT="application/json",
+    )
+    assert response.status_code == 403
+    assert response.json()["error"] == "This question is decided; the debate has moved on."
+    assert not decided.comments.exists()
+
+    response = client.post(
+        reverse("wagtail_communityblog:comment_create", kwargs={"post_id": open_post.pk}),
+        {"body": "Organise."},
+        HTTP_ACCEPT="application/json",
+    )
+    assert response.status_code == 201

@@ -300,10 +300,28 @@ def test_without_javascript_the_form_post_goes_back_to_the_page(client, post):
     assert 'name="value" value="0" data-vote="1" aria-pressed="true"' in page
 
 
-def test_the_endpoint_never_redirects_off_site(client, post):
+@pytest.mark.parametrize(
+    "target",
+    [
+        "https://evil.example/",
+        "//evil.example/x",
+        "/\\evil.example/",
+        "\\\\evil.example",
+        "javascript:alert(1)",
+        "http://testserver@evil.example/",
+    ],
+)
+def test_the_endpoint_never_redirects_off_site(client, post, target):
     client.force_login(make_voter())
-    response = client.post(rate_url(post.pk), {"value": "1", "next": "https://evil.example/"})
+    response = client.post(rate_url(post.pk), {"value": "1", "next": target})
     assert response["Location"] == post.url
+
+
+def test_the_refusal_page_never_links_off_site(client, post, member):
+    client.force_login(member)  # their own post: refused
+    response = client.post(rate_url(post.pk), {"value": "1", "next": "//evil.example/x"})
+    assert response.status_code == 403
+    assert "evil.example" not in response.content.decode()
 
 
 @pytest.mark.parametrize("value", ["2", "up", "", "1.5", "-2", "99999999999999999999"])

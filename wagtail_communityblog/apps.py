@@ -1,5 +1,8 @@
 from django.apps import AppConfig
+from django.core.signals import setting_changed
 from django.utils.translation import gettext_lazy as _
+
+from .conf import forget_settings
 
 
 class WagtailCommunityBlogAppConfig(AppConfig):
@@ -9,11 +12,9 @@ class WagtailCommunityBlogAppConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from django.core.signals import setting_changed
-
+        # These read the models, which are not loaded when this module is imported.
         from . import checks  # noqa: F401  (registers system checks)
         from .admin.policies import register_policies
-        from .conf import forget_settings
         from .signal_handlers import register_signal_handlers
 
         setting_changed.connect(forget_settings, dispatch_uid="wagtail_communityblog_settings")

@@ -1,7 +1,9 @@
 """System checks that catch configuration mistakes before they surface as odd behaviour."""
 
 from django.apps import apps
+from django.conf import settings
 from django.core.checks import Error, Tags, register
+from django.db import DatabaseError
 from django.utils.module_loading import import_string
 
 from .conf import (
@@ -10,6 +12,8 @@ from .conf import (
     RATING_SCHEME_CHOICES,
     app_settings,
 )
+from .models import Rating
+from .rating_schemes import SCHEMES
 
 
 @register()
@@ -87,11 +91,6 @@ def check_rating_scheme_matches_votes(app_configs, databases=None, **kwargs):
     other change would turn, say, a down vote into a one-star rating. Runs with the database
     checks (``manage.py check --database default``, and before ``migrate``).
     """
-    from django.db import DatabaseError
-
-    from .models import Rating
-    from .rating_schemes import SCHEMES
-
     scheme = SCHEMES.get(app_settings.RATING_SCHEME)
     if scheme is None or not databases:
         return []
@@ -122,8 +121,6 @@ def check_rating_scheme_matches_votes(app_configs, databases=None, **kwargs):
 def check_comment_settings(app_configs, **kwargs):
     """Comment settings: ``COMMENT_MODERATION`` names a mode (or is ``None``); the numbers are
     numbers."""
-    from django.conf import settings
-
     errors = []
     moderation = getattr(settings, "WAGTAIL_COMMUNITYBLOG_COMMENT_MODERATION", None)
     if moderation is not None and moderation not in MODERATION_CHOICES:

@@ -8,11 +8,13 @@ over aggregated ``Value``\\s, so stored and recomputed scores are computed ident
 
 import math
 
-from django.db.models import Case, F, FloatField, Value, When
+from django.db.models import Case, F, FloatField, Q, Value, When
 from django.db.models.functions import Abs, Cast, Greatest, Ln, Sign, Sqrt
 from django.db.models.lookups import GreaterThan
+from django.db.models.sql.subqueries import UpdateQuery
 
 from .conf import app_settings
+from .models import PostScore
 from .rating_schemes import Tally
 
 
@@ -114,11 +116,6 @@ _compiled = {}
 
 
 def _compile_delta_update(connection, scheme):
-    from django.db.models import Q
-    from django.db.models.sql.subqueries import UpdateQuery
-
-    from .models import PostScore
-
     query = UpdateQuery(PostScore)
     query.add_update_values(delta_updates(scheme, _DELTA_SENTINELS))
     query.add_q(Q(pk=_PK_SENTINEL))
@@ -165,8 +162,6 @@ def apply_delta(cursor, scheme, post_id, delta):
 
     Databases without ``UPDATE ... RETURNING`` use the ORM (same SQL, compiled each time).
     """
-    from .models import PostScore
-
     connection = cursor.db
     if not connection.features.can_return_columns_from_insert:
         if not PostScore.objects.filter(pk=post_id).update(**delta_updates(scheme, delta)):

@@ -1,9 +1,20 @@
-"""Background work, run by django-tasks (the task framework Wagtail itself uses)."""
+"""Background work, run by django-tasks (the task framework Wagtail itself uses).
+
+The tasks are the outer layer: they import the services they run. The services enqueue tasks,
+so they import this module when they do (at call time), never at their own import.
+"""
+
+import html
 
 from django.contrib.auth import get_user_model
+from django.utils.html import strip_tags
 from django_tasks import task
 
 from .adapter import get_adapter
+from .links import comment_unsubscribe_url
+from .models import Comment
+from .services.curation import notify_promoted
+from .services.vote_rings import detect_rings, hold_fast_climbers
 
 
 @task()
@@ -20,21 +31,12 @@ def send_member_email(user_id, template_prefix, context):
 @task()
 def send_promotion_email(post_id):
     """Tell a post's author that readers have promoted it (queued by the promoting vote)."""
-    from .services.curation import notify_promoted
-
     notify_promoted(post_id)
 
 
 @task()
 def send_comment_notification(user_id, comment_id):
     """Tell a follower of a discussion about a new comment, with a one-click unsubscribe."""
-    import html
-
-    from django.utils.html import strip_tags
-
-    from .links import comment_unsubscribe_url
-    from .models import Comment
-
     user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
     comment = Comment.objects.filter(pk=comment_id).select_related("post", "author").first()
     if user is None or not user.email or comment is None or not comment.is_visible:
@@ -72,8 +74,6 @@ def send_comment_notification(user_id, comment_id):
 def detect_vote_rings():
     """Run the vote-ring detection and the fast-climber hold (``communityblog_detect_rings``
     as a background task); return the ids of the rings recorded or grown."""
-    from .services.vote_rings import detect_rings, hold_fast_climbers
-
     clusters = [cluster.pk for cluster in detect_rings()]
     hold_fast_climbers()
     return clusters

@@ -1,7 +1,10 @@
 """Comments in the Wagtail admin: the listing's filters, the row actions and bulk actions.
 Registered in ``wagtail_hooks.py``; every write goes through ``services.comments``."""
 
+from urllib.parse import urlencode
+
 import django_filters
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Prefetch, Q
 from django.http import Http404
@@ -12,10 +15,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views import View
 from wagtail.admin.filters import DateRangePickerWidget, WagtailFilterSet
+from wagtail.admin.widgets import Button
 from wagtail.snippets.bulk_actions.snippet_bulk_action import SnippetBulkAction
 from wagtail.snippets.views.snippets import HistoryView
 
 from ..models import Comment, CommentFlag, PostScore
+from ..models.comment_threads import can_moderate
 from ..services import comments as service
 from .mixins import SafeNextMixin
 
@@ -126,7 +131,7 @@ class CommentActionView(SafeNextMixin, View):
     template_name = "wagtail_communityblog/admin/confirm_comment_action.html"
 
     def dispatch(self, request, pk, action):
-        if not service.can_moderate(request.user):
+        if not can_moderate(request.user):
             raise PermissionDenied
         if action not in COMMENT_ACTIONS:
             raise Http404
@@ -138,7 +143,6 @@ class CommentActionView(SafeNextMixin, View):
         self.label, applies = COMMENT_ACTIONS[action]
         if not applies(self.comment):
             # A stale page or a second click: say so rather than redo or undo something.
-            from django.contrib import messages
 
             message = _("%(action)s does not apply to this comment now.")
             messages.warning(request, message % {"action": self.label})
@@ -158,8 +162,6 @@ class CommentActionView(SafeNextMixin, View):
         )
 
     def post(self, request):
-        from django.contrib import messages
-
         try:
             perform(self.action, self.comment, request.user)
         except service.CommentError as error:
@@ -185,7 +187,7 @@ class CommentBulkAction(SnippetBulkAction):
     template_name = "wagtail_communityblog/admin/confirm_comment_bulk_action.html"
 
     def check_perm(self, obj):
-        return service.can_moderate(self.request.user)
+        return can_moderate(self.request.user)
 
     @classmethod
     def execute_action(cls, objects, user=None, **kwargs):
@@ -233,11 +235,7 @@ COMMENT_BULK_ACTIONS = [
 
 def row_buttons(comment, user, next_url=None):
     """The row menu of a comment in the listing: the actions that apply, and the way to it."""
-    from urllib.parse import urlencode
-
-    from wagtail.admin.widgets import Button
-
-    if not service.can_moderate(user):
+    if not can_moderate(user):
         return []
     query = f"?{urlencode({'next': next_url})}" if next_url else ""
     comment.thread_closed = bool(

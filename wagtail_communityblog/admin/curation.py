@@ -20,20 +20,17 @@ from wagtail.admin.ui.components import Component
 from wagtail.admin.views.reports import ReportView
 from wagtail.admin.widgets import Button
 from wagtail.log_actions import log
+from wagtail.models import WorkflowState
 from wagtail.snippets.bulk_actions.snippet_bulk_action import SnippetBulkAction
 
 from ..conf import app_settings
-from ..models import CommunityPostPage, Flag, PostScore
+from ..models import Comment, CommentFlag, CommunityPostPage, Flag, PostScore, Rating
+from ..models.curation import can_curate
 from ..services import curation
 from ..services.members import suspend_member
+from ..services.moderation import WORKFLOW_NAME
 from ..services.posts import unpublish_post
 from .mixins import SafeNextMixin
-
-CURATE_PERMISSION = "wagtail_communityblog.curate_community"
-
-
-def can_curate(user):
-    return user.is_active and user.has_perm(CURATE_PERMISSION)
 
 
 class CuratorOnlyMixin:
@@ -227,11 +224,6 @@ class SummaryPanel(Component):
     order = 150
 
     def get_context_data(self, parent_context):
-        from wagtail.models import WorkflowState
-
-        from ..models import CommunityPostPage, Rating
-        from ..services.moderation import WORKFLOW_NAME
-
         since = timezone.now() - timedelta(days=1)
         return {
             "posts_today": PostScore.objects.filter(published_at__gte=since).count(),
@@ -250,8 +242,6 @@ class SummaryPanel(Component):
 
 def comment_summary():
     """Comments waiting for an editor, and comments with open reports, for the panel."""
-    from ..models import Comment, CommentFlag
-
     return {
         "comments_awaiting": Comment.objects.filter(
             status=Comment.STATUS_PENDING, is_removed=False

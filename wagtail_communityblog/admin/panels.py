@@ -4,6 +4,10 @@ from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import Panel
 
+from ..models.ratings import Rating
+from ..models.scores import PostScore
+from ..models.vote_rings import explain_post
+
 
 class VoteBreakdownPanel(Panel):
     """How a post's votes break down: the stored scores, the votes by value, and why some
@@ -20,8 +24,6 @@ class VoteBreakdownPanel(Panel):
         template_name = "wagtail_communityblog/admin/vote_breakdown_panel.html"
 
         def get_context_data(self, parent_context=None):
-            from ..models import PostScore, Rating
-
             context = super().get_context_data(parent_context)
             post = self.instance
             context["score"] = PostScore.objects.filter(pk=post.pk).first() if post.pk else None
@@ -37,7 +39,5 @@ class VoteBreakdownPanel(Panel):
                 else []
             )
             if post.pk:
-                from ..models.vote_rings import explain_post
-
                 context["explanation"] = explain_post(post.pk)
             return context

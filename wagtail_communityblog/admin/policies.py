@@ -9,6 +9,7 @@ from django.contrib.auth import get_user_model
 from wagtail.permission_policies import ModelPermissionPolicy
 
 from ..models import Comment, CommunityMember, PostScore, Rating
+from ..models.curation import CURATE_PERMISSION, can_curate
 
 
 class RestrictedActionsPolicy(ModelPermissionPolicy):
@@ -36,12 +37,10 @@ class CuratorPolicy(ModelPermissionPolicy):
     """Viewing and acting on posts' promotion state needs the curation permission; the rows
     themselves are never added, edited or deleted by hand."""
 
-    permission = "wagtail_communityblog.curate_community"
-
     def user_has_permission(self, user, action):
         if action in ("add", "change", "delete", "copy"):
             return False
-        return user.is_active and user.has_perm(self.permission)
+        return can_curate(user)
 
     def user_has_any_permission(self, user, actions):
         return any(self.user_has_permission(user, action) for action in actions)
@@ -49,7 +48,7 @@ class CuratorPolicy(ModelPermissionPolicy):
     def users_with_any_permission(self, actions):
         if not set(actions) - {"add", "change", "delete", "copy"}:
             return get_user_model().objects.none()
-        return self._get_users_with_any_permission_codenames(["curate_community"])
+        return self._get_users_with_any_permission_codenames([CURATE_PERMISSION.split(".", 1)[1]])
 
 
 class CommentPolicy(CuratorPolicy):

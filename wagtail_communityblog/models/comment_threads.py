@@ -14,20 +14,45 @@ from django.utils.translation import gettext as _
 
 from ..adapter import get_adapter
 from ..conf import app_settings
+from ..errors import CommentError
 from ..links import login_url_for
 from .comments import Comment, CommentPreferences, CommentRecommendation, CommentSubscription
+from .curation import can_curate
 from .members import is_suspended_id
-
-CURATE_PERMISSION = "wagtail_communityblog.curate_community"
-
+from .scores import PostScore
 
 SORTS = ("oldest", "newest", "best")
 
 
-def can_moderate(user):
-    return bool(user and user.is_authenticated and user.is_active) and user.has_perm(
-        CURATE_PERMISSION
-    )
+# Editors who curate the community moderate its comments.
+can_moderate = can_curate
+
+
+def commenting_refusal(post, user, *, closed=None, suspended=None):
+    """Return why ``user`` may not comment on ``post`` (a ``CommentError``), or ``None``.
+
+    ``closed`` and ``suspended``: the post's and the reader's state when the caller has them
+    already (otherwise one query each).
+    """
+    if not app_settings.COMMENTS_ENABLED:
+        return CommentError(_("Comments are turned off on this site."), 404)
+    if not post.live:
+        return CommentError(_("There is no such post to comment on."), 404)
+    if user is None or not user.is_authenticated:
+        return CommentError(_("Log in to join the discussion."), 403)
+    refusal = get_adapter().comment_refusal(user, post)
+    if refusal:
+        return CommentError(refusal, 403)
+    if suspended is None:
+        suspended = is_suspended_id(user.pk)
+    if suspended:
+        return CommentError(_("Your account is suspended: you cannot comment."), 403)
+    if closed is None:
+        closed = PostScore.objects.filter(pk=post.pk).values_list("comments_closed", flat=True)
+        closed = bool(closed.first())
+    if closed:
+        return CommentError(_("Comments on this post are closed."), 403)
+    return None
 
 
 def can_edit(comment, user, now=None):
@@ -70,6 +95,27 @@ class Node:
     recommended: bool = False
     editable: bool = False
     reply_to_name: str = ""
+    # What the reader may do with it (the services check again when they do it).
+    can_recommend: bool = False
+    can_delete: bool = False
+    can_report: bool = False
+
+    @classmethod
+    def for_viewer(cls, comment, user, *, shown=True, recommended=False, suspended=False, now=None):
+        """The comment as ``user`` sees it, with the actions offered to them."""
+        if user is None or not user.is_authenticated:
+            return cls(comment, shown)
+        own = comment.author_id == user.pk
+        others = comment.is_visible and not own and not suspended
+        return cls(
+            comment,
+            shown,
+            recommended=recommended,
+            editable=shown and can_edit(comment, user, now),
+            can_recommend=others,
+            can_delete=own and not comment.is_removed,
+            can_report=others,
+        )
 
     @property
     def pk(self):
@@ -138,7 +184,7 @@ def requested_sort(request):
     return sort if sort in SORTS else "oldest"
 
 
-def build_thread(post, user=None, sort="oldest", now=None):
+def build_thread(post, user=None, sort="oldest", now=None, *, suspended=False):
     """The post's discussion for ``user``, as a list of top-level ``Node``\\s.
 
     Three queries at most whatever the number of comments: the comments (with authors), and for
@@ -168,11 +214,13 @@ def build_thread(post, user=None, sort="oldest", now=None):
             and not comment.is_hidden
             and not comment.is_removed
         )
-        by_id[comment.pk] = Node(
+        by_id[comment.pk] = Node.for_viewer(
             comment,
-            shown,
+            user,
+            shown=shown,
             recommended=comment.pk in recommended,
-            editable=shown and can_edit(comment, user, now) if viewer_id else False,
+            suspended=suspended,
+            now=now,
         )
     roots = []
     for node in by_id.values():
@@ -210,7 +258,9 @@ def thread_context(request, post):
         return {"comments_enabled": False}
     user = getattr(request, "user", None)
     sort = requested_sort(request)
-    nodes = build_thread(post, user, sort)
+    reader = user is not None and user.is_authenticated
+    suspended = reader and is_suspended_id(user.pk)
+    nodes = build_thread(post, user, sort, suspended=suspended)
     score = getattr(post, "score", None) if post.live else None
     closed = bool(score and score.comments_closed)
     context = {
@@ -230,15 +280,10 @@ def thread_context(request, post):
         "can_close_comments": False,
         "following_comments": False,
     }
-    if user is not None and user.is_authenticated and post.live:
-        if closed:
-            refusal = _("Comments on this post are closed.")
-        elif is_suspended_id(user.pk):
-            refusal = _("Your account is suspended: you cannot comment.")
-        else:
-            refusal = get_adapter().blogging_refusal(user)
-        context["comment_refusal"] = refusal or ""
-        context["can_comment"] = not refusal
+    if reader and post.live:
+        refusal = commenting_refusal(post, user, closed=closed, suspended=suspended)
+        context["comment_refusal"] = str(refusal or "")
+        context["can_comment"] = refusal is None
         context["can_close_comments"] = can_close(post, user)
         context["following_comments"] = is_following(post, user)
     return context

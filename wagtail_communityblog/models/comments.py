@@ -3,6 +3,9 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.html import strip_tags
+from django.utils.text import Truncator
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from ..adapter import get_adapter
@@ -99,9 +102,6 @@ class Comment(models.Model):
         ]
 
     def __str__(self):
-        from django.utils.html import strip_tags
-        from django.utils.text import Truncator
-
         if self.is_removed:
             return str(_("Deleted comment"))
         return Truncator(strip_tags(self.body)).chars(60) or str(self.pk)
@@ -114,13 +114,11 @@ class Comment(models.Model):
     @property
     def admin_state(self):
         """A short description of the comment's standing, for editors' listings."""
-        from django.utils.translation import gettext as _
-
         if self.is_removed:
-            return _("deleted")
+            return gettext("deleted")
         if self.is_hidden:
-            return _("hidden pending review") if self.hidden_by_reports else _("hidden")
-        return _("visible") if self.status == self.STATUS_APPROVED else "–"
+            return gettext("hidden pending review") if self.hidden_by_reports else gettext("hidden")
+        return gettext("visible") if self.status == self.STATUS_APPROVED else "–"
 
     @property
     def report_reasons(self):

@@ -2,7 +2,39 @@
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+
+from ..errors import CurationError
+from .members import is_suspended_id
+
+# The one permission that makes an editor of the community: curating posts, moderating
+# comments and members, deciding about vote rings (granted to the "Community curators" group).
+CURATE_PERMISSION = "wagtail_communityblog.curate_community"
+
+
+def can_curate(user):
+    """Is ``user`` an active editor of the community?"""
+    return bool(user and user.is_authenticated and user.is_active) and user.has_perm(
+        CURATE_PERMISSION
+    )
+
+
+def report_refusal(post, user, *, suspended=None):
+    """Why ``user`` may not report ``post`` (a ``CurationError``), or ``None``: readers who are
+    logged in, active and not suspended report other people's posts. ``suspended``: the
+    reader's state when the caller has it already (otherwise one query)."""
+    if user is None or not user.is_authenticated:
+        return CurationError(gettext("Log in to report a post."), 403)
+    if not user.is_active:
+        return CurationError(gettext("Your account is not active."), 403)
+    if post.author_id == user.pk:
+        return CurationError(gettext("You cannot report your own post."), 403)
+    if suspended is None:
+        suspended = is_suspended_id(user.pk)
+    if suspended:
+        return CurationError(gettext("Your account is suspended: you cannot report posts."), 403)
+    return None
 
 
 class Report(models.Model):

@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 from modelcluster.contrib.taggit import ClusterTaggableManager
 from modelcluster.fields import ParentalKey
-from taggit.models import TaggedItemBase
+from taggit.models import Tag, TaggedItemBase
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.api import APIField
 from wagtail.contrib.routable_page.models import RoutablePageMixin, path
@@ -25,6 +25,8 @@ from ..pagination import listing_page
 from ..ranking import RANKINGS, window_labels
 from ..rich_text import BODY_FEATURES
 from .comment_threads import thread_context
+from .curation import report_refusal
+from .members import CommunityMember
 from .querysets import LISTING_KEYS, CommunityPostQuerySet, MemberBlogQuerySet
 from .ratings import viewer_context
 
@@ -75,6 +77,14 @@ def listing_context(request, queryset, order="new", **extra):
     whole listing, and a deep page costs what the first one does."""
     posts = listing_page(request, queryset, LISTING_KEYS[order])
     return {"posts": posts, **viewer_context(request, posts.object_list), **extra}
+
+
+def feeds():
+    """The feeds module, imported when a feed is first served: it renders these pages' posts
+    and imports this module."""
+    from .. import feeds as module
+
+    return module
 
 
 class CommunityIndexPage(RoutablePageMixin, Page):
@@ -173,8 +183,6 @@ class CommunityIndexPage(RoutablePageMixin, Page):
         query = request.GET.get("q", "").strip()[:255]
         results = None
         if query:
-            from .members import CommunityMember
-
             posts = CommunityPostPage.objects.live().public().descendant_of(self)
             suspended = list(
                 CommunityMember.objects.filter(is_suspended=True).values_list("user_id", flat=True)
@@ -190,32 +198,22 @@ class CommunityIndexPage(RoutablePageMixin, Page):
 
     @path("feed/")
     def rss_feed(self, request):
-        from ..feeds import CommunityRssFeed
-
-        return CommunityRssFeed()(request, page=self)
+        return feeds().CommunityRssFeed()(request, page=self)
 
     @path("feed/atom/")
     def atom_feed(self, request):
-        from ..feeds import CommunityAtomFeed
-
-        return CommunityAtomFeed()(request, page=self)
+        return feeds().CommunityAtomFeed()(request, page=self)
 
     @path("tag/<str:tag>/feed/")
     def tag_rss_feed(self, request, tag):
-        from ..feeds import TagRssFeed
-
-        return TagRssFeed()(request, page=self, tag=self._get_tag(tag))
+        return feeds().TagRssFeed()(request, page=self, tag=self._get_tag(tag))
 
     @path("tag/<str:tag>/feed/atom/")
     def tag_atom_feed(self, request, tag):
-        from ..feeds import TagAtomFeed
-
-        return TagAtomFeed()(request, page=self, tag=self._get_tag(tag))
+        return feeds().TagAtomFeed()(request, page=self, tag=self._get_tag(tag))
 
     def _get_tag(self, slug):
         """Return the tag with this slug used by a post of this community, or raise 404."""
-        from taggit.models import Tag
-
         return get_object_or_404(
             Tag.objects.filter(
                 slug=slug,
@@ -338,15 +336,11 @@ class MemberBlogPage(RoutablePageMixin, Page):
 
     @path("feed/")
     def rss_feed(self, request):
-        from ..feeds import BlogRssFeed
-
-        return BlogRssFeed()(request, page=self)
+        return feeds().BlogRssFeed()(request, page=self)
 
     @path("feed/atom/")
     def atom_feed(self, request):
-        from ..feeds import BlogAtomFeed
-
-        return BlogAtomFeed()(request, page=self)
+        return feeds().BlogAtomFeed()(request, page=self)
 
 
 class CommunityPostTag(TaggedItemBase):
@@ -491,6 +485,11 @@ class CommunityPostPage(Page):
         context["community"] = getattr(blog, "community", None)
         context.update(viewer_context(request, [self]))
         context.update(thread_context(request, self))
+        suspended = context["communityblog_viewer"]["suspended"]
+        user = getattr(request, "user", None)
+        context["can_report"] = (
+            self.live and report_refusal(self, user, suspended=suspended) is None
+        )
         return context
 
 

@@ -8,8 +8,10 @@ them in their own table also keeps vote-time row locks off Wagtail's page table.
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from .curation import Flag
 from .querysets import PostScoreQuerySet
 
 RANKED = Q(is_listed=True, is_hidden=False)
@@ -139,23 +141,21 @@ class PostScore(models.Model):
     @property
     def promotion_state(self):
         """A short description of the post's standing, for editors' listings."""
-        from django.utils.translation import gettext as _
-
         parts = []
         if self.is_pinned:
-            parts.append(_("pinned"))
+            parts.append(gettext("pinned"))
         if self.is_hidden:
-            parts.append(_("hidden pending review") if self.hidden_by_reports else _("hidden"))
+            parts.append(
+                gettext("hidden pending review") if self.hidden_by_reports else gettext("hidden")
+            )
         if self.promoted_at:
-            parts.append(_("promoted"))
+            parts.append(gettext("promoted"))
         if not self.is_listed:
-            parts.append(_("not listed"))
+            parts.append(gettext("not listed"))
         return ", ".join(parts) or "–"
 
     @property
     def latest_report_reasons(self):
-        from .curation import Flag
-
         reasons = Flag.objects.filter(post_id=self.post_id, status=Flag.STATUS_OPEN).order_by(
             "-created_at"
         )[:3]

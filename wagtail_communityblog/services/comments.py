@@ -15,11 +15,10 @@ from django.utils.translation import gettext as _
 from wagtail.log_actions import log
 
 from .. import signals
-from ..adapter import get_adapter
 from ..cache import rankings_changed
 from ..conf import app_settings
 from ..errors import CommentError
-from ..links import UNSUBSCRIBE_SALT, unsubscribe_token  # noqa: F401  (unsubscribe_token: public here too)
+from ..links import UNSUBSCRIBE_SALT
 from ..models import (
     Comment,
     CommentFlag,
@@ -29,47 +28,19 @@ from ..models import (
     CommunityPostPage,
     PostScore,
 )
-from ..models.comment_threads import (  # noqa: F401  (the thread's reads, used by the views)
-    COMMENT_ROUTES,
-    CURATE_PERMISSION,
-    SORTS,
-    Node,
-    build_thread,
+from ..models.comment_threads import (
     can_close,
     can_edit,
     can_moderate,
-    comment_urls,
-    count_nodes,
-    is_following,
+    commenting_refusal,
     preferences_for,
-    requested_sort,
-    thread_context,
 )
 from ..models.comments import VISIBLE
+from ..models.members import is_suspended_id
 from ..ranking import wilson_lower_bound
 from ..sanitize import clean_comment_html
-from .members import is_suspended_id
 
 # Who may do what -------------------------------------------------------------------------
-
-
-def commenting_refusal(post, user):
-    """Return why ``user`` may not comment on ``post`` (a ``CommentError``), or ``None``."""
-    if not app_settings.COMMENTS_ENABLED:
-        return CommentError(_("Comments are turned off on this site."), 404)
-    if not post.live:
-        return CommentError(_("There is no such post to comment on."), 404)
-    if user is None or not user.is_authenticated:
-        return CommentError(_("Log in to join the discussion."), 403)
-    refusal = get_adapter().comment_refusal(user, post)
-    if refusal:
-        return CommentError(refusal, 403)
-    if is_suspended_id(user.pk):
-        return CommentError(_("Your account is suspended: you cannot comment."), 403)
-    score = PostScore.objects.filter(pk=post.pk).values_list("comments_closed", flat=True).first()
-    if score:
-        return CommentError(_("Comments on this post are closed."), 403)
-    return None
 
 
 def needs_moderation(user):
@@ -409,6 +380,7 @@ def followers(post, exclude_user_id=None):
 
 def notify_new_comment(comment_id):
     """Queue one e-mail per follower of the comment's thread (background tasks)."""
+    # At call time: the tasks import the services they run (see tasks.py).
     from ..tasks import send_comment_notification
 
     comment = Comment.objects.filter(pk=comment_id).select_related("post").first()
@@ -434,24 +406,21 @@ def read_unsubscribe_token(token):
 
 
 def member_leaving(user):
-    """Deal with a leaving member's comments per ``ON_MEMBER_DELETE``, before their account
-    goes: ``"delete"`` removes them (emptied where replies hang off them); ``"keep"`` lets
-    them stay under a "former member" byline (the author link is set to null)."""
+    """A member's account is about to be deleted (``members.member_leaving``): their
+    recommendations and reports are deleted now and the comments they reacted to recounted;
+    their own comments go (``ON_MEMBER_DELETE = "delete"``, emptied where replies hang off them)
+    or stay under a "former member" byline (``"keep"``: the author link is set to null)."""
     post_ids = set(Comment.objects.filter(author=user).values_list("post_id", flat=True))
-    recommended = list(
+    reacted = set(
         CommentRecommendation.objects.filter(user=user).values_list("comment_id", flat=True)
-    )
-    user._communityblog_recommended_comments = recommended
+    ) | set(CommentFlag.objects.filter(user=user).values_list("comment_id", flat=True))
+    CommentRecommendation.objects.filter(user=user).delete()
+    CommentFlag.objects.filter(user=user).delete()
     if app_settings.ON_MEMBER_DELETE == "delete":
-        with transaction.atomic():
-            # Newest first, so replies go before the comments they answer.
-            for comment in Comment.objects.filter(author=user).order_by("-depth", "-pk"):
-                fresh = Comment.objects.filter(pk=comment.pk).first()
-                if fresh is not None:
-                    _remove(fresh)
+        # Newest first, so replies go before the comments they answer.
+        for comment in Comment.objects.filter(author=user).order_by("-depth", "-pk"):
+            fresh = Comment.objects.filter(pk=comment.pk).first()
+            if fresh is not None:
+                _remove(fresh)
     recount_comments(post_ids)
-
-
-def member_gone(user):
-    """After the account (and its recommendations) went: recount what it had recommended."""
-    recount_reactions(getattr(user, "_communityblog_recommended_comments", []))
+    recount_reactions(reacted)

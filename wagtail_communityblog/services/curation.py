@@ -12,6 +12,7 @@ from ..conf import app_settings
 from ..errors import CurationError
 from ..links import dashboard_url_for
 from ..models import CommunityPostPage, Flag, PostScore, PromotionEvent
+from ..models.curation import report_refusal
 from .listing import set_rank_time
 
 
@@ -114,6 +115,7 @@ def check_promotion(post_id):
 
 
 def _enqueue_promotion_email(post_id):
+    # At call time: the tasks import the services they run (see tasks.py).
     from ..tasks import send_promotion_email
 
     send_promotion_email.enqueue(post_id)
@@ -122,7 +124,7 @@ def _enqueue_promotion_email(post_id):
 def notify_promoted(post_id):
     """E-mail the author that readers have promoted their post (``send_promotion_email``'s
     work, done by the task worker: the vote that promotes a post only enqueues it)."""
-    from ..models import CommunityPostPage
+    # At call time: the tasks import the services they run (see tasks.py).
     from ..tasks import send_member_email
 
     post = CommunityPostPage.objects.filter(pk=post_id).first()
@@ -144,8 +146,9 @@ def flag_post(post, user, reason):
     reason = (reason or "").strip()
     if not reason:
         raise CurationError(_("Please say what is wrong with this post."))
-    if post.author_id == user.pk:
-        raise CurationError(_("You cannot report your own post."), 403)
+    refusal = report_refusal(post, user)
+    if refusal is not None:
+        raise refusal
     with transaction.atomic():
         try:
             with transaction.atomic():

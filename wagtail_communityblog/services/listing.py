@@ -2,12 +2,13 @@
 
 from django.db import transaction
 from django.db.models import F
+from wagtail.models import PageViewRestriction
 
 from ..conf import app_settings
-from ..models import CommunityPostPage, MemberBlogPage, PostScore
+from ..models import CommunityMember, CommunityPostPage, MemberBlogPage, PostScore
+from ..models.members import is_suspended
 from ..ranking import time_score
 from ..ranking_expressions import hot_expression
-from .members import is_suspended
 
 
 def sync_post_score(post):
@@ -41,8 +42,6 @@ def sync_post_score(post):
 
 def is_public(page):
     """No view restriction (password, log-in, groups) on ``page`` or any page above it."""
-    from wagtail.models import PageViewRestriction
-
     steplen = page.steplen
     paths = [page.path[:end] for end in range(steplen, len(page.path) + 1, steplen)]
     return not PageViewRestriction.objects.filter(page__path__in=paths).exists()
@@ -52,8 +51,6 @@ def refresh_listed(posts):
     """Re-derive ``PostScore.is_listed`` for ``posts`` (a queryset of posts), in two UPDATEs:
     listed when live, public (no view restriction on the post or above it), in a member's
     blog, and by an author who is not suspended."""
-    from ..models import CommunityMember
-
     suspended = CommunityMember.objects.filter(is_suspended=True).values("user_id")
     eligible = (
         posts.live()

@@ -1,4 +1,4 @@
-"""Who may blog, and suspending members."""
+"""Who may blog, suspending members, and what happens when a member's account is deleted."""
 
 from django.db import transaction
 from django.utils import timezone
@@ -7,14 +7,11 @@ from wagtail.log_actions import log
 from .. import signals
 from ..adapter import get_adapter
 from ..cache import rankings_changed
-from ..models import CommunityMember, PostScore
-from ..models.members import (  # noqa: F401  (the reads services share)
-    held_sql,
-    is_held_id,
-    is_suspended,
-    is_suspended_id,
-    suspended_sql,
-)
+from ..conf import app_settings
+from ..models import CommunityMember, CommunityPostPage, MemberBlogPage, PostScore, Rating
+from . import comments
+from .listing import refresh_listed
+from .ratings import counts_now, recompute_posts, set_votes_counted
 
 
 def blogging_refusal(user):
@@ -36,8 +33,6 @@ def suspend_member(user, *, by=None, reason=""):
         )
         PostScore.objects.filter(author=user).update(is_listed=False)
         # Their votes stop counting too: recompute what they voted on.
-        from .ratings import set_votes_counted
-
         set_votes_counted(user, False)
         rankings_changed()
         log(
@@ -53,8 +48,6 @@ def suspend_member(user, *, by=None, reason=""):
 
 def unsuspend_member(user, *, by=None):
     """Lift a suspension: the member's live posts return to the listings."""
-    from ..models import CommunityPostPage
-
     with transaction.atomic():
         membership, _created = CommunityMember.objects.update_or_create(
             user=user,
@@ -65,14 +58,32 @@ def unsuspend_member(user, *, by=None):
                 "suspension_reason": "",
             },
         )
-        from .listing import refresh_listed
-
         refresh_listed(CommunityPostPage.objects.filter(author=user))
-        from .ratings import counts_now, set_votes_counted
-
         # Votes held by a vote ring stay held until an editor decides about the ring.
         if counts_now(user) and not membership.votes_held:
             set_votes_counted(user, True)
         rankings_changed()
         log(instance=membership, action="wagtail_communityblog.unsuspend_member", user=by)
         signals.send_on_commit(signals.member_unsuspended, CommunityMember, user=user, by=by)
+
+
+def member_leaving(user):
+    """``user``'s account is about to be deleted (by anyone: the admin, an account flow, the
+    shell): inside the deletion's transaction, before the row goes.
+
+    Their votes are deleted here, not left to the database's cascade, so the scores they moved
+    are recomputed from the votes that remain; their comments, recommendations and reports go
+    as ``comments.member_leaving`` says; their blogs and posts are deleted when
+    ``ON_MEMBER_DELETE`` is ``"delete"``, and otherwise stay under a "former member" byline.
+    """
+    with transaction.atomic():
+        votes = Rating.objects.filter(user=user)
+        voted = list(votes.values_list("post_id", flat=True))
+        votes.delete()
+        recompute_posts(voted)
+        comments.member_leaving(user)
+        if app_settings.ON_MEMBER_DELETE == "delete":
+            for blog in MemberBlogPage.objects.filter(member=user):
+                # Page.delete() removes the posts below too and keeps the page tree consistent.
+                blog.delete()
+        rankings_changed()

@@ -5,8 +5,10 @@ from django.contrib.auth.models import Group
 from django.db import transaction
 from django.utils.translation import gettext as _
 from wagtail.models import GroupApprovalTask, Workflow, WorkflowState, WorkflowTask
+from wagtail.users.models import UserProfile
 
 from ..conf import app_settings
+from ..models import CommunityPostPage
 
 WORKFLOW_NAME = "Community post moderation"
 TASK_NAME = "Approve community post"
@@ -19,7 +21,6 @@ def needs_moderation(user):
         return False
     if mode == "all":
         return True
-    from ..models import CommunityPostPage
 
     # first_post: once an editor has let one post through, the member is trusted.
     return not CommunityPostPage.objects.filter(
@@ -63,7 +64,6 @@ def _quieten_admin_notifications(user):
     admin access."""
     if user.has_perm("wagtailadmin.access_admin"):
         return
-    from wagtail.users.models import UserProfile
 
     profile = UserProfile.get_for_user(user)
     if profile.approved_notifications or profile.rejected_notifications:

@@ -16,8 +16,9 @@ from wagtail.models import Page, WorkflowState
 
 from ..errors import PostingError
 from ..models import CommunityIndexPage, CommunityPostPage, MemberBlogPage
+from ..models.members import is_suspended
+from ..models.pages import RESERVED_BLOG_SLUGS, RESERVED_POST_SLUGS
 from .images import create_image
-from .members import is_suspended
 from .moderation import latest_decision, needs_moderation, submit_for_moderation
 
 
@@ -36,8 +37,6 @@ def available_slug(parent, base, exclude_pk=None):
 
 
 def _reserved_for(parent):
-    from ..models.pages import RESERVED_BLOG_SLUGS, RESERVED_POST_SLUGS
-
     if isinstance(parent.specific, CommunityIndexPage):
         return RESERVED_BLOG_SLUGS
     return RESERVED_POST_SLUGS

@@ -22,13 +22,13 @@ from ..cache import rankings_changed
 from ..conf import app_settings
 from ..errors import VoteError
 from ..models import PostScore, Rating
+from ..models.members import held_sql, is_held_id, is_suspended_id, suspended_sql
 from ..models.ratings import lasting_vote_refusal, suspended_vote_refusal
 from ..ranking import bayesian_average, hot_from_time_score, time_score, wilson_lower_bound
 from ..ranking_expressions import absolute_updates, apply_delta
 from ..rating_schemes import Tally, get_scheme
 from .curation import awaiting_promotion, check_promotion
 from .listing import sync_post_score
-from .members import held_sql, is_held_id, is_suspended_id, suspended_sql
 
 STORED_COUNTERS = ("up_count", "down_count", "vote_count", "vote_sum", "score")
 SCORE_COLUMNS = STORED_COUNTERS + ("hot", "best")

@@ -36,6 +36,7 @@ from ..cache import rankings_changed
 from ..conf import app_settings
 from ..models import (
     CommunityMember,
+    CommunityPostPage,
     PostHold,
     PostScore,
     PromotionEvent,
@@ -234,8 +235,6 @@ def _hold_posts(post_ids, reason, cluster=None, evidence=None):
     One conditional UPDATE per post: a post already hidden (by an editor or readers' reports),
     pinned by an editor, or under another open hold is left as it is.
     """
-    from ..models import CommunityPostPage
-
     text = hold_reason(reason)
     holds = []
     for post_id in post_ids:
@@ -423,7 +422,5 @@ def _decide(cluster, status, by):
 
 
 def _log_posts(post_ids, cluster, action, by):
-    from ..models import CommunityPostPage
-
     for post in CommunityPostPage.objects.filter(pk__in=post_ids):
         log(instance=post, action=action, user=by, data={"vote_ring": cluster.pk})

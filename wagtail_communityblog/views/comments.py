@@ -18,7 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from ..forms.comments import CommentFlagForm, CommentForm, CommentPreferencesForm
 from ..links import login_url_for
 from ..models import Comment, CommentPreferences, CommunityPostPage, PostScore
-from ..models.comment_threads import Node, can_edit, is_following
+from ..models.comment_threads import Node, can_edit, commenting_refusal, is_following
 from ..ratelimit import limit_reached
 from ..sanitize import comment_text
 from ..services import comments as service
@@ -77,7 +77,7 @@ def _published_message(comment):
 
 def _node_html(request, comment):
     """One comment, rendered as the thread shows it, for the page's script to insert."""
-    node = Node(comment, True, editable=can_edit(comment, request.user))
+    node = Node.for_viewer(comment, request.user)
     if comment.reply_to_id and comment.reply_to_id != comment.parent_id and comment.reply_to:
         node.reply_to_name = comment.reply_to.author_name
     return render_to_string(
@@ -138,7 +138,7 @@ def comment_create(request, post_id):
         return _login_first(request, post)
     if request.method == "POST":
         return _write(request, post)
-    refusal = service.commenting_refusal(post, request.user)
+    refusal = commenting_refusal(post, request.user)
     if refusal is not None:
         return _error(request, refusal, post=post)
     return TemplateResponse(
@@ -155,7 +155,7 @@ def comment_reply(request, comment_id):
         return _login_first(request, post)
     if request.method == "POST":
         return _write(request, post, parent=parent)
-    refusal = service.commenting_refusal(post, request.user)
+    refusal = commenting_refusal(post, request.user)
     if refusal is None and not parent.is_visible:
         refusal = service.CommentError(_("That comment cannot be replied to."), 404)
     if refusal is not None:

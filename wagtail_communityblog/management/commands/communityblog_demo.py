@@ -4,15 +4,17 @@ import random
 from datetime import timedelta
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.test.utils import override_settings
 from django.utils import timezone
 from django.utils.html import escape
 from django.utils.text import slugify
+from wagtail.fields import StreamField
 from wagtail.models import Page, Site
 
+from wagtail_communityblog.blocks import PromotedPostsBlock
 from wagtail_communityblog.models import (
     Comment,
     CommunityIndexPage,
@@ -192,8 +194,6 @@ class Command(BaseCommand):
 
     def curators_group(self):
         """A group with the package's curation permissions (as a site would set one up)."""
-        from django.contrib.auth.models import Permission
-
         group, _created = Group.objects.get_or_create(name="Community curators")
         group.permissions.add(
             *Permission.objects.filter(
@@ -255,10 +255,6 @@ class Command(BaseCommand):
     def place_promoted_blocks(self, community):
         """Put a "Recommended by members" and a "New from members" block on the page above the
         community section, if its ``body`` StreamField accepts a ``PromotedPostsBlock``."""
-        from wagtail.fields import StreamField
-
-        from wagtail_communityblog.blocks import PromotedPostsBlock
-
         page = community.get_parent().specific
         field = next(
             (f for f in page._meta.get_fields() if isinstance(f, StreamField) and f.name == "body"),
