@@ -467,6 +467,24 @@ def test_a_deleted_account_takes_its_comments_leaving_placeholders_for_replies(
 
 
 @override_settings(WAGTAIL_COMMUNITYBLOG_ON_MEMBER_DELETE="keep")
+def test_a_deleted_accounts_reports_and_recommendations_stop_counting(post, member, reader):
+    comment = say(post, member, "A contested point")
+    service.recommend(comment, reader, 1)
+    service.flag_comment(comment, make_user(), "Off topic")
+    reporter = make_user()
+    service.flag_comment(comment, reporter, "Rude")
+    comment.refresh_from_db()
+    assert (comment.recommend_count, comment.report_count) == (1, 2)
+
+    reporter.delete()
+    reader.delete()
+
+    comment.refresh_from_db()
+    assert (comment.recommend_count, comment.report_count) == (0, 1)
+    assert Comment.objects.filter(pk=comment.pk).exists()  # the author's words stay
+
+
+@override_settings(WAGTAIL_COMMUNITYBLOG_ON_MEMBER_DELETE="keep")
 def test_with_keep_a_deleted_accounts_comments_stay_under_former_member(client, post, reader):
     comment = say(post, reader, "Still relevant")
     reader.delete()

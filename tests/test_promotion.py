@@ -145,7 +145,7 @@ def test_the_block_uses_a_fixed_number_of_queries_whatever_its_size(
     from django.core.files.images import ImageFile
     from wagtail.images import get_image_model
 
-    from tests.test_authoring import png_file
+    from tests.test_posts import png_file
 
     author = make_user()
     blog = make_blog(community, author)

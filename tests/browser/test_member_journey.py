@@ -27,7 +27,7 @@ def select_back(page, characters):
 def test_a_new_member_signs_up_starts_a_blog_and_publishes_a_post(
     page, new_page, check, settings, png
 ):
-    settings.WAGTAIL_COMMUNITYBLOG_MODERATION = "none"  # moderation: tests/test_moderation.py
+    settings.WAGTAIL_COMMUNITYBLOG_MODERATION = "none"  # moderation: tests/test_posts_moderation.py
     make_community(title="Community", slug="community")
 
     # Sign up; the form first answers with its errors.

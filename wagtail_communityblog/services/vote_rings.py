@@ -116,6 +116,19 @@ def detect_rings(now=None):
     return touched
 
 
+def set_votes_held(user, held):
+    """The one writer of ``CommunityMember.votes_held``: while it is set, none of the member's
+    votes count (the vote path reads the flag). Why is on record in the ring the member is part
+    of (``VoteClusterMember``) and in the log entry of the decision that lifted it. Holding
+    also stops the votes already cast from counting; lifting leaves them to the caller, which
+    knows whether anything else (a suspension, the account's age) still stops them."""
+    if held:
+        CommunityMember.objects.update_or_create(user=user, defaults={"votes_held": True})
+        set_votes_counted(user, False)
+    else:
+        CommunityMember.objects.filter(user=user).update(votes_held=False)
+
+
 def _member_similarity(cluster, account):
     values = [value for pair, value in cluster.links.items() if account in pair]
     return sum(values) / len(values) if values else 0.0
@@ -174,8 +187,7 @@ def _record(cluster, votes_by_account):
         held = [account for account in new_accounts if account != representative]
         User = get_user_model()
         for user in User.objects.filter(pk__in=held):
-            CommunityMember.objects.update_or_create(user=user, defaults={"votes_held": True})
-            set_votes_counted(user, False)
+            set_votes_held(user, True)
         held_posts = [
             hold.post_id for hold in _hold_posts(to_hold, PostHold.REASON_RING, cluster=record)
         ]
@@ -379,7 +391,7 @@ def confirm_cluster(cluster, *, by, reason=""):
             votes = Rating.objects.filter(user=user)
             post_ids.update(votes.values_list("post_id", flat=True))
             votes.delete()
-            CommunityMember.objects.filter(user=user).update(votes_held=False)
+            set_votes_held(user, False)
         recompute_posts(post_ids)
         _release_ring_posts(cluster, by)
         _decide(cluster, VoteCluster.STATUS_CONFIRMED, by)
@@ -402,7 +414,7 @@ def clear_cluster(cluster, *, by):
         post_ids = set()
         for member in cluster.members.select_related("user", "user__community_member"):
             user = member.user
-            CommunityMember.objects.filter(user=user).update(votes_held=False)
+            set_votes_held(user, False)
             standing = getattr(user, "community_member", None)
             if counts_now(user) and not (standing and standing.is_suspended):
                 post_ids.update(set_votes_counted(user, True))
