@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ..conf import app_settings
 from ..models import CommentPreferences
+from .frontend import version_field
 
 
 class CommentForm(forms.Form):
@@ -18,6 +19,9 @@ class CommentForm(forms.Form):
             "</blockquote> may be typed as HTML."
         ),
     )
+
+    # Editing only: when the comment was last edited, as the form was opened (see version_field).
+    base_version = version_field()
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -51,6 +51,31 @@ class MemberImageLimitsMixin:
                 field.apply_limits()
 
 
+class VersionField(forms.CharField):
+    """The hidden ``base_version`` every edit form carries: the version of the thing being
+    edited when the form was opened (a page's revision id; for a comment, when it was last
+    edited). A save from a form whose version is no longer the saved one is refused (409) with
+    the member's text kept, never saved over someone else's change. Empty: no check (a client
+    that sends none); anything that is not a version can match no version (so it is stale)."""
+
+    widget = forms.HiddenInput
+
+    def __init__(self, **kwargs):
+        super().__init__(required=False, strip=True, **kwargs)
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if value in self.empty_values:
+            return None
+        if value.isascii() and value.isdigit() and len(value) <= 19 and int(value) < 2**63:
+            return int(value)
+        return -1
+
+
+def version_field():
+    return VersionField()
+
+
 class BlogForm(MemberImageLimitsMixin, forms.Form):
     title = forms.CharField(label=_("Blog title"), max_length=255)
     intro = forms.CharField(
@@ -61,6 +86,7 @@ class BlogForm(MemberImageLimitsMixin, forms.Form):
         help_text=_("A sentence or two about you and what you write about."),
     )
     avatar = MemberImageField(label=_("Avatar"), required=False)
+    base_version = version_field()
 
     def __init__(self, *args, communities=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -104,6 +130,7 @@ class PostForm(MemberImageLimitsMixin, forms.Form):
     action = forms.ChoiceField(
         choices=ACTIONS, widget=forms.HiddenInput, initial="draft", required=False
     )
+    base_version = version_field()
 
     def __init__(self, *args, member, blogs=None, existing_body="", **kwargs):
         super().__init__(*args, **kwargs)

@@ -107,6 +107,12 @@ class Comment(models.Model):
         return Truncator(strip_tags(self.body)).chars(60) or str(self.pk)
 
     @property
+    def version(self):
+        """What an edit form carries to tell a stale save (``base_version``): when the comment
+        was last edited, in microseconds since the epoch; 0 if never."""
+        return round(self.edited_at.timestamp() * 1_000_000) if self.edited_at else 0
+
+    @property
     def is_visible(self):
         """Shown to every reader: approved, not hidden, not deleted."""
         return self.status == self.STATUS_APPROVED and not self.is_hidden and not self.is_removed

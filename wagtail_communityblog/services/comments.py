@@ -6,12 +6,15 @@ in the database (one ``UPDATE`` with a subquery) after any change that could alt
 never drifts, whatever races; a comment's recommendation and report counts likewise.
 """
 
+from datetime import UTC, datetime
+
 from django.core import signing
 from django.db import IntegrityError, transaction
 from django.db.models import Count, IntegerField, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from wagtail.log_actions import log
 
 from .. import signals
@@ -124,7 +127,18 @@ def _published(comment):
     transaction.on_commit(lambda: notify_new_comment(comment_id))
 
 
-def edit_comment(comment, user, text):
+STALE_COMMENT = gettext_lazy(
+    "You changed this comment in another tab or window since you opened it here. Nothing was "
+    "saved: your text is below, with the saved comment above it. Save again to keep yours."
+)
+
+
+def edit_comment(comment, user, text, *, base_version=None):
+    """Replace the text of ``user``'s own comment, within the edit window.
+
+    ``base_version`` (the comment's ``version`` when the form was opened): the text is saved only if
+    the comment is still at that version, in one conditional ``UPDATE``; otherwise a 409.
+    ``None`` skips the check."""
     if not can_edit(comment, user):
         raise CommentError(
             _("You can edit a comment only for %(minutes)d minutes after writing it.")
@@ -133,9 +147,21 @@ def edit_comment(comment, user, text):
         )
     if is_suspended_id(user.pk):
         raise CommentError(_("Your account is suspended: you cannot comment."), 403)
-    comment.body = _clean(text)
-    comment.edited_at = timezone.now()
-    comment.save(update_fields=["body", "edited_at"])
+    body, now = _clean(text), timezone.now()
+    rows = Comment.objects.filter(pk=comment.pk)
+    if base_version is not None:
+        if base_version:
+            seconds, micros = divmod(base_version, 1_000_000)
+            try:
+                edited = datetime.fromtimestamp(seconds, tz=UTC).replace(microsecond=micros)
+            except (OverflowError, OSError, ValueError):
+                raise CommentError(STALE_COMMENT, 409) from None
+            rows = rows.filter(edited_at=edited)
+        else:
+            rows = rows.filter(edited_at__isnull=True)
+    if not rows.update(body=body, edited_at=now):
+        raise CommentError(STALE_COMMENT, 409)
+    comment.body, comment.edited_at = body, now
     return comment
 
 

@@ -7,6 +7,7 @@ one transaction.
 """
 
 from django.db import transaction
+from django.db.models import F
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -42,11 +43,42 @@ def _reserved_for(parent):
     return RESERVED_POST_SLUGS
 
 
-def save_blog(member, *, community=None, blog=None, title, intro="", avatar_file=None):
-    """Create ``member``'s blog in ``community``, or update ``blog``; return the blog."""
+STALE_EDIT = gettext_lazy(
+    "Someone changed this since you opened it (an editor, or you in another tab or window). "
+    "Nothing of yours was saved: your text is below, with the version now saved beside it. "
+    "Bring in what you want to keep and save again."
+)
+
+
+def claim_revision(page, base_version):
+    """Check that ``page`` is still at the revision the member's form was opened on, and hold
+    it until the transaction ends; raise a 409 ``PostingError`` if someone saved since.
+
+    One conditional ``UPDATE`` (a compare-and-set on ``latest_revision``): it takes the page
+    row's lock, so of two saves of the same form at once the second waits, then finds the
+    revision moved. ``base_version`` ``None`` (a client that sent none) skips the check.
+    """
+    if base_version is None or page.pk is None:
+        return
+    claimed = Page.objects.filter(pk=page.pk, latest_revision_id=base_version or None).update(
+        latest_revision_id=F("latest_revision_id")
+    )
+    if not claimed:
+        raise PostingError(STALE_EDIT, 409)
+
+
+def save_blog(
+    member, *, community=None, blog=None, title, intro="", avatar_file=None, base_version=None
+):
+    """Create ``member``'s blog in ``community``, or update ``blog``; return the blog.
+
+    ``base_version``: the blog's revision the member's form was opened on (see
+    ``claim_revision``)."""
     if is_suspended(member):
         raise PostingError(_("Your account is suspended: you cannot change your blog."))
     with transaction.atomic():
+        if blog is not None:
+            claim_revision(blog, base_version)
         avatar = create_image(avatar_file, user=member) if avatar_file else None
         if blog is None:
             # Serialise blog creation in this community: the tree insert and the one-blog rule
@@ -77,12 +109,15 @@ def save_post(member, *, blog, post=None, data, action):
     """Save a new or edited post as a draft, for preview, or publish it.
 
     ``data`` holds the cleaned form values (``title``, ``intro``, ``body``, ``tags``,
-    ``header_image`` file or ``None``). Returns ``(post, outcome)``, where outcome is
-    ``"draft"``, ``"preview"``, ``"published"`` or ``"submitted"`` (waiting for an editor).
+    ``header_image`` file or ``None``, and ``base_version``, the revision the form was opened
+    on: see ``claim_revision``). Returns ``(post, outcome)``, where outcome is ``"draft"``,
+    ``"preview"``, ``"published"`` or ``"submitted"`` (waiting for an editor).
     """
     if action == "publish" and is_suspended(member):
         raise PostingError(_("Your account is suspended: you cannot publish."))
     with transaction.atomic():
+        if post is not None:
+            claim_revision(post, data.get("base_version"))
         header_image = (
             create_image(data["header_image"], user=member) if data.get("header_image") else None
         )

@@ -183,7 +183,7 @@ def comment_edit(request, comment_id):
         )
     form = CommentForm(
         request.POST if request.method == "POST" else None,
-        initial={"body": comment_text(comment.body)},
+        initial={"body": comment_text(comment.body), "base_version": comment.version},
     )
     context = {"form": form, "post": post, "comment": comment}
     template = TEMPLATE_DIR + "comment_form.html"
@@ -192,9 +192,18 @@ def comment_edit(request, comment_id):
             error = service.CommentError(form_errors(form))
             return _error(request, error, post=post, template=template, context=context)
         try:
-            service.edit_comment(comment, request.user, form.cleaned_data["body"])
+            service.edit_comment(
+                comment,
+                request.user,
+                form.cleaned_data["body"],
+                base_version=form.cleaned_data.get("base_version"),
+            )
         except service.CommentError as error:
             form.add_error(None, str(error))
+            if error.status == 409:
+                context["conflict"] = saved = Comment.objects.get(pk=comment.pk)
+                form.data = form.data.copy()
+                form.data["base_version"] = str(saved.version)
             return _error(request, error, post=post, template=template, context=context)
         if wants_json(request):
             return JsonResponse(

@@ -94,7 +94,12 @@ def blog_edit(request):
                 messages.info(request, _("The site has no community section to blog in yet."))
             return redirect("wagtail_communityblog:dashboard")
 
-    initial = {"title": blog.title, "intro": blog.intro} if blog else {}
+    initial = (
+        {"title": blog.title, "intro": blog.intro, "base_version": blog.latest_revision_id or 0}
+        if blog
+        else {}
+    )
+    conflict = None
     form = BlogForm(
         request.POST or None,
         request.FILES or None,
@@ -116,18 +121,32 @@ def blog_edit(request):
                     title=form.cleaned_data["title"],
                     intro=form.cleaned_data["intro"],
                     avatar_file=form.cleaned_data.get("avatar"),
+                    base_version=form.cleaned_data.get("base_version"),
                 )
             except post_service.PostingError as error:
                 form.add_error(None, str(error))
+                if error.status == 409:
+                    conflict = MemberBlogPage.objects.get(pk=blog.pk)
+                    rebase(form, conflict.latest_revision_id)
             else:
                 messages.success(request, _("Your blog has been saved."))
                 return redirect("wagtail_communityblog:dashboard")
     return TemplateResponse(
         request,
         TEMPLATE_DIR + "blog_form.html",
-        {"form": form, "blog": blog},
-        status=400 if form.errors else 200,
+        {"form": form, "blog": blog, "conflict": conflict},
+        status=409 if conflict else 400 if form.errors else 200,
     )
+
+
+def rebase(form, version, **cleaned):
+    """After a refused stale save: the form keeps what the member typed (``cleaned``: the
+    sanitised values to show instead of the raw ones) and now carries the saved version, so
+    saving again (after merging) goes through."""
+    form.data = form.data.copy()
+    form.data["base_version"] = str(version or 0)
+    for name, value in cleaned.items():
+        form.data[name] = value
 
 
 def _post_form_view(request, post=None):
@@ -143,8 +162,10 @@ def _post_form_view(request, post=None):
             "intro": latest.intro,
             "body": editor_html(latest.body),
             "tags": ", ".join(sorted(tag.name for tag in latest.tags.all())),
+            "base_version": post.latest_revision_id or 0,
         }
         post = latest
+    conflict = None
     form = PostForm(
         request.POST or None,
         request.FILES or None,
@@ -167,6 +188,12 @@ def _post_form_view(request, post=None):
                 )
             except post_service.PostingError as error:
                 form.add_error(None, str(error))
+                if error.status == 409:
+                    saved = CommunityPostPage.objects.get(pk=post.pk)
+                    conflict = saved.get_latest_revision_as_object()
+                    if data.get("header_image"):
+                        form.add_error("header_image", _("Choose your header image again."))
+                    rebase(form, saved.latest_revision_id, body=editor_html(data["body"]))
             else:
                 return _after_save(request, post, outcome)
     return TemplateResponse(
@@ -175,9 +202,10 @@ def _post_form_view(request, post=None):
         {
             "form": form,
             "post": post,
+            "conflict": conflict,
             "tag_suggestions": CommunityPostPage.objects.live().tags_in_use()[:100],
         },
-        status=400 if form.errors else 200,
+        status=409 if conflict else 400 if form.errors else 200,
     )
 
 
