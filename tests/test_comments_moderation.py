@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from wagtail.models import ModelLogEntry, PageLogEntry
 
-from tests.factories import make_blog, make_post, make_user
+from tests.factories import make_blog, make_post, make_user, make_voter
 from wagtail_communityblog.links import unsubscribe_token
 from wagtail_communityblog.models import (
     Comment,
@@ -100,10 +100,13 @@ def test_enough_reports_hide_a_comment_until_an_editor_dismisses_them(
     client, post, member, curator
 ):
     comment = say(post, member, "Contested claim.")
-    service.flag_comment(comment, make_user(), "Wrong")
+    service.flag_comment(comment, make_voter(), "Wrong")
     comment.refresh_from_db()
     assert comment.is_visible
-    service.flag_comment(comment, make_user(), "Lies")
+    service.flag_comment(comment, make_user(), "Lies")  # an account made just now
+    comment.refresh_from_db()
+    assert comment.is_visible
+    service.flag_comment(comment, make_voter(), "Lies")
     comment.refresh_from_db()
     assert comment.is_hidden and comment.hidden_by_reports
     assert count(post) == 0

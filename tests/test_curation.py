@@ -315,3 +315,58 @@ def test_reported_posts_offer_the_report_actions_on_each_row(client, curator, po
     content = client.get(reverse("wagtail_communityblog_reports:index")).content.decode()
     assert reverse("wagtail_communityblog_reports:action", args=[post.pk, "dismiss"]) in content
     assert "Suspend the author" in content
+
+
+@override_settings(WAGTAIL_COMMUNITYBLOG_FLAG_HIDE_THRESHOLD=3)
+def test_three_accounts_made_seconds_ago_cannot_hide_a_post(client, curator, post):
+    throwaways = [make_user() for _ in range(3)]  # joined just now
+    for account in throwaways:
+        client.force_login(account)
+        assert client.post(flag_url(post), {"reason": "Fake news"}).status_code == 302
+    assert not score(post).is_hidden
+    assert Flag.objects.filter(post=post).count() == 3  # on record for the editors
+
+    client.force_login(curator)
+    listing = client.get(reverse("wagtail_communityblog_reports:index")).content.decode()
+    for account in throwaways:
+        assert f"{account.get_username()} (not counted: new account)" in listing
+
+
+@override_settings(WAGTAIL_COMMUNITYBLOG_FLAG_HIDE_THRESHOLD=3)
+def test_reports_from_suspended_or_ring_held_accounts_do_not_count(client, post):
+    suspended, held = make_voter(), make_voter()
+    for account in (suspended, held):
+        client.force_login(account)
+        client.post(flag_url(post), {"reason": "Spam"})
+    # Found out after reporting: their reports stop counting for the next decision.
+    suspend_member(suspended)
+    CommunityMember.objects.update_or_create(user=held, defaults={"votes_held": True})
+    for _ in range(2):
+        client.force_login(make_voter())
+        client.post(flag_url(post), {"reason": "Spam"})
+    assert not score(post).is_hidden  # four reports, two that count
+
+    client.force_login(make_voter())
+    client.post(flag_url(post), {"reason": "Spam"})
+    assert score(post).is_hidden  # three trusted readers now
+
+
+def test_the_sql_and_the_listing_agree_on_which_reports_count(post):
+    from wagtail_communityblog.models.curation import counted_reports
+
+    people = {
+        "old": make_voter(),
+        "new": make_user(),
+        "inactive": make_voter(is_active=False),
+        "suspended": make_voter(),
+        "held": make_voter(),
+    }
+    for person in people.values():
+        Flag.objects.create(post=post, user=person, reason="x")
+    suspend_member(people["suspended"])
+    CommunityMember.objects.update_or_create(user=people["held"], defaults={"votes_held": True})
+
+    counted = set(counted_reports(Flag.objects.all()).values_list("user_id", flat=True))
+    flags = Flag.objects.select_related("user", "user__community_member")
+    by_python = {flag.user_id for flag in flags if not flag.not_counted_because()}
+    assert counted == by_python == {people["old"].pk}

@@ -82,7 +82,11 @@ def perform(action, comment, user):
 
 def comments_queryset():
     """Comments with what the listing shows, in a fixed number of queries."""
-    open_flags = CommentFlag.objects.filter(status=CommentFlag.STATUS_OPEN).order_by("-created_at")
+    open_flags = (
+        CommentFlag.objects.filter(status=CommentFlag.STATUS_OPEN)
+        .select_related("user", "user__community_member")
+        .order_by("-created_at")
+    )
     return (
         Comment.objects.select_related("post", "author", "post__score")
         .annotate(open_reports=Count("flags", filter=Q(flags__status=CommentFlag.STATUS_OPEN)))

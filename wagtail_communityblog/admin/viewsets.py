@@ -148,6 +148,7 @@ class ReportedPostsViewSet(PolicyMixin, ModelViewSet):
         Column("open_reports", label=_("Open reports"), sort_key="open_reports"),
         Column("state", label=_("Promotion"), accessor="promotion_state"),
         Column("reasons", label=_("Latest reasons"), accessor="latest_report_reasons"),
+        Column("reporters", label=_("Reported by"), accessor="latest_reporters"),
     ]
     ordering = ["-open_reports"]
     add_view_enabled = False
@@ -197,6 +198,7 @@ class CommentViewSet(PolicyMixin, SnippetViewSet):
         Column("state", label=_("State"), accessor="admin_state"),
         Column("open_reports", label=_("Open reports"), sort_key="open_reports"),
         Column("reasons", label=_("Latest reasons"), accessor="report_reasons"),
+        Column("reporters", label=_("Reported by"), accessor="reporters"),
         Column("recommend_count", label=_("Recommended"), sort_key="recommend_count"),
         Column("created_at", label=_("Written"), sort_key="created_at"),
     ]

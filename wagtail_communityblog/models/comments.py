@@ -9,7 +9,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from ..adapter import get_adapter
-from .curation import Report
+from .curation import Report, reporters
 
 
 class Comment(models.Model):
@@ -133,6 +133,18 @@ class Comment(models.Model):
         if flags is None:
             flags = self.flags.filter(status="open").order_by("-created_at")
         return " / ".join(flag.reason[:80] for flag in list(flags)[:3])
+
+    @property
+    def reporters(self):
+        """Who made the open reports, latest first, marked if they do not count toward hiding
+        (loaded by the admin's listing query)."""
+        flags = getattr(self, "open_flags", None)
+        if flags is None:
+            flags = self.flags.filter(status="open").select_related(
+                "user", "user__community_member"
+            )
+            flags = flags.order_by("-created_at")
+        return reporters(flags)
 
     @property
     def anchor(self):

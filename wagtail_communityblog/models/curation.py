@@ -2,9 +2,12 @@
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from ..adapter import get_adapter
+from ..conf import app_settings
 from ..errors import CurationError
 from .members import is_suspended_id
 
@@ -35,6 +38,23 @@ def report_refusal(post, user, *, suspended=None):
     if suspended:
         return CurationError(gettext("Your account is suspended: you cannot report posts."), 403)
     return None
+
+
+def counted_reports(reports, now=None):
+    """The reports among ``reports`` that count toward hiding a post or comment: open, from
+    active accounts old enough for their votes to count (``MIN_ACCOUNT_AGE_TO_COUNT``), not
+    suspended and not held as part of a vote ring. The others stay on record for editors.
+
+    Read when a report comes in, so a reporter suspended since, or a ring found since, no longer
+    counts toward the next decision."""
+    cutoff = (now or timezone.now()) - app_settings.MIN_ACCOUNT_AGE_TO_COUNT
+    return (
+        reports.filter(
+            status=Report.STATUS_OPEN, user__is_active=True, user__date_joined__lte=cutoff
+        )
+        .exclude(user__community_member__is_suspended=True)
+        .exclude(user__community_member__votes_held=True)
+    )
 
 
 class Report(models.Model):
@@ -70,6 +90,38 @@ class Report(models.Model):
 
     class Meta:
         abstract = True
+
+    def not_counted_because(self, now=None):
+        """Why this open report does not count toward hiding (as ``counted_reports`` decides,
+        for one report whose ``user`` is loaded), or ``""`` when it counts."""
+        user = self.user
+        standing = getattr(user, "community_member", None)
+        if not user.is_active:
+            return gettext("inactive account")
+        if standing is not None and standing.is_suspended:
+            return gettext("suspended")
+        if standing is not None and standing.votes_held:
+            return gettext("in a vote ring under review")
+        cutoff = (now or timezone.now()) - app_settings.MIN_ACCOUNT_AGE_TO_COUNT
+        if user.date_joined > cutoff:
+            return gettext("new account")
+        return ""
+
+    def reporter_label(self, now=None):
+        """The reporter's public name, and why their report does not count if it does not."""
+        name = get_adapter().display_name(self.user)
+        why = self.not_counted_because(now)
+        return (
+            gettext("%(name)s (not counted: %(why)s)") % {"name": name, "why": why} if why else name
+        )
+
+
+def reporters(reports, limit=5):
+    """Who made these open reports, latest first, each marked if it does not count (for the
+    editors' listings): one string."""
+    now = timezone.now()
+    rows = list(reports[:limit])
+    return ", ".join(report.reporter_label(now) for report in rows)
 
 
 class Flag(Report):

@@ -11,7 +11,7 @@ from django.db.models import Q
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from .curation import Flag
+from .curation import Flag, reporters
 from .querysets import PostScoreQuerySet
 
 RANKED = Q(is_listed=True, is_hidden=False)
@@ -160,6 +160,17 @@ class PostScore(models.Model):
             "-created_at"
         )[:3]
         return " / ".join(flag.reason[:80] for flag in reasons)
+
+    @property
+    def latest_reporters(self):
+        """Who made the open reports, latest first; a report that does not count toward
+        hiding (a new, suspended or held account) says so."""
+        reports = (
+            Flag.objects.filter(post_id=self.post_id, status=Flag.STATUS_OPEN)
+            .select_related("user", "user__community_member")
+            .order_by("-created_at")
+        )
+        return reporters(reports)
 
     @property
     def average(self):

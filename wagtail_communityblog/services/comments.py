@@ -39,6 +39,7 @@ from ..models.comment_threads import (
     preferences_for,
 )
 from ..models.comments import VISIBLE
+from ..models.curation import counted_reports
 from ..models.members import is_suspended_id
 from ..ranking import wilson_lower_bound
 from ..sanitize import clean_comment_html
@@ -242,9 +243,7 @@ def flag_comment(comment, user, reason):
         recount_reactions([comment.pk])
         threshold = app_settings.COMMENT_HIDE_THRESHOLD
         if threshold:
-            open_reports = CommentFlag.objects.filter(
-                comment=comment, status=CommentFlag.STATUS_OPEN
-            ).count()
+            open_reports = counted_reports(CommentFlag.objects.filter(comment=comment)).count()
             if open_reports >= threshold:
                 hidden = Comment.objects.filter(pk=comment.pk, is_hidden=False).update(
                     is_hidden=True, hidden_by_reports=True

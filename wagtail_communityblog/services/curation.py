@@ -12,7 +12,7 @@ from ..conf import app_settings
 from ..errors import CurationError
 from ..links import dashboard_url_for
 from ..models import CommunityPostPage, Flag, PostScore, PromotionEvent
-from ..models.curation import report_refusal
+from ..models.curation import counted_reports, report_refusal
 from .listing import set_rank_time
 
 
@@ -157,7 +157,7 @@ def flag_post(post, user, reason):
             raise CurationError(_("You have already reported this post."), 409) from None
         threshold = app_settings.FLAG_HIDE_THRESHOLD
         if threshold:
-            open_reports = Flag.objects.filter(post=post, status=Flag.STATUS_OPEN).count()
+            open_reports = counted_reports(Flag.objects.filter(post=post)).count()
             if open_reports >= threshold:
                 hidden = set_hidden(
                     post.pk,
