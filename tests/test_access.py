@@ -83,13 +83,18 @@ def test_editing_someone_elses_blog_through_the_blog_parameter_is_404(client, wo
     assert owners_blog.title != "Mine now"
 
 
-def test_a_suspended_member_cannot_publish_but_sees_why(client, world):
+@pytest.mark.parametrize("action", ["publish", "draft", "preview"])
+def test_a_suspended_member_cannot_write_but_sees_why(client, world, action):
     client.force_login(world["users"]["suspended"])
     response = client.post(
-        url("post_create"), {"title": "New", "body": "<p>x</p>", "action": "publish"}
+        url("post_create"), {"title": "New", "body": "<p>x</p>", "action": action}
     )
-    assert response.status_code == 400
+    assert response.status_code == 403
     assert "suspended" in response.content.decode()
+    assert (
+        "<p>x</p>" in response.content.decode()
+        or "&lt;p&gt;x&lt;/p&gt;" in response.content.decode()
+    )
     assert not CommunityPostPage.objects.filter(title="New").exists()
     dashboard = client.get(url("dashboard")).content.decode()
     assert "Your account is suspended" in dashboard

@@ -23,10 +23,15 @@ RATING_SCHEME_CHOICES = ("recommend", "updown", "stars")
 DEFAULT_RATE_LIMITS = {
     # action: "count/period", period one of s, m, h, d (django-ratelimit's syntax).
     "post_create": "10/h",
+    "post_edit": "60/h",
+    "blog_edit": "20/h",
     "image_upload": "30/h",
     "vote": "200/h",
-    "flag": "20/h",
     "comment": "30/h",
+    "comment_edit": "30/h",
+    "recommend": "200/h",
+    "flag": "20/h",
+    "follow": "60/h",
 }
 
 

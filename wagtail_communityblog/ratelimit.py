@@ -1,25 +1,50 @@
 """Per-member rate limits, counted in Django's cache (shared between app servers in production).
 
 Built on django-ratelimit's counters; the limits themselves are the site's
-``WAGTAIL_COMMUNITYBLOG_RATE_LIMITS`` setting, read on every call.
+``WAGTAIL_COMMUNITYBLOG_RATE_LIMITS`` setting, read on every call. Every write a member can make
+has an allowance of its own (``ACTIONS``); one over its allowance is refused with 429 and how
+long to wait (``Retry-After``), in JSON and in HTML alike (``views.responses.refuse``).
 """
 
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 from django_ratelimit import ALL
-from django_ratelimit.core import is_ratelimited
+from django_ratelimit.core import get_usage
 
 from .conf import app_settings
 
+# Each action with an allowance, and what the member is told when they are over it.
+ACTIONS = {
+    "post_create": _("You have started too many posts recently. Try again later."),
+    "post_edit": _(
+        "You have saved your posts too many times recently. Wait a little and save again: "
+        "your text is still here."
+    ),
+    "blog_edit": _("You have changed your blog too many times recently. Try again later."),
+    "image_upload": _("You have uploaded too many images recently. Try later."),
+    "vote": _("You are voting too fast. Please wait a little."),
+    "comment": _("You are commenting too fast. Please wait a little."),
+    "comment_edit": _(
+        "You have edited comments too many times recently. Wait a little and save again: your "
+        "text is still here."
+    ),
+    "recommend": _("You are recommending comments too fast. Please wait a little."),
+    "flag": _("You have sent too many reports recently. Try later."),
+    "follow": _("You have changed what you follow too many times recently. Try again later."),
+}
 
-def limit_reached(request, action, *, increment=True):
-    """Count one ``action`` by the requesting member; return True if it is over the limit.
+
+def over_limit(request, action, error_class, *, increment=True):
+    """Count one ``action`` by the requesting member; ``None`` while they are within its
+    allowance, else an ``error_class`` (429) saying so, with ``retry_after`` (seconds).
 
     Call it just before the write, after validation, so rejected forms do not use up a
     member's allowance and a refused action leaves nothing half-saved.
     """
     rate = app_settings.RATE_LIMITS.get(action)
-    if not rate:
-        return False
-    return is_ratelimited(
+    if not rate or not getattr(settings, "RATELIMIT_ENABLE", True):
+        return None
+    usage = get_usage(
         request,
         group=f"wagtail_communityblog.{action}",
         key="user",
@@ -27,3 +52,22 @@ def limit_reached(request, action, *, increment=True):
         method=ALL,
         increment=increment,
     )
+    if usage is None or not usage["should_limit"]:
+        return None
+    error = error_class(ACTIONS[action], 429)
+    error.retry_after = max(1, usage["time_left"])
+    return error
+
+
+def check_limits(request, error_class, *actions):
+    """Count each of ``actions`` in turn; raise the first one over its allowance (see
+    ``over_limit``)."""
+    for action in actions:
+        error = over_limit(request, action, error_class)
+        if error is not None:
+            raise error
+
+
+def limit_reached(request, action, *, increment=True):
+    """Count one ``action``; is the requesting member over its allowance?"""
+    return over_limit(request, action, Exception, increment=increment) is not None

@@ -18,7 +18,7 @@ from ..errors import CommentError
 from ..links import login_url_for
 from .comments import Comment, CommentPreferences, CommentRecommendation, CommentSubscription
 from .curation import can_curate
-from .members import is_suspended_id
+from .members import SUSPENSION_STOPS, is_suspended_id
 from .scores import PostScore
 
 SORTS = ("oldest", "newest", "best")
@@ -46,7 +46,7 @@ def commenting_refusal(post, user, *, closed=None, suspended=None):
     if suspended is None:
         suspended = is_suspended_id(user.pk)
     if suspended:
-        return CommentError(_("Your account is suspended: you cannot comment."), 403)
+        return CommentError(SUSPENSION_STOPS["comment"], 403)
     if closed is None:
         closed = PostScore.objects.filter(pk=post.pk).values_list("comments_closed", flat=True)
         closed = bool(closed.first())

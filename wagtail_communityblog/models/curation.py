@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from ..adapter import get_adapter
 from ..conf import app_settings
 from ..errors import CurationError
-from .members import is_suspended_id
+from .members import SUSPENSION_STOPS, is_suspended_id
 
 # The one permission that makes an editor of the community: curating posts, moderating
 # comments and members, deciding about vote rings (granted to the "Community curators" group).
@@ -36,7 +36,7 @@ def report_refusal(post, user, *, suspended=None):
     if suspended is None:
         suspended = is_suspended_id(user.pk)
     if suspended:
-        return CurationError(gettext("Your account is suspended: you cannot report posts."), 403)
+        return CurationError(SUSPENSION_STOPS["report"], 403)
     return None
 
 

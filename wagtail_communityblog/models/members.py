@@ -4,6 +4,29 @@ from django.conf import settings
 from django.db import models, transaction
 from django.utils.translation import gettext_lazy as _
 
+# What a suspension stops: every write a member can make on the site, with what they are told.
+# Reading stays open, and so does stopping e-mails (unfollowing a discussion, the one-click
+# unsubscribe, the e-mail settings). Listed for editors in docs/how-to/editors-guide-moderation.md.
+SUSPENSION_STOPS = {
+    "blog": _("Your account is suspended: you cannot change your blog."),
+    "post": _("Your account is suspended: you cannot write, change, publish or remove posts."),
+    "upload": _("Your account is suspended: you cannot upload images."),
+    "vote": _("Your account is suspended: you cannot vote."),
+    "comment": _("Your account is suspended: you cannot write, change or delete comments."),
+    "recommend": _("Your account is suspended: you cannot recommend comments."),
+    "report": _("Your account is suspended: you cannot report posts or comments."),
+    "follow": _("Your account is suspended: you cannot follow discussions."),
+    "close": _("Your account is suspended: you cannot close or reopen comments."),
+}
+
+
+def suspension_refusal(user, action, error_class):
+    """An ``error_class`` (403) saying what ``user``'s suspension stops, or ``None`` when they
+    are not suspended; ``action`` is a key of ``SUSPENSION_STOPS``."""
+    if user is not None and user.is_authenticated and is_suspended_id(user.pk):
+        return error_class(SUSPENSION_STOPS[action], 403)
+    return None
+
 
 class CommunityMember(models.Model):
     # Not content: keep these rows out of Wagtail's reference index (which would otherwise

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ..adapter import get_adapter
 from ..errors import VoteError
-from .members import is_suspended_id
+from .members import SUSPENSION_STOPS, is_suspended_id
 
 
 class Rating(models.Model):
@@ -81,7 +81,7 @@ def lasting_vote_refusal(post, user, *, suspended=False):
 
 
 def suspended_vote_refusal():
-    return VoteError(gettext("Your account is suspended: you cannot vote."), 403)
+    return VoteError(SUSPENSION_STOPS["vote"], 403)
 
 
 def viewer_context(request, posts):

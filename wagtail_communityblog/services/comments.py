@@ -40,7 +40,7 @@ from ..models.comment_threads import (
 )
 from ..models.comments import VISIBLE
 from ..models.curation import counted_reports
-from ..models.members import is_suspended_id
+from ..models.members import suspension_refusal
 from ..ranking import wilson_lower_bound
 from ..sanitize import clean_comment_html
 
@@ -146,8 +146,9 @@ def edit_comment(comment, user, text, *, base_version=None):
             % {"minutes": app_settings.COMMENT_EDIT_WINDOW.total_seconds() // 60},
             403,
         )
-    if is_suspended_id(user.pk):
-        raise CommentError(_("Your account is suspended: you cannot comment."), 403)
+    refusal = suspension_refusal(user, "comment", CommentError)
+    if refusal is not None:
+        raise refusal
     body, now = _clean(text), timezone.now()
     rows = Comment.objects.filter(pk=comment.pk)
     if base_version is not None:
@@ -171,6 +172,9 @@ def delete_comment(comment, by, *, as_editor=False):
     ("comment deleted") so the replies keep their place. Returns True if the row went."""
     if not as_editor and (by is None or comment.author_id != by.pk):
         raise CommentError(_("You can delete only your own comments."), 403)
+    refusal = None if as_editor else suspension_refusal(by, "comment", CommentError)
+    if refusal is not None:
+        raise refusal
     with transaction.atomic():
         if as_editor:
             log(
@@ -209,8 +213,9 @@ def recommend(comment, user, value):
         raise CommentError(_("You cannot recommend your own comment."), 403)
     if not comment.is_visible:
         raise CommentError(_("That comment cannot be recommended."), 404)
-    if is_suspended_id(user.pk):
-        raise CommentError(_("Your account is suspended."), 403)
+    refusal = suspension_refusal(user, "recommend", CommentError)
+    if refusal is not None:
+        raise refusal
     if value not in (0, 1):
         raise CommentError(_("A recommendation is 1 (recommend) or 0 (withdraw)."))
     with transaction.atomic():
@@ -230,8 +235,9 @@ def flag_comment(comment, user, reason):
         raise CommentError(_("Please say what is wrong with this comment."))
     if comment.author_id == user.pk:
         raise CommentError(_("You cannot report your own comment."), 403)
-    if is_suspended_id(user.pk):
-        raise CommentError(_("Your account is suspended."), 403)
+    refusal = suspension_refusal(user, "report", CommentError)
+    if refusal is not None:
+        raise refusal
     if comment.is_removed:
         raise CommentError(_("That comment has been deleted."), 404)
     with transaction.atomic():
@@ -261,6 +267,9 @@ def flag_comment(comment, user, reason):
 def set_comments_closed(post, user, closed):
     if not can_close(post, user):
         raise CommentError(_("Only the post's author and the editors can do that."), 403)
+    refusal = None if can_moderate(user) else suspension_refusal(user, "close", CommentError)
+    if refusal is not None:
+        raise refusal
     with transaction.atomic():
         updated = (
             PostScore.objects.filter(pk=post.pk)
@@ -386,6 +395,11 @@ def recount_reactions(comment_ids):
 
 
 def set_following(post, user, active):
+    """Follow a discussion by e-mail (``active``), or stop. Stopping is always possible, a
+    suspended member included; starting is a write a suspension stops."""
+    refusal = suspension_refusal(user, "follow", CommentError) if active else None
+    if refusal is not None:
+        raise refusal
     CommentSubscription.objects.update_or_create(
         post=post, user=user, defaults={"active": bool(active)}
     )

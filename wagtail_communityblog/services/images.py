@@ -5,6 +5,8 @@ from wagtail.images import get_image_model
 from wagtail.models import Collection
 
 from ..conf import app_settings
+from ..errors import PostingError
+from ..models.members import suspension_refusal
 
 
 def get_upload_collection():
@@ -29,6 +31,14 @@ def create_image(uploaded_file, *, user, title=""):
     )
     image.save()
     return image
+
+
+def upload_image(uploaded_file, *, member, alt=""):
+    """A member's upload from the post editor (an image to place in a post)."""
+    refusal = suspension_refusal(member, "upload", PostingError)
+    if refusal is not None:
+        raise refusal
+    return create_image(uploaded_file, user=member, title=alt)
 
 
 def images_usable_by(user):

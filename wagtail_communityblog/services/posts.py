@@ -17,7 +17,7 @@ from wagtail.models import Page, WorkflowState
 
 from ..errors import PostingError
 from ..models import CommunityIndexPage, CommunityPostPage, MemberBlogPage
-from ..models.members import is_suspended
+from ..models.members import suspension_refusal
 from ..models.pages import RESERVED_BLOG_SLUGS, RESERVED_POST_SLUGS
 from .images import create_image
 from .moderation import latest_decision, needs_moderation, submit_for_moderation
@@ -74,8 +74,9 @@ def save_blog(
 
     ``base_version``: the blog's revision the member's form was opened on (see
     ``claim_revision``)."""
-    if is_suspended(member):
-        raise PostingError(_("Your account is suspended: you cannot change your blog."))
+    refusal = suspension_refusal(member, "blog", PostingError)
+    if refusal is not None:
+        raise refusal
     with transaction.atomic():
         if blog is not None:
             claim_revision(blog, base_version)
@@ -113,8 +114,9 @@ def save_post(member, *, blog, post=None, data, action):
     on: see ``claim_revision``). Returns ``(post, outcome)``, where outcome is ``"draft"``,
     ``"preview"``, ``"published"`` or ``"submitted"`` (waiting for an editor).
     """
-    if action == "publish" and is_suspended(member):
-        raise PostingError(_("Your account is suspended: you cannot publish."))
+    refusal = suspension_refusal(member, "post", PostingError)
+    if refusal is not None:
+        raise refusal
     with transaction.atomic():
         if post is not None:
             claim_revision(post, data.get("base_version"))
@@ -161,6 +163,9 @@ def _apply(post, data, header_image):
 
 def unpublish_post(post, member):
     """Take a live post off the site (it stays as a draft the member can publish again)."""
+    refusal = suspension_refusal(member, "post", PostingError)
+    if refusal is not None:
+        raise refusal
     if not post.live:
         raise PostingError(_("This post is not published."))
     UnpublishPageAction(post, user=member, include_descendants=False).execute(
@@ -170,6 +175,9 @@ def unpublish_post(post, member):
 
 def delete_post(post, member):
     """Delete a post and its history, logged in Wagtail's audit log."""
+    refusal = suspension_refusal(member, "post", PostingError)
+    if refusal is not None:
+        raise refusal
     # A plain Page instance: Wagtail 7.0's action re-dispatches a specific page to its Page and
     # loses ``skip_permission_checks`` on the way.
     page = Page.objects.get(pk=post.pk)

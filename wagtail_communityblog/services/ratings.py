@@ -26,6 +26,7 @@ from ..models.members import held_sql, is_held_id, is_suspended_id, suspended_sq
 from ..models.ratings import lasting_vote_refusal, suspended_vote_refusal
 from ..ranking import bayesian_average, hot_from_time_score, time_score, wilson_lower_bound
 from ..ranking_expressions import absolute_updates, apply_delta
+from ..ratelimit import ACTIONS
 from ..rating_schemes import Tally, get_scheme
 from .curation import awaiting_promotion, check_promotion
 from .listing import sync_post_score
@@ -101,8 +102,9 @@ def rate_post(post, user, value, *, throttle=None):
         raise refusal
     scheme = get_scheme()
     value = parse_value(value, scheme)
-    if throttle is not None and throttle():
-        raise VoteError(_("You are voting too fast. Please wait a little."), 429)
+    refusal = throttle() if throttle is not None else None
+    if refusal:
+        raise refusal if isinstance(refusal, VoteError) else VoteError(ACTIONS["vote"], 429)
     counted = counts_now(user)
     for attempt in range(LOCK_RETRIES):
         try:
@@ -133,6 +135,10 @@ def rate_post(post, user, value, *, throttle=None):
 
 
 LOCK_RETRIES = 10
+
+
+def withdrawn_post_refusal():
+    return VoteError(_("This post has been withdrawn from the community: it takes no votes."), 403)
 
 
 class _Retry(Exception):
@@ -216,8 +222,10 @@ def _rate(post, user, value, counted, scheme):
             stored = cursor.fetchone()
             if stored and stored[-1]:
                 raise suspended_vote_refusal()
+            if stored and not stored[-2]:
+                raise withdrawn_post_refusal()
             if stored:
-                scores = dict(zip(SCORE_COLUMNS, stored[:-1], strict=True))
+                scores = dict(zip(SCORE_COLUMNS, stored[:-2], strict=True))
             else:
                 created = sync_post_score(post)
                 scores = {column: getattr(created, column) for column in SCORE_COLUMNS}
@@ -227,6 +235,10 @@ def _rate(post, user, value, counted, scheme):
             # A live post always has a score row; create it if something removed it.
             sync_post_score(post)
             row = apply_delta(cursor, scheme, post.pk, delta)
+        if not row["is_listed"]:
+            # Its author is suspended (a post that is not live or public never gets here):
+            # the whole vote rolls back. Read from the row the vote moves: no extra query.
+            raise withdrawn_post_refusal()
     if (
         not row["promoted_at"]
         and row["is_listed"]
@@ -288,7 +300,8 @@ def _vote_sql(connection):
             ),
             "delete": f"DELETE FROM {table} WHERE {q('id')} = %s",
             "score": (
-                f"SELECT {', '.join(q(c) for c in SCORE_COLUMNS)}, EXISTS ({suspended}) "
+                f"SELECT {', '.join(q(c) for c in SCORE_COLUMNS)}, {q('is_listed')}, "
+                f"EXISTS ({suspended}) "
                 f"FROM {q(PostScore._meta.db_table)} WHERE {q('post_id')} = %s"
             ),
         }

@@ -65,7 +65,8 @@ def rating_widget(context, post, compact=False):
         "is_author": is_author,
         # Buttons for every reader whose vote here is not refused for good; a refusal that
         # lifts with time (an account too new to vote yet) is explained when they vote.
-        "can_vote": lasting_vote_refusal(post, user, suspended=viewer.get("suspended")) is None,
+        "can_vote": (score is None or score.is_listed)
+        and lasting_vote_refusal(post, user, suspended=viewer.get("suspended")) is None,
         "anonymous": user is None or not user.is_authenticated,
         "next_url": next_url,
         "login_url": login_url_for(next_url),

@@ -19,10 +19,10 @@ from ..forms.comments import CommentFlagForm, CommentForm, CommentPreferencesFor
 from ..links import login_url_for
 from ..models import Comment, CommentPreferences, CommunityPostPage, PostScore
 from ..models.comment_threads import Node, can_edit, commenting_refusal, is_following
-from ..ratelimit import limit_reached
+from ..ratelimit import check_limits
 from ..sanitize import comment_text
 from ..services import comments as service
-from .responses import form_errors, login_first, refuse, wants_json
+from .responses import done, form_errors, login_first, refuse, wants_json
 
 TEMPLATE_DIR = "wagtail_communityblog/comments/"
 
@@ -95,11 +95,8 @@ def _write(request, post, parent=None):
     if not form.is_valid():
         error = service.CommentError(form_errors(form))
         return _error(request, error, post=post, template=template, context=context)
-    if limit_reached(request, "comment"):
-        error = service.CommentError(_("You are commenting too fast. Please wait a little."), 429)
-        form.add_error(None, str(error))
-        return _error(request, error, post=post, template=template, context=context)
     try:
+        check_limits(request, service.CommentError, "comment")
         comment = service.create_comment(
             post, request.user, form.cleaned_data["body"], parent=parent
         )
@@ -192,6 +189,7 @@ def comment_edit(request, comment_id):
             error = service.CommentError(form_errors(form))
             return _error(request, error, post=post, template=template, context=context)
         try:
+            check_limits(request, service.CommentError, "comment_edit")
             service.edit_comment(
                 comment,
                 request.user,
@@ -230,7 +228,10 @@ def comment_delete(request, comment_id):
             post=post,
         )
     if request.method == "POST":
-        service.delete_comment(comment, request.user)
+        try:
+            service.delete_comment(comment, request.user)
+        except service.CommentError as error:
+            return _error(request, error, post=post)
         if wants_json(request):
             return JsonResponse({"id": comment_id, "deleted": True})
         messages.success(request, _("Your comment has been deleted."))
@@ -252,8 +253,7 @@ def comment_recommend(request, comment_id):
     except ValueError:
         value = -1
     try:
-        if limit_reached(request, "vote"):
-            raise service.CommentError(_("You are going too fast. Please wait a little."), 429)
+        check_limits(request, service.CommentError, "recommend")
         count = service.recommend(comment, request.user, value)
     except service.CommentError as error:
         return _error(request, error, post=post)
@@ -285,31 +285,25 @@ def comment_flag(request, comment_id):
     comment = _comment_or_404(comment_id)
     post = comment.post
     form = CommentFlagForm(request.POST if request.method == "POST" else None)
-    status = 200
-    if request.method == "POST":
-        if not form.is_valid():
-            status = 400
-        elif limit_reached(request, "flag"):
-            form.add_error(None, _("You have sent too many reports recently. Try later."))
-            status = 429
-        else:
-            try:
-                service.flag_comment(comment, request.user, form.cleaned_data["reason"])
-            except service.CommentError as error:
-                form.add_error(None, str(error))
-                status = error.status
-            else:
-                if wants_json(request):
-                    return JsonResponse({"id": comment.pk, "reported": True}, status=201)
-                messages.success(request, _("Thank you. The editors will look at your report."))
-                return redirect(_at(request, comment))
-        if wants_json(request):
-            return JsonResponse({"error": form_errors(form)}, status=status)
-    return TemplateResponse(
+    template = TEMPLATE_DIR + "comment_flag_form.html"
+    context = {"form": form, "post": post, "comment": comment}
+    if request.method != "POST":
+        return TemplateResponse(request, template, context)
+    if not form.is_valid():
+        error = service.CommentError(form_errors(form))
+        return refuse(request, error, template=template, context=context)
+    try:
+        check_limits(request, service.CommentError, "flag")
+        service.flag_comment(comment, request.user, form.cleaned_data["reason"])
+    except service.CommentError as error:
+        form.add_error(None, str(error))
+        return refuse(request, error, template=template, context=context)
+    return done(
         request,
-        TEMPLATE_DIR + "comment_flag_form.html",
-        {"form": form, "post": post, "comment": comment},
-        status=status,
+        data={"id": comment.pk, "reported": True},
+        status=201,
+        redirect_to=_at(request, comment),
+        message=_("Thank you. The editors will look at your report."),
     )
 
 
@@ -319,7 +313,11 @@ def comment_follow(request, post_id):
     """Follow (``follow=1``) or stop following (``follow=0``) a post's discussion."""
     post = _post_or_404(post_id)
     following = request.POST.get("follow") == "1"
-    service.set_following(post, request.user, following)
+    try:
+        check_limits(request, service.CommentError, "follow")
+        service.set_following(post, request.user, following)
+    except service.CommentError as error:
+        return _error(request, error, post=post)
     message = (
         _("You will be e-mailed about new comments here.")
         if following

@@ -8,7 +8,7 @@ from django.views.decorators.http import require_http_methods
 
 from ..forms.frontend import FlagForm
 from ..models import CommunityPostPage
-from ..ratelimit import limit_reached
+from ..ratelimit import check_limits
 from ..services.curation import CurationError, flag_post
 from .responses import done, form_errors, refuse
 
@@ -40,8 +40,7 @@ def _report(request, form, post):
     if not form.is_valid():
         raise CurationError(form_errors(form))
     try:
-        if limit_reached(request, "flag"):
-            raise CurationError(_("You have sent too many reports recently. Try later."), 429)
+        check_limits(request, CurationError, "flag")
         flag_post(post, request.user, form.cleaned_data["reason"])
     except CurationError as error:
         form.add_error(None, str(error))

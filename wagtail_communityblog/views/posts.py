@@ -12,12 +12,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from ..forms.frontend import BlogForm, ImageUploadForm, PostForm
 from ..models import CommunityIndexPage, CommunityMember, CommunityPostPage, MemberBlogPage
-from ..ratelimit import limit_reached
+from ..ratelimit import check_limits
 from ..sanitize import editor_html
 from ..services import posts as post_service
-from ..services.images import create_image
+from ..services.images import upload_image
 from .responses import MEMBER_TEMPLATES as TEMPLATE_DIR
-from .responses import form_errors, member_required
+from .responses import form_errors, json_refusal, member_required, with_retry_after
 
 
 def member_blogs(user):
@@ -99,7 +99,7 @@ def blog_edit(request):
         if blog
         else {}
     )
-    conflict = None
+    conflict, refused = None, None
     form = BlogForm(
         request.POST or None,
         request.FILES or None,
@@ -110,33 +110,34 @@ def blog_edit(request):
         community = form.cleaned_data.get("community") or (
             open_communities[0] if open_communities else None
         )
-        if form.cleaned_data.get("avatar") and limit_reached(request, "image_upload"):
-            form.add_error(None, _("You have uploaded too many images recently. Try later."))
+        uploads = ("image_upload",) if form.cleaned_data.get("avatar") else ()
+        try:
+            check_limits(request, post_service.PostingError, "blog_edit", *uploads)
+            blog = post_service.save_blog(
+                request.user,
+                community=community,
+                blog=blog,
+                title=form.cleaned_data["title"],
+                intro=form.cleaned_data["intro"],
+                avatar_file=form.cleaned_data.get("avatar"),
+                base_version=form.cleaned_data.get("base_version"),
+            )
+        except post_service.PostingError as error:
+            form.add_error(None, str(error))
+            refused = error
+            if error.status == 409:
+                conflict = MemberBlogPage.objects.get(pk=blog.pk)
+                rebase(form, conflict.latest_revision_id)
         else:
-            try:
-                blog = post_service.save_blog(
-                    request.user,
-                    community=community,
-                    blog=blog,
-                    title=form.cleaned_data["title"],
-                    intro=form.cleaned_data["intro"],
-                    avatar_file=form.cleaned_data.get("avatar"),
-                    base_version=form.cleaned_data.get("base_version"),
-                )
-            except post_service.PostingError as error:
-                form.add_error(None, str(error))
-                if error.status == 409:
-                    conflict = MemberBlogPage.objects.get(pk=blog.pk)
-                    rebase(form, conflict.latest_revision_id)
-            else:
-                messages.success(request, _("Your blog has been saved."))
-                return redirect("wagtail_communityblog:dashboard")
-    return TemplateResponse(
+            messages.success(request, _("Your blog has been saved."))
+            return redirect("wagtail_communityblog:dashboard")
+    response = TemplateResponse(
         request,
         TEMPLATE_DIR + "blog_form.html",
         {"form": form, "blog": blog, "conflict": conflict},
-        status=409 if conflict else 400 if form.errors else 200,
+        status=refused.status if refused else 400 if form.errors else 200,
     )
+    return with_retry_after(response, refused)
 
 
 def rebase(form, version, **cleaned):
@@ -165,7 +166,7 @@ def _post_form_view(request, post=None):
             "base_version": post.latest_revision_id or 0,
         }
         post = latest
-    conflict = None
+    conflict, refused = None, None
     form = PostForm(
         request.POST or None,
         request.FILES or None,
@@ -177,26 +178,26 @@ def _post_form_view(request, post=None):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         blog = post.get_parent().specific if post else data.get("blog") or blogs[0]
-        if post is None and limit_reached(request, "post_create"):
-            form.add_error(None, _("You have started too many posts recently. Try again later."))
-        elif data.get("header_image") and limit_reached(request, "image_upload"):
-            form.add_error(None, _("You have uploaded too many images recently. Try later."))
+        limits = ("post_create",) if post is None else ("post_edit",)
+        if data.get("header_image"):
+            limits += ("image_upload",)
+        try:
+            check_limits(request, post_service.PostingError, *limits)
+            post, outcome = post_service.save_post(
+                request.user, blog=blog, post=post, data=data, action=data["action"]
+            )
+        except post_service.PostingError as error:
+            form.add_error(None, str(error))
+            refused = error
+            if error.status == 409:
+                saved = CommunityPostPage.objects.get(pk=post.pk)
+                conflict = saved.get_latest_revision_as_object()
+                if data.get("header_image"):
+                    form.add_error("header_image", _("Choose your header image again."))
+                rebase(form, saved.latest_revision_id, body=editor_html(data["body"]))
         else:
-            try:
-                post, outcome = post_service.save_post(
-                    request.user, blog=blog, post=post, data=data, action=data["action"]
-                )
-            except post_service.PostingError as error:
-                form.add_error(None, str(error))
-                if error.status == 409:
-                    saved = CommunityPostPage.objects.get(pk=post.pk)
-                    conflict = saved.get_latest_revision_as_object()
-                    if data.get("header_image"):
-                        form.add_error("header_image", _("Choose your header image again."))
-                    rebase(form, saved.latest_revision_id, body=editor_html(data["body"]))
-            else:
-                return _after_save(request, post, outcome)
-    return TemplateResponse(
+            return _after_save(request, post, outcome)
+    response = TemplateResponse(
         request,
         TEMPLATE_DIR + "post_form.html",
         {
@@ -205,8 +206,9 @@ def _post_form_view(request, post=None):
             "conflict": conflict,
             "tag_suggestions": CommunityPostPage.objects.live().tags_in_use()[:100],
         },
-        status=409 if conflict else 400 if form.errors else 200,
+        status=refused.status if refused else 400 if form.errors else 200,
     )
+    return with_retry_after(response, refused)
 
 
 def _after_save(request, post, outcome):
@@ -253,7 +255,11 @@ def post_delete(request, post_id):
     post = own_post_or_404(request, post_id)
     if request.method == "POST":
         title = post.title
-        post_service.delete_post(post, request.user)
+        try:
+            post_service.delete_post(post, request.user)
+        except post_service.PostingError as error:
+            messages.error(request, str(error))
+            return redirect("wagtail_communityblog:dashboard")
         messages.success(request, _("“%(title)s” has been deleted.") % {"title": title})
         return redirect("wagtail_communityblog:dashboard")
     return TemplateResponse(request, TEMPLATE_DIR + "post_confirm_delete.html", {"post": post})
@@ -281,13 +287,13 @@ def image_upload(request):
     form = ImageUploadForm(request.POST, request.FILES)
     if not form.is_valid():
         return JsonResponse({"error": form_errors(form)}, status=400)
-    if limit_reached(request, "image_upload"):
-        return JsonResponse(
-            {"error": _("You have uploaded too many images recently. Try later.")}, status=429
+    try:
+        check_limits(request, post_service.PostingError, "image_upload")
+        image = upload_image(
+            form.cleaned_data["image"], member=request.user, alt=form.cleaned_data["alt"]
         )
-    image = create_image(
-        form.cleaned_data["image"], user=request.user, title=form.cleaned_data["alt"]
-    )
+    except post_service.PostingError as error:
+        return json_refusal(error)
     rendition = image.get_rendition("max-1200x1200")
     return JsonResponse(
         {

@@ -8,7 +8,7 @@ from django.views.decorators.http import require_POST
 
 from ..links import login_url_for
 from ..models import CommunityPostPage
-from ..ratelimit import limit_reached
+from ..ratelimit import over_limit
 from ..rating_schemes import get_scheme
 from ..services.ratings import VoteError, rate_post
 from .responses import refuse, safe_next, wants_json
@@ -28,7 +28,7 @@ def rate(request, post_id):
             post,
             request.user,
             request.POST.get("value"),
-            throttle=lambda: limit_reached(request, "vote"),
+            throttle=lambda: over_limit(request, "vote", VoteError),
         )
     except VoteError as error:
         back = _back(request, post)

@@ -57,11 +57,30 @@ def done(request, *, data, redirect_to, message=None, status=200):
 
 def refuse(request, error, *, template, context=None, extra=None):
     """An action was refused: ``{"error": ...}`` (plus ``extra``) as JSON, or ``template``
-    rendered with ``context`` and ``message``; both with the error's status."""
+    rendered with ``context`` and ``message``; both with the error's status (and, over a rate
+    limit, ``Retry-After``)."""
     if wants_json(request):
-        return JsonResponse({"error": str(error), **(extra or {})}, status=error.status)
+        return json_refusal(error, extra)
     context = {"message": str(error), **(context or {})}
-    return TemplateResponse(request, template, context, status=error.status)
+    return with_retry_after(
+        TemplateResponse(request, template, context, status=error.status), error
+    )
+
+
+def json_refusal(error, extra=None):
+    """``{"error": ..., "retry_after": seconds (over a rate limit)}`` with the error's status."""
+    data = {"error": str(error), **(extra or {})}
+    if getattr(error, "retry_after", None):
+        data["retry_after"] = error.retry_after
+    return with_retry_after(JsonResponse(data, status=error.status), error)
+
+
+def with_retry_after(response, error):
+    """``Retry-After`` on ``response`` when ``error`` is a rate limit's (RFC 9110, 10.2.3)."""
+    seconds = getattr(error, "retry_after", None)
+    if seconds:
+        response["Retry-After"] = str(seconds)
+    return response
 
 
 def member_required(view):
