@@ -57,7 +57,9 @@ def test_the_admin_form_explains_that_the_member_already_has_a_blog(community, m
     assert "already has a blog" in str(form.errors["owner"])
 
 
-def test_deleting_a_member_deletes_their_blog_and_posts_by_default(community, member, blog):
+def test_deleting_a_member_deletes_their_undiscussed_posts_and_empty_blog_by_default(
+    community, member, blog
+):
     post = make_post(blog)
     member.delete()
 
@@ -66,6 +68,57 @@ def test_deleting_a_member_deletes_their_blog_and_posts_by_default(community, me
     assert not PostScore.objects.filter(pk=post.pk).exists()
     community.refresh_from_db()
     assert community.numchild == 0
+
+
+@override_settings(WAGTAIL_COMMUNITYBLOG_COMMENT_MODERATION="none")
+def test_deleting_a_member_keeps_other_peoples_comments_and_votes_by_default(
+    client, community, member, blog
+):
+    from tests.factories import make_voter
+    from wagtail_communityblog.models import Comment, Rating
+    from wagtail_communityblog.services.comments import create_comment
+    from wagtail_communityblog.services.ratings import rate_post
+
+    discussed = make_post(blog, title="Discussed")
+    voted = make_post(blog, title="Voted on")
+    quiet = make_post(blog, title="Nobody came")
+    others = [make_voter() for _ in range(3)]
+    reply = create_comment(discussed, others[0], "A reply worth keeping.")
+    create_comment(discussed, member, "The author answers.")
+    rate_post(voted, others[1], 1)
+    rate_post(discussed, others[2], 1)
+
+    member.delete()
+
+    assert not CommunityPostPage.objects.filter(pk=quiet.pk).exists()
+    kept = CommunityPostPage.objects.get(pk=discussed.pk)
+    assert kept.author is None and kept.author_name == "Former member"
+    assert CommunityPostPage.objects.filter(pk=voted.pk).exists()
+    assert Comment.objects.filter(pk=reply.pk, is_removed=False).exists()
+    assert not Comment.objects.filter(body__contains="The author answers").exists()
+    assert Rating.objects.count() == 2
+    assert PostScore.objects.get(pk=voted.pk).score == 1
+    assert MemberBlogPage.objects.filter(pk=blog.pk).exists()  # it holds the kept posts
+    page = client.get(kept.url).content.decode()
+    assert "A reply worth keeping." in page and "Former member" in page
+
+
+@override_settings(
+    WAGTAIL_COMMUNITYBLOG_ON_MEMBER_DELETE="delete",
+    WAGTAIL_COMMUNITYBLOG_COMMENT_MODERATION="none",
+)
+def test_an_editor_can_choose_to_delete_everything_a_member_wrote(community, member, blog):
+    from tests.factories import make_voter
+    from wagtail_communityblog.models import Comment, Rating
+    from wagtail_communityblog.services.comments import create_comment
+    from wagtail_communityblog.services.ratings import rate_post
+
+    post = make_post(blog)
+    create_comment(post, make_voter(), "Gone with it.")
+    rate_post(post, make_voter(), 1)
+    member.delete()
+    assert not MemberBlogPage.objects.filter(pk=blog.pk).exists()
+    assert not Comment.objects.exists() and not Rating.objects.exists()
 
 
 @override_settings(WAGTAIL_COMMUNITYBLOG_ON_MEMBER_DELETE="keep")

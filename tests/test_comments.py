@@ -351,6 +351,47 @@ def test_comments_are_rate_limited_per_member(reader_client, post):
     assert Comment.objects.count() == 2
 
 
+@override_settings(
+    WAGTAIL_COMMUNITYBLOG_RATE_LIMITS={
+        "recommend": "1/h",
+        "follow": "1/h",
+        "comment_edit": "1/h",
+    }
+)
+def test_recommending_following_and_editing_each_have_their_own_allowance(
+    reader_client, reader, post, member
+):
+    mine = say(post, reader, "Mine")
+    theirs = say(post, member, "Theirs")
+    json = {"HTTP_ACCEPT": "application/json"}
+
+    recommend = url("comment_recommend", comment_id=theirs.pk)
+    assert reader_client.post(recommend, {"value": "1"}, **json).status_code == 200
+    over = reader_client.post(recommend, {"value": "0"}, **json)
+    assert over.status_code == 429 and over.json()["retry_after"] == int(over["Retry-After"])
+
+    follow = url("comment_follow", post_id=post.pk)
+    assert reader_client.post(follow, {"follow": "0"}, **json).status_code == 200
+    assert reader_client.post(follow, {"follow": "1"}, **json).status_code == 429
+
+    edit = url("comment_edit", comment_id=mine.pk)
+    assert reader_client.post(edit, {"body": "Mine, edited"}).status_code == 302
+    over = reader_client.post(edit, {"body": "Mine, again"})
+    assert over.status_code == 429 and over["Retry-After"]
+    assert "Mine, again" in over.content.decode()
+    mine.refresh_from_db()
+    assert "Mine, edited" in mine.body
+
+
+@override_settings(WAGTAIL_COMMUNITYBLOG_RATE_LIMITS={"vote": "1/h", "recommend": "5/h"})
+def test_recommending_does_not_spend_the_vote_allowance(reader_client, post, member):
+    theirs = say(post, member, "Theirs")
+    recommend = url("comment_recommend", comment_id=theirs.pk)
+    json = {"HTTP_ACCEPT": "application/json"}
+    codes = [reader_client.post(recommend, {"value": v}, **json).status_code for v in "101"]
+    assert codes == [200, 200, 200]
+
+
 # --- closing --------------------------------------------------------------------------------
 
 

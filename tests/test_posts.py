@@ -362,7 +362,7 @@ def test_a_suspended_member_cannot_change_their_blog(member_client, community):
     blog = make_blog(community, member_client.user, title="Before")
     suspend_member(member_client.user)
     response = member_client.post(url("blog_edit"), {"title": "After"})
-    assert response.status_code == 400
+    assert response.status_code == 403
     blog.refresh_from_db()
     assert blog.title == "Before"
 

@@ -32,16 +32,38 @@ def test_starting_too_many_posts_is_refused_with_a_message_and_saves_nothing(cli
 
     assert client.post(create, data).status_code == 302
     assert client.post(create, data).status_code == 302
-    refused = client.post(create, data)
+    refused = client.post(create, {**data, "title": "My third, kept"})
 
-    assert refused.status_code == 400
+    assert refused.status_code == 429
+    assert 0 < int(refused["Retry-After"]) <= 3600
     assert "too many posts" in refused.content.decode()
+    assert "My third, kept" in refused.content.decode()  # the member's words stay in the form
     assert CommunityPostPage.objects.count() == 2
     # Another member has their own allowance.
     other = make_user()
     make_blog(community, other)
     client.force_login(other)
     assert client.post(create, data).status_code == 302
+
+
+@override_settings(WAGTAIL_COMMUNITYBLOG_RATE_LIMITS={"post_create": "1/h", "post_edit": "3/h"})
+def test_edits_have_an_allowance_of_their_own(client, community):
+    member = make_user()
+    make_blog(community, member)
+    client.force_login(member)
+    client.post(
+        reverse("wagtail_communityblog:post_create"),
+        {"title": "One", "body": "<p>x</p>", "action": "draft"},
+    )
+    post = CommunityPostPage.objects.get()
+    edit = reverse("wagtail_communityblog:post_edit", kwargs={"post_id": post.pk})
+    for _ in range(3):
+        data = {"title": "One", "body": "<p>y</p>", "action": "publish"}
+        assert client.post(edit, data).status_code == 302
+    revisions = post.revisions.count()
+    refused = client.post(edit, {"title": "One", "body": "<p>z</p>", "action": "publish"})
+    assert refused.status_code == 429 and refused["Retry-After"]
+    assert post.revisions.count() == revisions  # nothing saved
 
 
 @override_settings(WAGTAIL_COMMUNITYBLOG_RATE_LIMITS={"post_create": "1/h"})
@@ -74,6 +96,7 @@ def test_image_uploads_are_limited_and_answer_json(client, community):
 
     assert refused.status_code == 429
     assert "too many images" in refused.json()["error"]
+    assert refused.json()["retry_after"] == int(refused["Retry-After"]) > 0
     assert get_image_model().objects.count() == 1
 
 

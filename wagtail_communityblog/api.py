@@ -1,8 +1,9 @@
 """Wagtail's page API, less the posts the community has withdrawn.
 
 Register ``CommunityPagesAPIViewSet`` where a site registers Wagtail's ``PagesAPIViewSet``
-(docs/how-to/editors-guide-moderation.md, "What a suspension stops"): a suspended member's posts stay readable at their URL
-but leave every listing, ranking, feed and vote, and with this endpoint the API too.
+(docs/how-to/editors-guide-moderation.md, "What a suspension stops"): a suspended member's
+posts stay readable at their URL but leave every listing, ranking, feed and vote, and with
+this endpoint the API too.
 """
 
 from wagtail.api.v2.views import PagesAPIViewSet

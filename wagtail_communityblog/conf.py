@@ -16,7 +16,7 @@ from django.conf import settings
 
 PREFIX = "WAGTAIL_COMMUNITYBLOG_"
 
-MEMBER_DELETION_CHOICES = ("delete", "keep")
+MEMBER_DELETION_CHOICES = ("keep_others", "delete", "keep")
 MODERATION_CHOICES = ("none", "first_post", "all")
 RATING_SCHEME_CHOICES = ("recommend", "updown", "stars")
 
@@ -66,11 +66,14 @@ class AppSettings:
 
     @property
     def ON_MEMBER_DELETE(self):
-        """What happens to a member's blog and posts when their account is deleted.
+        """What happens to a member's blog, posts and comments when their account is deleted.
 
-        ``"delete"`` removes them; ``"keep"`` keeps them under a "former member" byline.
+        ``"keep_others"`` (the default) removes the member's words but never other people's:
+        a post of theirs that others have commented on or voted on stays, under a "former
+        member" byline. ``"delete"`` removes everything they wrote, other people's comments
+        and votes on it included; ``"keep"`` keeps it all under the "former member" byline.
         """
-        return self._get("ON_MEMBER_DELETE", "delete")
+        return self._get("ON_MEMBER_DELETE", "keep_others")
 
     @property
     def HOT_TAU(self):

@@ -15,19 +15,44 @@ def login_url_for(next_url):
     return f"{resolve_url(settings.LOGIN_URL)}?{urlencode({'next': next_url})}"
 
 
+def site_root_url(page):
+    """The address e-mails link to for ``page``, without a trailing slash.
+
+    On the default site, ``WAGTAILADMIN_BASE_URL`` when it is set: the site's public address,
+    which Wagtail's own e-mails use too (a fresh site's ``Site`` record says
+    ``http://localhost``). On any other site of a multi-site install, and when the setting is
+    not set, the page's ``Site`` record (its hostname and port).
+    """
+    site = page.get_site()
+    base = getattr(settings, "WAGTAILADMIN_BASE_URL", "") or ""
+    if base and (site is None or site.is_default_site):
+        return base.rstrip("/")
+    return site.root_url.rstrip("/") if site else base.rstrip("/")
+
+
+def absolute_url(page, path):
+    """``path`` (a URL path on ``page``'s site) as an absolute URL for e-mails."""
+    return urljoin(site_root_url(page) + "/", path)
+
+
+def page_full_url(page):
+    """``page``'s absolute URL for e-mails (``Page.full_url``, on ``site_root_url``)."""
+    parts = page.get_url_parts()
+    if parts is None:
+        return ""
+    _site_id, _root_url, path = parts
+    return absolute_url(page, path)
+
+
 def dashboard_url_for(page):
     """The member dashboard's absolute URL on ``page``'s site (for e-mails)."""
-    site = page.get_site()
-    root_url = site.root_url if site else ""
-    return urljoin(root_url + "/", reverse("wagtail_communityblog:dashboard"))
+    return absolute_url(page, reverse("wagtail_communityblog:dashboard"))
 
 
 def comment_unsubscribe_url(post, user_id):
     """Absolute one-click link that stops e-mails about new comments on ``post``."""
-    site = post.get_site()
-    root_url = site.root_url if site else ""
-    return urljoin(
-        root_url + "/",
+    return absolute_url(
+        post,
         reverse(
             "wagtail_communityblog:comment_unsubscribe",
             kwargs={"token": unsubscribe_token(user_id, post.pk)},

@@ -15,7 +15,7 @@ from wagtail.signals import (
 
 from . import signals
 from .cache import rankings_changed
-from .links import dashboard_url_for
+from .links import dashboard_url_for, page_full_url
 from .models import CommunityMember, CommunityPostPage, MemberBlogPage
 from .services.listing import refresh_listed, sync_post_score
 from .services.members import member_leaving
@@ -75,7 +75,7 @@ def moderation_decided(sender, instance, user=None, **kwargs):
     comment = task_state.specific.get_comment() if task_state else ""
     context = {
         "title": post.get_latest_revision_as_object().title,
-        "url": post.full_url or "",
+        "url": page_full_url(post),
         "comment": str(comment or ""),
         "dashboard_url": dashboard_url_for(post),
     }

@@ -9,6 +9,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from ..adapter import get_adapter
+from ..links import page_full_url
 from .curation import Report, reporters
 
 
@@ -160,7 +161,8 @@ class Comment(models.Model):
         return f"{url}#{self.anchor}" if url else ""
 
     def get_full_url(self):
-        url = self.post.full_url or ""
+        """The post's absolute URL at this comment, as e-mails link to it."""
+        url = page_full_url(self.post)
         return f"{url}#{self.anchor}" if url else ""
 
 

@@ -447,15 +447,16 @@ def read_unsubscribe_token(token):
 def member_leaving(user):
     """A member's account is about to be deleted (``members.member_leaving``): their
     recommendations and reports are deleted now and the comments they reacted to recounted;
-    their own comments go (``ON_MEMBER_DELETE = "delete"``, emptied where replies hang off them)
-    or stay under a "former member" byline (``"keep"``: the author link is set to null)."""
+    their own comments go (``ON_MEMBER_DELETE`` ``"keep_others"`` or ``"delete"``, emptied where
+    replies hang off them) or stay under a "former member" byline (``"keep"``: the author link
+    is set to null)."""
     post_ids = set(Comment.objects.filter(author=user).values_list("post_id", flat=True))
     reacted = set(
         CommentRecommendation.objects.filter(user=user).values_list("comment_id", flat=True)
     ) | set(CommentFlag.objects.filter(user=user).values_list("comment_id", flat=True))
     CommentRecommendation.objects.filter(user=user).delete()
     CommentFlag.objects.filter(user=user).delete()
-    if app_settings.ON_MEMBER_DELETE == "delete":
+    if app_settings.ON_MEMBER_DELETE in ("keep_others", "delete"):
         # Newest first, so replies go before the comments they answer.
         for comment in Comment.objects.filter(author=user).order_by("-depth", "-pk"):
             fresh = Comment.objects.filter(pk=comment.pk).first()

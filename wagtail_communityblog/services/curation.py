@@ -10,7 +10,7 @@ from .. import signals
 from ..cache import rankings_changed
 from ..conf import app_settings
 from ..errors import CurationError
-from ..links import dashboard_url_for
+from ..links import dashboard_url_for, page_full_url
 from ..models import CommunityPostPage, Flag, PostScore, PromotionEvent
 from ..models.curation import counted_reports, report_refusal
 from .listing import set_rank_time
@@ -135,7 +135,7 @@ def notify_promoted(post_id):
         "wagtail_communityblog/emails/post_promoted",
         {
             "title": post.title,
-            "url": post.full_url or "",
+            "url": page_full_url(post),
             "dashboard_url": dashboard_url_for(post),
         },
     )

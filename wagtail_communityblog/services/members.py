@@ -1,6 +1,7 @@
 """Who may blog, suspending members, and what happens when a member's account is deleted."""
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from wagtail.log_actions import log
 
@@ -73,17 +74,35 @@ def member_leaving(user):
 
     Their votes are deleted here, not left to the database's cascade, so the scores they moved
     are recomputed from the votes that remain; their comments, recommendations and reports go
-    as ``comments.member_leaving`` says; their blogs and posts are deleted when
-    ``ON_MEMBER_DELETE`` is ``"delete"``, and otherwise stay under a "former member" byline.
+    as ``comments.member_leaving`` says. Their blogs and posts, per ``ON_MEMBER_DELETE``:
+    ``"keep_others"`` deletes the posts nobody else has commented on or voted on and keeps the
+    others (and the blogs holding them) under a "former member" byline; ``"delete"`` deletes
+    every blog with its posts; ``"keep"`` keeps them all.
     """
+    mode = app_settings.ON_MEMBER_DELETE
     with transaction.atomic():
         votes = Rating.objects.filter(user=user)
         voted = list(votes.values_list("post_id", flat=True))
         votes.delete()
         recompute_posts(voted)
         comments.member_leaving(user)
-        if app_settings.ON_MEMBER_DELETE == "delete":
-            for blog in MemberBlogPage.objects.filter(member=user):
+        for blog in MemberBlogPage.objects.filter(member=user):
+            if mode == "delete":
                 # Page.delete() removes the posts below too and keeps the page tree consistent.
                 blog.delete()
+            elif mode == "keep_others":
+                _delete_undiscussed(blog)
         rankings_changed()
+
+
+def _delete_undiscussed(blog):
+    """Delete the posts in ``blog`` that hold nobody else's words or votes, then the blog if
+    nothing is left in it."""
+    posts = CommunityPostPage.objects.child_of(blog)
+    # The member's own comments are gone or emptied by now (comments.member_leaving), and
+    # their votes deleted: any comment or vote left is someone else's.
+    discussed = posts.filter(Q(comments__is_removed=False) | Q(ratings__isnull=False))
+    for post in posts.exclude(pk__in=discussed.values("pk")):
+        post.delete()
+    if not blog.get_children().exists():
+        blog.delete()
