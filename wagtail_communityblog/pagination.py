@@ -8,6 +8,7 @@ index range scan, and the listing is never counted. The keys each listing sorts 
 import base64
 import binascii
 import json
+import math
 from collections.abc import Sequence
 
 from django.core.exceptions import ValidationError
@@ -124,6 +125,10 @@ def decode_cursor(token, model, keys):
                 return None
             if isinstance(field, (models.FloatField,)) and not isinstance(value, (int, float)):
                 return None
+            if isinstance(value, float) and not math.isfinite(value):
+                return None  # JSON's Infinity and NaN: no column holds them
+            if isinstance(value, int) and not -MAX_INT <= value <= MAX_INT:
+                return None  # beyond a 64-bit column: the database would refuse the query
             typed.append(field.to_python(value))
         if any(value is None for value in typed):
             return None
@@ -132,7 +137,15 @@ def decode_cursor(token, model, keys):
         return None
 
 
+# The largest value a 64-bit integer column holds, and the deepest ``?page=`` read by OFFSET
+# (beyond it, the last page, as for any page past the end).
+MAX_INT = 2**63 - 1
+MAX_PAGE = 100_000
+
+
 def _parse_number(raw):
+    if raw is None or len(raw) > 20:
+        return None if raw is None else MAX_PAGE + 1
     try:
         return int(raw)
     except (TypeError, ValueError):
@@ -173,7 +186,7 @@ def listing_page(request, queryset, keys, per_page=None):
             # Within the first page's reach: the first page, read from the top.
             number = 1
     number = number if number is not None else 1
-    if number >= 1:
+    if 1 <= number <= MAX_PAGE:
         offset = (number - 1) * per_page
         rows = list(ordered[offset : offset + per_page + 1])
         if rows or number == 1:

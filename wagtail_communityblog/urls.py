@@ -6,6 +6,7 @@ so they never hide a member's blog when mounted at the community section's own p
 
 from django.urls import path
 
+from . import converters  # noqa: F401  (registers the communityblog_id path converter)
 from .views import comments, curation, posts, ratings
 
 app_name = "wagtail_communityblog"
@@ -14,38 +15,54 @@ urlpatterns = [
     path("dashboard/", posts.dashboard, name="dashboard"),
     path("my-blog/", posts.blog_edit, name="blog_edit"),
     path("write/", posts.post_create, name="post_create"),
-    path("posts/<int:post_id>/edit/", posts.post_edit, name="post_edit"),
-    path("posts/<int:post_id>/preview/", posts.post_preview, name="post_preview"),
-    path("posts/<int:post_id>/delete/", posts.post_delete, name="post_delete"),
-    path("posts/<int:post_id>/unpublish/", posts.post_unpublish, name="post_unpublish"),
-    path("posts/images/", posts.image_upload, name="image_upload"),
-    path("posts/<int:post_id>/rate/", ratings.rate, name="rate"),
-    path("posts/<int:post_id>/flag/", curation.flag, name="flag"),
-    # Comments
-    path("posts/<int:post_id>/comments/", comments.comment_create, name="comment_create"),
+    path("posts/<communityblog_id:post_id>/edit/", posts.post_edit, name="post_edit"),
+    path("posts/<communityblog_id:post_id>/preview/", posts.post_preview, name="post_preview"),
+    path("posts/<communityblog_id:post_id>/delete/", posts.post_delete, name="post_delete"),
     path(
-        "posts/<int:post_id>/comments/follow/",
+        "posts/<communityblog_id:post_id>/unpublish/", posts.post_unpublish, name="post_unpublish"
+    ),
+    path("posts/images/", posts.image_upload, name="image_upload"),
+    path("posts/<communityblog_id:post_id>/rate/", ratings.rate, name="rate"),
+    path("posts/<communityblog_id:post_id>/flag/", curation.flag, name="flag"),
+    # Comments
+    path(
+        "posts/<communityblog_id:post_id>/comments/", comments.comment_create, name="comment_create"
+    ),
+    path(
+        "posts/<communityblog_id:post_id>/comments/follow/",
         comments.comment_follow,
         name="comment_follow",
     ),
-    path("posts/<int:post_id>/comments/close/", comments.comment_close, name="comment_close"),
     path(
-        "posts/comments/<int:comment_id>/reply/",
+        "posts/<communityblog_id:post_id>/comments/close/",
+        comments.comment_close,
+        name="comment_close",
+    ),
+    path(
+        "posts/comments/<communityblog_id:comment_id>/reply/",
         comments.comment_reply,
         name="comment_reply",
     ),
-    path("posts/comments/<int:comment_id>/edit/", comments.comment_edit, name="comment_edit"),
     path(
-        "posts/comments/<int:comment_id>/delete/",
+        "posts/comments/<communityblog_id:comment_id>/edit/",
+        comments.comment_edit,
+        name="comment_edit",
+    ),
+    path(
+        "posts/comments/<communityblog_id:comment_id>/delete/",
         comments.comment_delete,
         name="comment_delete",
     ),
     path(
-        "posts/comments/<int:comment_id>/recommend/",
+        "posts/comments/<communityblog_id:comment_id>/recommend/",
         comments.comment_recommend,
         name="comment_recommend",
     ),
-    path("posts/comments/<int:comment_id>/flag/", comments.comment_flag, name="comment_flag"),
+    path(
+        "posts/comments/<communityblog_id:comment_id>/flag/",
+        comments.comment_flag,
+        name="comment_flag",
+    ),
     path(
         "posts/comments/unsubscribe/<str:token>/",
         comments.comment_unsubscribe,

@@ -13,6 +13,7 @@ from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.admin.widgets import Button
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
+from .. import converters  # noqa: F401  (registers the communityblog_id path converter)
 from ..models import Comment, CommunityMember, PostScore, Rating
 from .comments import (
     CommentActionView,
@@ -130,7 +131,11 @@ class PostScoreViewSet(PolicyMixin, SnippetViewSet):
 
     def get_urlpatterns(self):
         return super().get_urlpatterns() + [
-            path("<int:pk>/do/<slug:action>/", CurationActionView.as_view(), name="action"),
+            path(
+                "<communityblog_id:pk>/do/<slug:action>/",
+                CurationActionView.as_view(),
+                name="action",
+            ),
         ]
 
 
@@ -178,7 +183,9 @@ class ReportedPostsViewSet(PolicyMixin, ModelViewSet):
         return [
             path("", self.index_view, name="index"),
             path("results/", self.index_results_view, name="index_results"),
-            path("<int:pk>/do/<slug:action>/", ReportActionView.as_view(), name="action"),
+            path(
+                "<communityblog_id:pk>/do/<slug:action>/", ReportActionView.as_view(), name="action"
+            ),
         ]
 
 
@@ -215,7 +222,11 @@ class CommentViewSet(PolicyMixin, SnippetViewSet):
 
     def get_urlpatterns(self):
         return super().get_urlpatterns() + [
-            path("<int:pk>/do/<slug:action>/", CommentActionView.as_view(), name="action"),
+            path(
+                "<communityblog_id:pk>/do/<slug:action>/",
+                CommentActionView.as_view(),
+                name="action",
+            ),
         ]
 
 
@@ -255,8 +266,10 @@ class VoteRingsViewSet(ViewSet):
         return [
             path("", VoteRingsReportView.as_view(), name="index"),
             path("results/", VoteRingsReportView.as_view(results_only=True), name="index_results"),
-            path("<int:pk>/", VoteRingDetailView.as_view(), name="detail"),
-            path("<int:pk>/<slug:action>/", VoteRingActionView.as_view(), name="action"),
+            path("<communityblog_id:pk>/", VoteRingDetailView.as_view(), name="detail"),
+            path(
+                "<communityblog_id:pk>/<slug:action>/", VoteRingActionView.as_view(), name="action"
+            ),
         ]
 
 
@@ -274,7 +287,9 @@ class HeldPostsViewSet(ViewSet):
         return [
             path("", HeldPostsReportView.as_view(), name="index"),
             path("results/", HeldPostsReportView.as_view(results_only=True), name="index_results"),
-            path("<int:pk>/<slug:action>/", HeldPostActionView.as_view(), name="action"),
+            path(
+                "<communityblog_id:pk>/<slug:action>/", HeldPostActionView.as_view(), name="action"
+            ),
         ]
 
 

@@ -24,6 +24,7 @@ from ..conf import app_settings
 from ..pagination import listing_page
 from ..ranking import RANKINGS, window_labels
 from ..rich_text import BODY_FEATURES
+from ..search import search_query
 from .comment_threads import thread_context
 from .curation import report_refusal
 from .members import CommunityMember
@@ -180,7 +181,7 @@ class CommunityIndexPage(RoutablePageMixin, Page):
 
     @path("search/")
     def search_view(self, request):
-        query = request.GET.get("q", "").strip()[:255]
+        query = search_query(request.GET.get("q", ""))
         results = None
         if query:
             posts = CommunityPostPage.objects.live().public().descendant_of(self)
