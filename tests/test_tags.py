@@ -81,4 +81,3 @@ def test_a_non_latin_tag_has_a_working_page_and_feeds(client, name):
         assert not feed.bozo, feed.bozo_exception
         assert [entry.title for entry in feed.entries] == ["Tagged"]
         assert name in feed.feed.title
-

@@ -41,6 +41,32 @@ _RENAME = {"strong": "b", "em": "i", "h1": "h2", "h4": "h3", "h5": "h3", "h6": "
 _BLOCK_TAGS = {"p", "h2", "h3", "ol", "ul", "blockquote", "embed"}
 
 
+def _nh3_clean(html, tags):
+    return nh3.clean(
+        html,
+        tags=tags,
+        clean_content_tags={"script", "style", "iframe", "object", "svg", "math", "template"},
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes=URL_SCHEMES,
+        link_rel=LINK_REL,
+        strip_comments=True,
+    )
+
+
+def escape_text(text):
+    """Plain text as HTML: ``&``, ``<`` and ``>`` escaped (quotes are safe outside attributes)."""
+    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def text_as_html(text):
+    """Plain text (a summary, a title) as HTML for places that expect HTML, such as feeds.
+
+    The text is escaped, then passed through the body's allow-list anyway, so that whatever
+    reaches a reader as HTML has been through the one sanitiser.
+    """
+    return _nh3_clean(escape_text(text or ""), ALLOWED_TAGS)
+
+
 def clean_html(html, allowed_image_ids=None):
     """Return ``html`` reduced to the allowed features, in Wagtail's rich text storage format.
 
@@ -59,15 +85,7 @@ def clean_html(html, allowed_image_ids=None):
     html = re.sub(
         r"<(/?)h([1456])\b", lambda m: f"<{m.group(1)}{'h2' if m.group(2) == '1' else 'h3'}", html
     )
-    cleaned = nh3.clean(
-        html,
-        tags=ALLOWED_TAGS,
-        clean_content_tags={"script", "style", "iframe", "object", "svg", "math", "template"},
-        attributes=ALLOWED_ATTRIBUTES,
-        url_schemes=URL_SCHEMES,
-        link_rel=LINK_REL,
-        strip_comments=True,
-    )
+    cleaned = _nh3_clean(html, ALLOWED_TAGS)
     soup = BeautifulSoup(cleaned, "html.parser")
     for name, new_name in _RENAME.items():
         for tag in soup.find_all(name):
