@@ -29,7 +29,7 @@ MANAGE := $(VENV_PY) example_site/manage.py
 BROWSER_NODE := tests/browser/node_modules/.package-lock.json
 
 .PHONY: help install run test test-sqlite test-postgres test-oldest test-browser screenshots \
-	lint format migrations-check docs bench-votes bench-community bench-scale clean distclean reset-db
+	lint format migrations-check docs bench-votes bench-community bench-scale bench-sanitize clean distclean reset-db
 
 help: ## Show this help
 	@echo "wagtail-communityblog: make TARGET"
@@ -136,6 +136,9 @@ bench-votes: $(BENCH_STAMP) ## Vote-path benchmark on PostgreSQL and SQLite (~4 
 
 bench-community: $(STAMP) ## Community-health simulation: vote rings, front-page quality, discovery (~5 min on 2 idle cores)
 	$(VENV_PY) benchmarks/community/run.py $(ARGS)
+
+bench-sanitize: $(STAMP) ## Sanitiser cost on ordinary and hostile post and comment bodies (~1 min)
+	$(VENV_PY) benchmarks/sanitize.py $(ARGS)
 
 bench-scale: $(BENCH_STAMP) ## Scale benchmark: 10k/100k posts, 1M votes, front page, listings, votes vs peers (~30 min)
 	$(VENV_PY) benchmarks/scale.py $(ARGS)

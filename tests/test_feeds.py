@@ -103,3 +103,112 @@ def test_pages_advertise_their_feeds(client, community, blog):
     assert 'type="application/rss+xml"' in content
     assert 'href="/community/feed/atom/"' in content
     assert 'href="/community/amara/feed/"' in client.get(blog.url).content.decode()
+
+
+# The hostile corpus, typed into every field a feed carries: post titles, summaries and bodies,
+# tag names, the blog's title and intro, the author's name. RSS 2.0 does not say which elements
+# are HTML and readers guess, so every RSS element is read as HTML here; Atom says (``type``),
+# so its ``type="html"`` elements are read as HTML and its text elements must carry the text
+# exactly as typed.
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+HOSTILE_TAG = "<img src=x onerror=alert(1)>"
+
+
+def parse_xml(client, url):
+    import xml.etree.ElementTree as ET
+
+    response = client.get(url)
+    assert response.status_code == 200, url
+    return ET.fromstring(response.content)
+
+
+@pytest.fixture
+def hostile_community(community):
+    from tests.hostile import HOSTILE
+    from wagtail_communityblog.sanitize import clean_html
+
+    author = make_user("mallory", first_name="<script>alert(1)</script>", last_name="'><b>x")
+    blog = make_blog(community, author, title="'><img src=x onerror=alert(1)> & co")
+    blog.intro = "<script>alert(1)</script> Tom & Jerry's <img src=x onerror=alert(1)>"
+    blog.save_revision(user=author).publish(user=author, skip_permission_checks=True)
+    posts = {}
+    for index, payload in enumerate(HOSTILE):
+        body = clean_html(payload) or "<p>text</p>"
+        # Every other post has no summary, so its description is made from its body.
+        intro = payload if index % 2 == 0 else ""
+        post = make_post(blog, title=payload, intro=intro, body=body, tags=[HOSTILE_TAG, "ok"])
+        posts[post.full_url.replace("http://localhost", "http://testserver")] = post
+    blog.refresh_from_db()
+    return blog, posts
+
+
+@override_settings(WAGTAIL_COMMUNITYBLOG_FEED_ITEMS=500)
+def test_no_hostile_text_runs_in_any_feed_and_plain_text_arrives_as_typed(
+    client, community, hostile_community
+):
+    from taggit.models import Tag
+
+    from tests.hostile import assert_inert_html, html_text
+
+    blog, posts = hostile_community
+    tag = Tag.objects.get(name=HOSTILE_TAG)
+    tag_url = community.url + community.reverse_subpage("tag_view", args=[tag.slug])
+    feeds = [community.url, tag_url, blog.url]
+
+    for base in feeds:
+        # RSS: every element is read as HTML; what a browser shows is the text as typed.
+        rss = parse_xml(client, base + "feed/")
+        for element in rss.iter():
+            assert_inert_html(element.text or "", f"in RSS <{element.tag}> of {base}")
+        channel = rss.find("channel")
+        if base == blog.url:
+            assert html_text(channel.findtext("title")) == blog.title
+            assert html_text(channel.findtext("description")) == blog.intro
+        items = channel.findall("item")
+        assert len(items) == len(posts), base
+        for item in items:
+            post = posts[item.findtext("link")]
+            assert html_text(item.findtext("title")) == post.title
+            if post.intro:
+                assert html_text(item.findtext("description")) == post.intro
+            assert sorted(html_text(c.text) for c in item.findall("category")) == sorted(
+                [HOSTILE_TAG, "ok"]
+            )
+            creator = item.findtext("{http://purl.org/dc/elements/1.1/}creator")
+            assert html_text(creator) == "<script>alert(1)</script> '><b>x"
+
+        # Atom: HTML where the feed says HTML, plain text (as typed) everywhere else.
+        atom = parse_xml(client, base + "feed/atom/")
+        for element in atom.iter():
+            kind = element.get("type", "text")
+            assert kind in ("text", "html"), element.tag
+            if kind == "html":
+                assert_inert_html(element.text or "", f"in Atom <{element.tag}> of {base}")
+        if base == blog.url:
+            assert atom.findtext(ATOM + "title") == blog.title
+            assert atom.findtext(ATOM + "subtitle") == blog.intro
+        entries = atom.findall(ATOM + "entry")
+        assert len(entries) == len(posts), base
+        for entry in entries:
+            post = posts[entry.find(ATOM + "link").get("href")]
+            assert entry.findtext(ATOM + "title") == post.title
+            summary = entry.find(ATOM + "summary")
+            assert summary.get("type") == "html"
+            if post.intro:
+                assert html_text(summary.text) == post.intro
+            assert sorted(c.get("term") for c in entry.findall(ATOM + "category")) == sorted(
+                [HOSTILE_TAG, "ok"]
+            )
+
+
+def test_a_summary_made_from_the_body_keeps_its_words_apart_and_its_text_escaped(
+    client, community, blog
+):
+    from tests.hostile import html_text
+
+    make_post(blog, body="<p>First para.</p><p>Says &lt;script&gt; in <b>bo</b>ld.</p>")
+
+    for suffix in ("feed/", "feed/atom/"):
+        _, feed = fetch_feed(client, community.url + suffix)
+        assert html_text(feed.entries[0].summary) == "First para. Says <script> in bold."

@@ -1,16 +1,35 @@
-"""RSS and Atom feeds for a community, a tag within it, and a member blog."""
+"""RSS and Atom feeds for a community, a tag within it, and a member blog.
 
+Everything in a feed that a member typed is either plain text or HTML, never markup by
+accident. Atom says which an element is: its titles, subtitle, names and categories are text
+(the XML writer escapes them) and ``<summary type="html">`` is HTML. RSS 2.0 does not say, and
+readers treat its elements as HTML, so there the text is escaped once more (as Django's own
+default ``item_title`` does, ticket #6533). Summaries are always HTML: the typed text escaped,
+then passed through the same sanitiser as the post body.
+"""
+
+from bs4 import BeautifulSoup
 from django.contrib.syndication.views import Feed
 from django.utils.feedgenerator import Atom1Feed
-from django.utils.html import strip_tags
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 from .conf import app_settings
 from .models import display_name
+from .sanitize import escape_text, text_as_html
 
 SORT_TITLES = {"hot": _lazy("hot"), "best": _lazy("best"), "top": _lazy("top")}
+SUMMARY_WORDS = 60
+_BLOCKS = ["p", "h2", "h3", "li", "blockquote", "br"]
+
+
+def body_text(html):
+    """The words of a stored body as a reader sees them, blocks kept apart."""
+    soup = BeautifulSoup(html or "", "html.parser")
+    for block in soup.find_all(_BLOCKS):
+        block.append(" ")
+    return soup.get_text()
 
 
 class PostFeed(Feed):
@@ -20,6 +39,15 @@ class PostFeed(Feed):
         self.request = request
         self.extra = kwargs
         return page
+
+    def text(self, value):
+        """``value`` (plain text) as this format's text elements carry it.
+
+        As is in Atom (``type="text"``, the default); escaped in RSS, which readers read as HTML.
+        """
+        if issubclass(self.feed_type, Atom1Feed):
+            return value
+        return escape_text(value)
 
     def link(self, page):
         return page.get_url(self.request)
@@ -31,12 +59,11 @@ class PostFeed(Feed):
         return list(self.get_posts(page)[: app_settings.FEED_ITEMS])
 
     def item_title(self, post):
-        return post.title
+        return self.text(post.title)
 
     def item_description(self, post):
-        if post.intro:
-            return post.intro
-        return Truncator(strip_tags(post.body)).words(60)
+        text = post.intro or Truncator(body_text(post.body)).words(SUMMARY_WORDS)
+        return text_as_html(text)
 
     def item_link(self, post):
         return post.get_url(self.request)
@@ -48,10 +75,10 @@ class PostFeed(Feed):
         return post.last_published_at or post.first_published_at
 
     def item_author_name(self, post):
-        return display_name(post.author)
+        return self.text(display_name(post.author))
 
     def item_categories(self, post):
-        return [tag.name for tag in post.tags.all()]
+        return [self.text(tag.name) for tag in post.tags.all()]
 
 
 class CommunityRssFeed(PostFeed):
@@ -63,11 +90,13 @@ class CommunityRssFeed(PostFeed):
 
     def title(self, page):
         if self.sort == "new":
-            return page.title
-        return f"{page.title} ({SORT_TITLES[self.sort]})"
+            return self.text(page.title)
+        return self.text(f"{page.title} ({SORT_TITLES[self.sort]})")
 
     def description(self, page):
-        return _("Latest posts from the members of %(community)s") % {"community": page.title}
+        return self.text(
+            _("Latest posts from the members of %(community)s") % {"community": page.title}
+        )
 
     def get_posts(self, page):
         return page.get_sorted_posts(self.sort, self.window)
@@ -80,10 +109,10 @@ class CommunityAtomFeed(CommunityRssFeed):
 
 class TagRssFeed(PostFeed):
     def title(self, page):
-        return _("%(community)s: posts tagged “%(tag)s”") % {
-            "community": page.title,
-            "tag": self.extra["tag"].name,
-        }
+        return self.text(
+            _("%(community)s: posts tagged “%(tag)s”")
+            % {"community": page.title, "tag": self.extra["tag"].name}
+        )
 
     def link(self, page):
         return page.get_url(self.request) + page.reverse_subpage(
@@ -104,10 +133,10 @@ class TagAtomFeed(TagRssFeed):
 
 class BlogRssFeed(PostFeed):
     def title(self, page):
-        return page.title
+        return self.text(page.title)
 
     def description(self, page):
-        return page.intro or _("Posts by %(member)s") % {"member": page.member_name}
+        return self.text(page.intro or _("Posts by %(member)s") % {"member": page.member_name})
 
     def get_posts(self, page):
         return page.get_posts()

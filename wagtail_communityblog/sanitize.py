@@ -38,7 +38,188 @@ LINK_REL = "nofollow ugc"
 IMAGE_MARKER = re.compile(r"#wagtail-image-(\d+)$")
 
 _RENAME = {"strong": "b", "em": "i", "h1": "h2", "h4": "h3", "h5": "h3", "h6": "h3"}
+
+# Elements removed with their content.
+_CONTENT_TAGS = {"script", "style", "iframe", "object", "svg", "math", "template"}
+
+# A tag as HTML's tokeniser reads one (WHATWG "tag open" to "data" states): a name, attributes
+# (quoted or not, separated by spaces or slashes), and a closing ">". A "<" that starts
+# anything else (no name, an unterminated quote, no ">") is text. Possessive quantifiers keep
+# the match linear on long input.
+_TAG = re.compile(
+    r"""<(/?)([a-zA-Z][^\s/>]*+)"""
+    r"""(?>(?:\s|/)++[^\s/>=]++(?>\s*+=\s*+(?:"[^"]*+"|'[^']*+'|[^\s>"'][^\s>]*+))?)*+"""
+    r"""(?:\s|/)*+>"""
+)
+_COMMENT_OR_DECLARATION = re.compile(r"<!--.*?-->|<!(?!--)[^>]*>|<\?[^>]*>", re.S)
+# Elements that, left open, swallow everything after them: the content tags, and those whose
+# content a browser reads as raw text. Opened and never closed, they are text a member typed
+# ("Never put <style> in a post"), not markup. ``plaintext`` has no end tag at all.
+_MUST_CLOSE = _CONTENT_TAGS | {"textarea", "title", "xmp", "noscript", "noembed", "noframes"}
+_NEVER_MARKUP = {"plaintext"}
+
+
+# In a plain-text box only the comment subset's tags, written plainly and in pairs, are
+# markup: ``<b>…</b>``, ``<a href="...">…</a>``. ``a<b and b>c`` is text, though a browser
+# would read a tag; so is ``I like <b> tags``.
+_PLAIN_TAG = re.compile(
+    r"""<(/?)(p|br|b|strong|i|em|blockquote)\s*/?>"""
+    r"""|<()(a)\s+href\s*=\s*(?:"[^"<>]*"|'[^'<>]*'|[^\s"'<>=`]+)\s*>|<(/)(a)\s*>""",
+    re.I,
+)
+
+
+# The longest tag read as one where a quoted value could run past a ">" (a member's editor
+# writes nothing near it); a longer one is text. It bounds the work per "<" on hostile input.
+MAX_TAG_LENGTH = 4096
+# How deep elements left open may nest before further openings are read as text. An editor
+# nests a few levels; html5ever's work grows with the square of the open elements (30,000
+# unclosed ``<b>`` take ten seconds), so this bounds what one hostile body costs.
+MAX_OPEN_ELEMENTS = 100
+_VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source"}
+
+
+def _keep_stray_text(html):
+    """Escape each "<" in ``html`` that does not start markup, so that it stays text.
+
+    Markup is a well-formed tag, an HTML comment or a declaration; an element from
+    ``_MUST_CLOSE`` only when it is closed later. Return the HTML and whether it holds markup.
+    Linear in the length of ``html``: every look-ahead below moves forwards only.
+    """
+    markup = {}
+    position = 0
+    end = len(html)
+    next_gt = next_quote = -1
+    last_comment_end = html.rfind("-->")
+    closes = _last_closing_tags(html)
+    depth = 0
+    while (start := html.find("<", position)) != -1:
+        if next_gt < start:
+            next_gt = html.find(">", start)
+        if next_gt == -1:
+            # No ">" after this "<": no tag, comment or declaration can start here or later.
+            markup.update((index, None) for index in _positions(html, "<", start))
+            break
+        if next_quote < start:
+            quotes = [i for i in (html.find('"', start), html.find("'", start)) if i != -1]
+            next_quote = min(quotes) if quotes else end
+        # A tag ends at the first ">" unless a quoted value holds one.
+        limit = next_gt + 1 if next_quote > next_gt else min(end, start + MAX_TAG_LENGTH)
+        match = _markup_at(html, start, limit, start < last_comment_end, closes)
+        if match is not None and match.re is _TAG:
+            if match.group(1):
+                depth = max(depth - 1, 0)
+            elif match.group(2).lower() not in _VOID and not match.group(0).endswith("/>"):
+                depth += 1
+                if depth > MAX_OPEN_ELEMENTS:
+                    depth -= 1
+                    match = None
+        markup[start] = match
+        position = match.end() if match else start + 1
+    return _escape_outside(html, markup, text_ampersands=False), any(markup.values())
+
+
+def _positions(text, char, start):
+    while (start := text.find(char, start)) != -1:
+        yield start
+        start += 1
+
+
+def _last_closing_tags(html):
+    """Where each element of ``_MUST_CLOSE`` is last closed in ``html``."""
+    last = {}
+    for match in re.finditer(r"</([a-zA-Z]+)\s*>", html):
+        name = match.group(1).lower()
+        if name in _MUST_CLOSE:
+            last[name] = match.start()
+    return last
+
+
+def _markup_at(html, start, limit, comment_possible, closes):
+    if html.startswith(("<!", "<?"), start):
+        if html.startswith("<!--", start) and not comment_possible:
+            return None
+        return _COMMENT_OR_DECLARATION.match(html, start)
+    match = _TAG.match(html, start, limit)
+    if match is None:
+        return None
+    closing, name = match.group(1), match.group(2).lower()
+    if name in _NEVER_MARKUP:
+        return None
+    if not closing and name in _MUST_CLOSE and closes.get(name, -1) < match.end():
+        return None
+    return match
+
+
+def _keep_typed_text(text):
+    """Escape everything in typed ``text`` but the comment subset's tags, written plainly and
+    in pairs (``<b>`` with a later ``</b>``); "&" is always a character."""
+    candidates = {}
+    open_tags = {}  # name: the openings not closed yet, latest last
+    for match in _PLAIN_TAG.finditer(text):
+        closing, name = (group.lower() for group in match.groups() if group is not None)
+        if name == "br":
+            candidates[match.start()] = match
+        elif not closing:
+            open_tags.setdefault(name, []).append(match)
+        elif open_tags.get(name):
+            opening = open_tags[name].pop()
+            candidates[opening.start()] = opening
+            candidates[match.start()] = match
+    markup = {}
+    position = 0
+    while (start := text.find("<", position)) != -1:
+        match = candidates.get(start)
+        markup[start] = match
+        position = match.end() if match else start + 1
+    return _escape_outside(text, markup, text_ampersands=True)
+
+
+def _escape_outside(html, markup, text_ampersands):
+    """``html`` with each "<" in ``markup`` that maps to None escaped (and "&" outside tags)."""
+    pieces = []
+    position = 0
+    for start, match in sorted(markup.items()):
+        text = html[position:start]
+        pieces.append(text.replace("&", "&amp;") if text_ampersands else text)
+        if match is None:
+            pieces.append("&lt;")
+            position = start + 1
+        else:
+            pieces.append(match.group(0))
+            position = match.end()
+    text = html[position:]
+    pieces.append(text.replace("&", "&amp;") if text_ampersands else text)
+    return "".join(pieces)
+
+
 _BLOCK_TAGS = {"p", "h2", "h3", "ol", "ul", "blockquote", "embed"}
+
+
+def _nh3_clean(html, tags):
+    return nh3.clean(
+        html,
+        tags=tags,
+        clean_content_tags=_CONTENT_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes=URL_SCHEMES,
+        link_rel=LINK_REL,
+        strip_comments=True,
+    )
+
+
+def escape_text(text):
+    """Plain text as HTML: ``&``, ``<`` and ``>`` escaped (quotes are safe outside attributes)."""
+    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def text_as_html(text):
+    """Plain text (a summary, a title) as HTML for places that expect HTML, such as feeds.
+
+    The text is escaped, then passed through the body's allow-list anyway, so that whatever
+    reaches a reader as HTML has been through the one sanitiser.
+    """
+    return _nh3_clean(escape_text(text or ""), ALLOWED_TAGS)
 
 
 def clean_html(html, allowed_image_ids=None):
@@ -48,8 +229,12 @@ def clean_html(html, allowed_image_ids=None):
     any other image is dropped.
     """
     html = html or ""
-    if not re.search(r"<[a-zA-Z/!]", html):
-        # Plain text (a browser without JavaScript): blank lines separate paragraphs.
+    marked, has_markup = _keep_stray_text(html)
+    if has_markup:
+        html = marked
+    else:
+        # Plain text (a browser without JavaScript): blank lines separate paragraphs, and a
+        # "<" or "&" is just a character.
         html = "".join(
             f"<p>{escape(block).replace(chr(10), '<br>')}</p>"
             for block in re.split(r"\n\s*\n", html.replace("\r\n", "\n"))
@@ -59,15 +244,7 @@ def clean_html(html, allowed_image_ids=None):
     html = re.sub(
         r"<(/?)h([1456])\b", lambda m: f"<{m.group(1)}{'h2' if m.group(2) == '1' else 'h3'}", html
     )
-    cleaned = nh3.clean(
-        html,
-        tags=ALLOWED_TAGS,
-        clean_content_tags={"script", "style", "iframe", "object", "svg", "math", "template"},
-        attributes=ALLOWED_ATTRIBUTES,
-        url_schemes=URL_SCHEMES,
-        link_rel=LINK_REL,
-        strip_comments=True,
-    )
+    cleaned = _nh3_clean(html, ALLOWED_TAGS)
     soup = BeautifulSoup(cleaned, "html.parser")
     for name, new_name in _RENAME.items():
         for tag in soup.find_all(name):
@@ -78,6 +255,7 @@ def clean_html(html, allowed_image_ids=None):
         if not link.get("href"):
             link.unwrap()
     _wrap_loose_inline_content(soup)
+    _flatten_nested_blocks(soup)
     for tag in soup.find_all(["p", "h2", "h3", "li", "blockquote"]):
         if not tag.get_text(strip=True) and not tag.find("embed"):
             tag.decompose()
@@ -131,6 +309,15 @@ def _wrap_loose_inline_content(soup):
         else:
             run.append(node)
     flush()
+
+
+def _flatten_nested_blocks(soup):
+    """Keep the text of blocks a parser left inside a paragraph or heading (``<b><p>``), not
+    the blocks: a paragraph holds no paragraph, and the result must read the same if sanitised
+    again."""
+    for container in soup.find_all(["p", "h2", "h3"]):
+        for block in container.find_all(["p", "h2", "h3", "ol", "ul", "li", "blockquote"]):
+            block.unwrap()
 
 
 def _text_of(node):
@@ -203,10 +390,12 @@ def clean_comment_html(text):
 
     What members type is text: blank lines separate paragraphs, line breaks are kept and bare
     web addresses become links. The subset's tags (``<b>``, ``<i>``, ``<a>``, ``<blockquote>``)
-    may be typed too; anything else is removed, on the server, whatever the client sent.
+    may be typed too. Anything else is text as typed: a "<" that does not start one of those
+    tags (``a<b``, ``<style>``, ``<span>``) and every "&" are shown, never read as markup.
     """
+    text = _keep_typed_text((text or "").replace("\r\n", "\n"))
     blocks = []
-    for block in re.split(r"\n[ \t]*\n", (text or "").replace("\r\n", "\n")):
+    for block in re.split(r"\n[ \t]*\n", text):
         block = block.strip()
         if not block:
             continue
@@ -217,7 +406,7 @@ def clean_comment_html(text):
     cleaned = nh3.clean(
         "".join(blocks),
         tags=COMMENT_TAGS,
-        clean_content_tags={"script", "style", "iframe", "object", "svg", "math", "template"},
+        clean_content_tags=_CONTENT_TAGS,
         attributes={"*": set(), "a": {"href"}},
         url_schemes=URL_SCHEMES,
         link_rel=LINK_REL,
@@ -232,8 +421,9 @@ def clean_comment_html(text):
         if not link.get("href", "").startswith(("http://", "https://", "mailto:")):
             link.unwrap()
     _link_bare_addresses(soup)
-    _keep_line_breaks(soup)
     _wrap_loose_inline_content(soup)
+    _keep_line_breaks(soup)
+    _trim_line_breaks(soup)
     for tag in soup.find_all(["p", "blockquote"]):
         if not tag.get_text(strip=True):
             tag.decompose()
@@ -263,6 +453,34 @@ def _link_bare_addresses(soup):
         node.extract()
 
 
+def _trim_line_breaks(soup):
+    """No line break or space opens or closes a paragraph: typing it again would not bring it
+    back (blocks are stripped)."""
+    from bs4 import NavigableString
+
+    def blank(node):
+        if isinstance(node, NavigableString):
+            return not str(node).strip()
+        return node.name == "br"
+
+    for block in soup.find_all(["p", "blockquote"]):
+        # Two line breaks in a row are a blank line, which typing again makes a new paragraph.
+        for br in block.find_all("br"):
+            node = br.next_sibling
+            while node is not None and blank(node):
+                following = node.next_sibling
+                node.extract()
+                node = following
+        while block.contents and blank(block.contents[-1]):
+            block.contents[-1].extract()
+        while block.contents and blank(block.contents[0]):
+            block.contents[0].extract()
+        if block.contents and isinstance(block.contents[-1], NavigableString):
+            block.contents[-1].replace_with(str(block.contents[-1]).rstrip())
+        if block.contents and isinstance(block.contents[0], NavigableString):
+            block.contents[0].replace_with(str(block.contents[0]).lstrip())
+
+
 def _keep_line_breaks(soup):
     """A line break typed inside a paragraph stays one (``<br>``)."""
     from bs4 import NavigableString
@@ -282,22 +500,27 @@ def _keep_line_breaks(soup):
 def comment_text(html):
     """The text a member would type to get this stored comment back (for editing it)."""
     soup = BeautifulSoup(html or "", "html.parser")
-    for link in soup.find_all("a"):
-        if link.get_text() == link.get("href"):
-            link.replace_with(link["href"])
-        else:
-            del link["rel"]
     blocks = []
     for node in soup.contents:
-        name = getattr(node, "name", None)
-        if name == "p":
-            for br in node.find_all("br"):
-                br.replace_with("\n")
-            blocks.append(node.decode_contents())
-        elif name is not None or str(node).strip():
-            blocks.append(str(node))
-    text = "\n\n".join(blocks)
-    # Show typed characters as typed, except where they would now read as markup.
-    text = re.sub(r"&lt;(?![a-zA-Z/!])", "<", text)
-    text = re.sub(r"&amp;(?!#?\w+;)", "&", text)
-    return text.replace("&gt;", ">").replace("&quot;", '"')
+        if getattr(node, "name", None) == "p":
+            blocks.append("".join(_typed(child) for child in node.contents))
+        elif getattr(node, "name", None) is not None or str(node).strip():
+            blocks.append(_typed(node))
+    return "\n\n".join(blocks)
+
+
+def _typed(node):
+    """``node`` as a member types it: text as it reads, the subset's tags as tags."""
+    name = getattr(node, "name", None)
+    if name is None:
+        # Text: every "<" and "&" in it was typed as a character and is read as one again.
+        return str(node)
+    if name == "br":
+        return "\n"
+    inner = "".join(_typed(child) for child in node.contents)
+    if name == "a":
+        href = node.get("href", "")
+        if inner == href:
+            return href
+        return f'<a href="{escape(href)}">{inner}</a>'
+    return f"<{name}>{inner}</{name}>"

@@ -5,8 +5,8 @@ import json
 from django import forms
 from django.core.exceptions import ValidationError
 from django.template.defaultfilters import filesizeformat
-from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
+from taggit.models import Tag
 from taggit.utils import parse_tags
 from wagtail.images.fields import WagtailImageField
 
@@ -178,8 +178,16 @@ class PostForm(MemberImageLimitsMixin, forms.Form):
         return body
 
     def clean_tags(self):
-        # Tags with nothing usable in a URL (only punctuation, say) are dropped.
-        tags = [tag for tag in parse_tags(self.cleaned_data["tags"]) if slugify(tag)]
+        tags = parse_tags(self.cleaned_data["tags"])
+        for tag in tags:
+            # A tag's page is addressed by its slug, in any script (taggit keeps Unicode in
+            # slugs unless TAGGIT_STRIP_UNICODE_WHEN_SLUGIFYING): one with no slug at all
+            # (only punctuation or symbols) could never be reached, so it is refused, not lost.
+            if not Tag().slugify(tag):
+                raise ValidationError(
+                    _("The tag “%(tag)s” needs at least one letter or digit.") % {"tag": tag},
+                    code="no_slug",
+                )
         if len(tags) > MAX_TAGS:
             raise ValidationError(
                 _("Use at most %(count)d tags.") % {"count": MAX_TAGS}, code="too_many"
