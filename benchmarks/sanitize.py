@@ -6,7 +6,7 @@ the median of ``--runs`` with min and max, in milliseconds, and per 1,000 charac
 hostile shapes are those that once made the work grow with the square of the input:
 unterminated tags, quotes that run past ">", unclosed comments and raw-text elements, and
 tens of thousands of formatting elements left open (html5ever's own cost, bounded by
-``sanitize.MAX_OPEN_ELEMENTS``).
+``typed_markup.MAX_OPEN_ELEMENTS``).
 
     .venv/bin/python benchmarks/sanitize.py [--runs 5]
 """

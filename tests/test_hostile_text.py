@@ -202,7 +202,7 @@ def test_long_unterminated_tags_and_deep_nesting_come_out_inert():
 
 
 def test_elements_left_open_past_the_bound_stay_as_text():
-    from wagtail_communityblog.sanitize import MAX_OPEN_ELEMENTS
+    from wagtail_communityblog.typed_markup import MAX_OPEN_ELEMENTS
 
     html = clean_html("<i>" * (MAX_OPEN_ELEMENTS + 5) + "deep")
 

@@ -12,6 +12,8 @@ import nh3
 from bs4 import BeautifulSoup
 from django.utils.html import escape
 
+from .typed_markup import CONTENT_TAGS, keep_stray_text, keep_typed_text
+
 ALLOWED_TAGS = {
     "p",
     "br",
@@ -39,160 +41,6 @@ IMAGE_MARKER = re.compile(r"#wagtail-image-(\d+)$")
 
 _RENAME = {"strong": "b", "em": "i", "h1": "h2", "h4": "h3", "h5": "h3", "h6": "h3"}
 
-# Elements removed with their content.
-_CONTENT_TAGS = {"script", "style", "iframe", "object", "svg", "math", "template"}
-
-# A tag as HTML's tokeniser reads one (WHATWG "tag open" to "data" states): a name, attributes
-# (quoted or not, separated by spaces or slashes), and a closing ">". A "<" that starts
-# anything else (no name, an unterminated quote, no ">") is text. Possessive quantifiers keep
-# the match linear on long input.
-_TAG = re.compile(
-    r"""<(/?)([a-zA-Z][^\s/>]*+)"""
-    r"""(?>(?:\s|/)++[^\s/>=]++(?>\s*+=\s*+(?:"[^"]*+"|'[^']*+'|[^\s>"'][^\s>]*+))?)*+"""
-    r"""(?:\s|/)*+>"""
-)
-_COMMENT_OR_DECLARATION = re.compile(r"<!--.*?-->|<!(?!--)[^>]*>|<\?[^>]*>", re.S)
-# Elements that, left open, swallow everything after them: the content tags, and those whose
-# content a browser reads as raw text. Opened and never closed, they are text a member typed
-# ("Never put <style> in a post"), not markup. ``plaintext`` has no end tag at all.
-_MUST_CLOSE = _CONTENT_TAGS | {"textarea", "title", "xmp", "noscript", "noembed", "noframes"}
-_NEVER_MARKUP = {"plaintext"}
-
-
-# In a plain-text box only the comment subset's tags, written plainly and in pairs, are
-# markup: ``<b>…</b>``, ``<a href="...">…</a>``. ``a<b and b>c`` is text, though a browser
-# would read a tag; so is ``I like <b> tags``.
-_PLAIN_TAG = re.compile(
-    r"""<(/?)(p|br|b|strong|i|em|blockquote)\s*/?>"""
-    r"""|<()(a)\s+href\s*=\s*(?:"[^"<>]*"|'[^'<>]*'|[^\s"'<>=`]+)\s*>|<(/)(a)\s*>""",
-    re.I,
-)
-
-
-# The longest tag read as one where a quoted value could run past a ">" (a member's editor
-# writes nothing near it); a longer one is text. It bounds the work per "<" on hostile input.
-MAX_TAG_LENGTH = 4096
-# How deep elements left open may nest before further openings are read as text. An editor
-# nests a few levels; html5ever's work grows with the square of the open elements (30,000
-# unclosed ``<b>`` take ten seconds), so this bounds what one hostile body costs.
-MAX_OPEN_ELEMENTS = 100
-_VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source"}
-
-
-def _keep_stray_text(html):
-    """Escape each "<" in ``html`` that does not start markup, so that it stays text.
-
-    Markup is a well-formed tag, an HTML comment or a declaration; an element from
-    ``_MUST_CLOSE`` only when it is closed later. Return the HTML and whether it holds markup.
-    Linear in the length of ``html``: every look-ahead below moves forwards only.
-    """
-    markup = {}
-    position = 0
-    end = len(html)
-    next_gt = next_quote = -1
-    last_comment_end = html.rfind("-->")
-    closes = _last_closing_tags(html)
-    depth = 0
-    while (start := html.find("<", position)) != -1:
-        if next_gt < start:
-            next_gt = html.find(">", start)
-        if next_gt == -1:
-            # No ">" after this "<": no tag, comment or declaration can start here or later.
-            markup.update((index, None) for index in _positions(html, "<", start))
-            break
-        if next_quote < start:
-            quotes = [i for i in (html.find('"', start), html.find("'", start)) if i != -1]
-            next_quote = min(quotes) if quotes else end
-        # A tag ends at the first ">" unless a quoted value holds one.
-        limit = next_gt + 1 if next_quote > next_gt else min(end, start + MAX_TAG_LENGTH)
-        match = _markup_at(html, start, limit, start < last_comment_end, closes)
-        if match is not None and match.re is _TAG:
-            if match.group(1):
-                depth = max(depth - 1, 0)
-            elif match.group(2).lower() not in _VOID and not match.group(0).endswith("/>"):
-                depth += 1
-                if depth > MAX_OPEN_ELEMENTS:
-                    depth -= 1
-                    match = None
-        markup[start] = match
-        position = match.end() if match else start + 1
-    return _escape_outside(html, markup, text_ampersands=False), any(markup.values())
-
-
-def _positions(text, char, start):
-    while (start := text.find(char, start)) != -1:
-        yield start
-        start += 1
-
-
-def _last_closing_tags(html):
-    """Where each element of ``_MUST_CLOSE`` is last closed in ``html``."""
-    last = {}
-    for match in re.finditer(r"</([a-zA-Z]+)\s*>", html):
-        name = match.group(1).lower()
-        if name in _MUST_CLOSE:
-            last[name] = match.start()
-    return last
-
-
-def _markup_at(html, start, limit, comment_possible, closes):
-    if html.startswith(("<!", "<?"), start):
-        if html.startswith("<!--", start) and not comment_possible:
-            return None
-        return _COMMENT_OR_DECLARATION.match(html, start)
-    match = _TAG.match(html, start, limit)
-    if match is None:
-        return None
-    closing, name = match.group(1), match.group(2).lower()
-    if name in _NEVER_MARKUP:
-        return None
-    if not closing and name in _MUST_CLOSE and closes.get(name, -1) < match.end():
-        return None
-    return match
-
-
-def _keep_typed_text(text):
-    """Escape everything in typed ``text`` but the comment subset's tags, written plainly and
-    in pairs (``<b>`` with a later ``</b>``); "&" is always a character."""
-    candidates = {}
-    open_tags = {}  # name: the openings not closed yet, latest last
-    for match in _PLAIN_TAG.finditer(text):
-        closing, name = (group.lower() for group in match.groups() if group is not None)
-        if name == "br":
-            candidates[match.start()] = match
-        elif not closing:
-            open_tags.setdefault(name, []).append(match)
-        elif open_tags.get(name):
-            opening = open_tags[name].pop()
-            candidates[opening.start()] = opening
-            candidates[match.start()] = match
-    markup = {}
-    position = 0
-    while (start := text.find("<", position)) != -1:
-        match = candidates.get(start)
-        markup[start] = match
-        position = match.end() if match else start + 1
-    return _escape_outside(text, markup, text_ampersands=True)
-
-
-def _escape_outside(html, markup, text_ampersands):
-    """``html`` with each "<" in ``markup`` that maps to None escaped (and "&" outside tags)."""
-    pieces = []
-    position = 0
-    for start, match in sorted(markup.items()):
-        text = html[position:start]
-        pieces.append(text.replace("&", "&amp;") if text_ampersands else text)
-        if match is None:
-            pieces.append("&lt;")
-            position = start + 1
-        else:
-            pieces.append(match.group(0))
-            position = match.end()
-    text = html[position:]
-    pieces.append(text.replace("&", "&amp;") if text_ampersands else text)
-    return "".join(pieces)
-
-
 _BLOCK_TAGS = {"p", "h2", "h3", "ol", "ul", "blockquote", "embed"}
 
 
@@ -200,7 +48,7 @@ def _nh3_clean(html, tags):
     return nh3.clean(
         html,
         tags=tags,
-        clean_content_tags=_CONTENT_TAGS,
+        clean_content_tags=CONTENT_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
         url_schemes=URL_SCHEMES,
         link_rel=LINK_REL,
@@ -229,7 +77,7 @@ def clean_html(html, allowed_image_ids=None):
     any other image is dropped.
     """
     html = html or ""
-    marked, has_markup = _keep_stray_text(html)
+    marked, has_markup = keep_stray_text(html)
     if has_markup:
         html = marked
     else:
@@ -393,7 +241,7 @@ def clean_comment_html(text):
     may be typed too. Anything else is text as typed: a "<" that does not start one of those
     tags (``a<b``, ``<style>``, ``<span>``) and every "&" are shown, never read as markup.
     """
-    text = _keep_typed_text((text or "").replace("\r\n", "\n"))
+    text = keep_typed_text((text or "").replace("\r\n", "\n"))
     blocks = []
     for block in re.split(r"\n[ \t]*\n", text):
         block = block.strip()
@@ -406,7 +254,7 @@ def clean_comment_html(text):
     cleaned = nh3.clean(
         "".join(blocks),
         tags=COMMENT_TAGS,
-        clean_content_tags=_CONTENT_TAGS,
+        clean_content_tags=CONTENT_TAGS,
         attributes={"*": set(), "a": {"href"}},
         url_schemes=URL_SCHEMES,
         link_rel=LINK_REL,
