@@ -4,7 +4,8 @@
 # (re)installed when missing or when pyproject.toml is newer than the last install.
 #
 # Variables you can override: PYTHON (interpreter for new venvs, 3.11+), VENV, ARGS (extra
-# pytest arguments), ADDR (runserver address), OLDEST_WAGTAIL.
+# pytest arguments), ADDR (runserver address), OLDEST_WAGTAIL, OLDEST_DJANGO, NEWEST_PYTHON,
+# NEWEST_DJANGO, NEWEST_WAGTAIL.
 
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
@@ -13,6 +14,13 @@ PYTHON ?= python3
 VENV ?= .venv
 VENV_OLDEST ?= .venv-oldest
 OLDEST_WAGTAIL ?= 7.0.*
+OLDEST_DJANGO ?= 5.2.*
+# The newest corner of the support matrix: Django 6.0 needs Python 3.12+. The newest pyenv
+# Python 3.12/3.13 on the machine, else one on PATH.
+VENV_NEWEST ?= .venv-newest
+NEWEST_PYTHON ?= $(or $(lastword $(sort $(wildcard $(HOME)/.pyenv/versions/3.1[23]*/bin/python3))),$(shell command -v python3.13 || command -v python3.12))
+NEWEST_DJANGO ?= 6.0.*
+NEWEST_WAGTAIL ?= 8.*
 EXTRAS ?= test,example
 ADDR ?= 127.0.0.1:8000
 ARGS ?=
@@ -25,10 +33,12 @@ DOCS_STAMP := $(VENV)/.installed-docs
 BENCH_STAMP := $(VENV)/.installed-bench-$(subst $(comma),-,$(EXTRAS))
 OLDEST_PY := $(VENV_OLDEST)/bin/python
 OLDEST_STAMP := $(VENV_OLDEST)/.installed-$(subst $(comma),-,$(EXTRAS))
+NEWEST_PY := $(VENV_NEWEST)/bin/python
+NEWEST_STAMP := $(VENV_NEWEST)/.installed-$(subst $(comma),-,$(EXTRAS))
 MANAGE := $(VENV_PY) example_site/manage.py
 BROWSER_NODE := tests/browser/node_modules/.package-lock.json
 
-.PHONY: help install run test test-sqlite test-postgres test-oldest test-browser screenshots \
+.PHONY: help install run test test-sqlite test-postgres test-oldest test-newest test-browser screenshots \
 	lint format migrations-check docs bench-votes bench-community bench-scale bench-sanitize clean distclean reset-db
 
 help: ## Show this help
@@ -69,7 +79,16 @@ $(OLDEST_PY):
 
 $(OLDEST_STAMP): pyproject.toml Makefile | $(OLDEST_PY)
 	@echo "Installing -e .[$(EXTRAS)] with wagtail==$(OLDEST_WAGTAIL) into $(VENV_OLDEST) ..."
-	$(OLDEST_PY) -m pip install $(PIP_FLAGS) -e ".[$(EXTRAS)]" "wagtail==$(OLDEST_WAGTAIL)"
+	$(OLDEST_PY) -m pip install $(PIP_FLAGS) -e ".[$(EXTRAS)]" "wagtail==$(OLDEST_WAGTAIL)" "Django==$(OLDEST_DJANGO)"
+	@touch $@
+
+$(NEWEST_PY):
+	@test -n "$(NEWEST_PYTHON)" || { echo "No Python 3.12+ found for Django 6.0: set NEWEST_PYTHON" >&2; exit 1; }
+	$(NEWEST_PYTHON) -m venv $(VENV_NEWEST)
+
+$(NEWEST_STAMP): pyproject.toml Makefile | $(NEWEST_PY)
+	@echo "Installing -e .[$(EXTRAS)] with Django==$(NEWEST_DJANGO), wagtail==$(NEWEST_WAGTAIL) into $(VENV_NEWEST) ..."
+	$(NEWEST_PY) -m pip install $(PIP_FLAGS) -e ".[$(EXTRAS)]" "wagtail==$(NEWEST_WAGTAIL)" "Django==$(NEWEST_DJANGO)"
 	@touch $@
 
 install: $(STAMP) ## Create .venv and install the package with its test and example extras
@@ -113,9 +132,13 @@ screenshots: $(STAMP) $(BROWSER_NODE) ## Retake the screenshots in docs/images/ 
 	TEST_PYTHON="$(abspath $(VENV_PY))" TEST_BACKENDS=browser REQUIRE_BROWSER=1 \
 		bash scripts/run_tests.sh tests/browser/test_demo_site.py --screenshots-dir=docs/images $(ARGS)
 
-test-oldest: $(OLDEST_STAMP) ## Run the tests on SQLite against the oldest supported Wagtail (.venv-oldest)
+test-oldest: $(OLDEST_STAMP) ## Run the tests on SQLite on the oldest supported corner: Python 3.11, Django 5.2, Wagtail 7.0 (.venv-oldest)
 	@$(OLDEST_PY) -c 'import django, wagtail; print(f"Wagtail {wagtail.__version__}, Django {django.__version__}")'
 	TEST_PYTHON="$(abspath $(OLDEST_PY))" TEST_BACKENDS=sqlite bash scripts/run_tests.sh $(ARGS)
+
+test-newest: $(NEWEST_STAMP) ## Run the tests on SQLite and PostgreSQL on the newest corner: Python 3.12+, Django 6.0, Wagtail 8 (.venv-newest)
+	@$(NEWEST_PY) -c 'import sys, django, wagtail; print(f"Python {sys.version.split()[0]}, Wagtail {wagtail.__version__}, Django {django.__version__}")'
+	TEST_PYTHON="$(abspath $(NEWEST_PY))" TEST_BACKENDS="sqlite postgres" bash scripts/run_tests.sh $(ARGS)
 
 lint: $(STAMP) ## ruff check, ruff format --check, and the import-layer contracts (lint-imports)
 	@rc=0; \
@@ -150,8 +173,8 @@ docs: $(DOCS_STAMP) ## Build the documentation (mkdocs build --strict) into site
 
 clean: ## Remove caches and build output (keeps the venvs and the example database)
 	rm -rf build dist site .pytest_cache .ruff_cache *.egg-info
-	find . -path ./$(VENV) -prune -o -path ./$(VENV_OLDEST) -prune -o \
+	find . -path ./$(VENV) -prune -o -path ./$(VENV_OLDEST) -prune -o -path ./$(VENV_NEWEST) -prune -o \
 		-name __pycache__ -type d -prune -exec rm -rf {} +
 
 distclean: clean ## Also remove the virtualenvs
-	rm -rf $(VENV) $(VENV_OLDEST)
+	rm -rf $(VENV) $(VENV_OLDEST) $(VENV_NEWEST)

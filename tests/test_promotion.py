@@ -7,6 +7,7 @@ import pytest
 from django.core import mail
 from django.test import override_settings
 from django.utils import timezone
+from django.utils.html import strip_tags
 
 from tests.factories import make_blog, make_community, make_post, make_user, make_voter
 from wagtail_communityblog.blocks import PromotedPostsBlock
@@ -284,9 +285,28 @@ def test_display_options_control_what_is_shown(posts):
         )
     )
     assert "From members" in bare
-    assert 'rel="author"' not in bare and "points from" not in bare
+    assert 'rel="author"' not in bare and "communityblog-promoted-score" not in bare
     full = block.render(block.to_python({"ranking": "new", "count": 1, "show_score": True}))
-    assert 'rel="author"' in full and "points from" in full
+    assert 'rel="author"' in full and "communityblog-promoted-score" in full
+
+
+@pytest.mark.parametrize(
+    "votes, shown",
+    [
+        ([1], "1 point from 1 vote"),
+        ([1, 1], "2 points from 2 votes"),
+        ([1, -1], "0 points from 2 votes"),
+    ],
+)
+def test_the_score_line_uses_the_right_plural_for_points_and_votes(votes, shown):
+    community = make_community()
+    post = make_post(make_blog(community, make_user("amara")), title="Rent")
+    for value in votes:
+        rate_post(post, make_voter(), value)
+    block = PromotedPostsBlock()
+    html = block.render(block.to_python({"ranking": "new", "count": 1, "show_score": True}))
+
+    assert shown in " ".join(strip_tags(html).split())
 
 
 def test_the_block_has_an_admin_preview_with_real_posts(posts):

@@ -2,7 +2,7 @@
 
 from django.apps import apps
 from django.conf import settings
-from django.core.checks import Error, Tags, register
+from django.core.checks import Error, Tags, Warning, register
 from django.db import DatabaseError
 from django.utils.module_loading import import_string
 
@@ -163,3 +163,44 @@ def check_adapter(app_configs, **kwargs):
             )
         ]
     return []
+
+
+@register(Tags.urls)
+def check_login_url(app_configs, **kwargs):
+    """``LOGIN_URL`` leads somewhere members can log in: every member link goes there."""
+    from urllib.parse import urlsplit
+
+    from django.shortcuts import resolve_url
+    from django.urls import NoReverseMatch, Resolver404, resolve
+
+    hint = (
+        "Point LOGIN_URL at your site's log-in: 'account_login' with django-allauth, 'login' "
+        "with django.contrib.auth.urls, or '/admin/login/' for Wagtail's own. See "
+        "docs/tutorial/installation.md, 'Members log in'."
+    )
+    try:
+        target = str(resolve_url(settings.LOGIN_URL))
+    except NoReverseMatch:
+        problem = "names no URL of this site"
+    else:
+        url = urlsplit(target)
+        if url.scheme or url.netloc:
+            return []  # log-in on another host (single sign-on): not ours to check
+        try:
+            match = resolve(url.path or "/")
+        except Resolver404:
+            problem = f"is {target!r}, which no URL pattern answers"
+        else:
+            if match.url_name != "wagtail_serve":
+                return []
+            problem = (
+                f"is {target!r}, which only Wagtail's page tree answers (a 404 unless a page "
+                "there logs people in)"
+            )
+    return [
+        Warning(
+            f"LOGIN_URL {problem}: members following a log-in link will not find one.",
+            hint=hint,
+            id="wagtail_communityblog.W030",
+        )
+    ]
