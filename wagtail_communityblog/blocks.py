@@ -6,7 +6,8 @@ import json
 from django.core.cache import cache
 from django.db.models import Q
 from django.utils.safestring import mark_safe
-from django.utils.translation import get_language
+from django.utils.translation import get_language, ngettext
+from django.utils.translation import gettext as _now
 from django.utils.translation import gettext_lazy as _
 from wagtail import blocks
 from wagtail.models import Site
@@ -19,6 +20,16 @@ from .ranking import RANKINGS, block_minimums, window_labels
 
 # The rendition of a post's header image a block shows.
 IMAGE_SPEC = "fill-640x360"
+# In the context of the admin's block preview: explain an empty block.
+EXPLAIN = "communityblog_explain_empty"
+
+
+def explains_itself(context):
+    """Whether this render is for an editor: a page preview or the admin's block preview,
+    where an empty block says why it is empty."""
+    context = context or {}
+    request = context.get("request")
+    return bool(context.get(EXPLAIN) or getattr(request, "is_preview", False))
 
 
 class PromotedPostsBlock(blocks.StructBlock):
@@ -69,6 +80,15 @@ class PromotedPostsBlock(blocks.StructBlock):
         required=False,
         default=[],
         help_text=_("Shown first, in this order, whatever their votes."),
+    )
+    fill_with_newest = blocks.BooleanBlock(
+        label=_("Fill empty places with the newest posts"),
+        required=False,
+        default=False,
+        help_text=_(
+            "Until enough posts meet the minimums (on a new or small community, for days), "
+            "show the newest published posts in the places left."
+        ),
     )
     show_excerpt = blocks.BooleanBlock(label=_("Show summaries"), required=False, default=True)
     show_author = blocks.BooleanBlock(label=_("Show authors"), required=False, default=True)
@@ -136,8 +156,17 @@ class PromotedPostsBlock(blocks.StructBlock):
                 min_score=min_score,
                 exclude=pinned,
             )
+        newest = []
+        if value.get("fill_with_newest") and len(pinned) + len(ranked) < count:
+            newest = PostScore.objects.top_post_ids(
+                "new",
+                count - len(pinned) - len(ranked),
+                community=community,
+                tag=(value.get("tag") or "").strip() or None,
+                exclude=pinned + ranked,
+            )
         image_spec = IMAGE_SPEC if value.get("show_image") else None
-        posts = CommunityPostPage.objects.by_ids(pinned + ranked, image_spec=image_spec)
+        posts = CommunityPostPage.objects.by_ids(pinned + ranked + newest, image_spec=image_spec)
         for post in posts:
             post.is_pinned_here = post.pk in pinned
         return posts
@@ -146,7 +175,77 @@ class PromotedPostsBlock(blocks.StructBlock):
         context = super().get_context(value, parent_context=parent_context)
         context["posts"] = self.get_posts(value)
         context["image_spec"] = IMAGE_SPEC
+        if not context["posts"] and explains_itself(parent_context):
+            context["empty_reasons"] = self.empty_reasons(value)
         return context
+
+    def get_preview_context(self, value, parent_context=None):
+        context = super().get_preview_context(value, parent_context=parent_context)
+        return {**context, EXPLAIN: True}
+
+    def empty_reasons(self, value):
+        """Why the block shows nothing, and what an editor can change: for previews only."""
+        ranking = value.get("ranking") or "hot"
+        min_votes, min_score = block_minimums(
+            ranking,
+            value.get("min_votes"),
+            value.get("min_score"),
+            app_settings.PROMOTION_MIN_VOTES,
+            app_settings.PROMOTION_MIN_SCORE,
+        )
+        counts = PostScore.objects.shortfall(
+            ranking,
+            community=value.get("source"),
+            window=value.get("window") or "all",
+            tag=(value.get("tag") or "").strip() or None,
+            min_votes=min_votes,
+            min_score=min_score,
+        )
+        published = counts["published"]
+        if not published:
+            return [_now("No published post matches this block's community, tag and window yet.")]
+        reasons = [
+            ngettext(
+                "%(count)d post is published here.",
+                "%(count)d posts are published here.",
+                published,
+            )
+            % {"count": published}
+        ]
+        if counts["with_votes"] == 0:
+            reasons.append(
+                ngettext(
+                    "None has %(votes)d counted vote yet.",
+                    "None has %(votes)d counted votes yet.",
+                    min_votes,
+                )
+                % {"votes": min_votes}
+            )
+        else:
+            reasons.append(
+                ngettext(
+                    "%(count)d has enough votes, but none a score of %(score)d.",
+                    "%(count)d have enough votes, but none a score of %(score)d.",
+                    counts["with_votes"],
+                )
+                % {"count": counts["with_votes"], "score": min_score}
+            )
+        hours = int(app_settings.MIN_ACCOUNT_AGE_TO_COUNT.total_seconds() // 3600)
+        reasons.append(
+            ngettext(
+                "Votes count once the voter's account is %(hours)d hour old.",
+                "Votes count once the voter's account is %(hours)d hours old.",
+                hours,
+            )
+            % {"hours": hours}
+        )
+        reasons.append(
+            _now(
+                "Lower “Minimum votes” and “Minimum score” in this block, or tick “Fill empty "
+                "places with the newest posts”."
+            )
+        )
+        return reasons
 
     def cache_key(self, value, context=None):
         """The rendered block depends on its class and template, its settings, the site (links
@@ -170,7 +269,8 @@ class PromotedPostsBlock(blocks.StructBlock):
         # The fragment is the same for every reader (no per-reader vote state), so it is cached
         # whole; every change that could alter it moves the generation on (see cache.py).
         timeout = app_settings.BLOCK_CACHE_TIMEOUT
-        if not timeout:
+        if not timeout or explains_itself(context):
+            # Previews may explain an empty block to the editor: never cached for readers.
             return super().render(value, context)
         key = self.cache_key(value, context)
         html = cache.get(key)

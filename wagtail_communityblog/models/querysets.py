@@ -208,3 +208,17 @@ class PostScoreQuerySet(QuerySet):
         """The IDs of the ``limit`` best posts by ``ranking`` (the query a promoted block runs
         on every render); ``filters`` as for ``ranking()``."""
         return list(self.ranking(ranking, **filters).values_list("post_id", flat=True)[:limit])
+
+    def shortfall(self, ranking="hot", *, min_votes=0, min_score=None, **filters):
+        """Why a ranking with these minimums lists nothing, as counts for an editor: the posts
+        it would list without minimums (``published``), those with ``min_votes`` counted votes
+        (``with_votes``), and those that also have ``min_score`` (``qualifying``). Three
+        counts: only for previews, never on a public render."""
+        published = self.ranking(ranking, **filters)
+        with_votes = published.filter(vote_count__gte=min_votes or 0)
+        qualifying = with_votes if min_score is None else with_votes.filter(score__gte=min_score)
+        return {
+            "published": published.count(),
+            "with_votes": with_votes.count(),
+            "qualifying": qualifying.count(),
+        }
