@@ -204,3 +204,44 @@ def check_login_url(app_configs, **kwargs):
             id="wagtail_communityblog.W030",
         )
     ]
+
+
+@register(Tags.templates)
+def check_base_template(app_configs, **kwargs):
+    """``WAGTAIL_COMMUNITYBLOG_BASE_TEMPLATE`` exists and has the blocks the package fills."""
+    from .layout import CONTENT_BLOCK, HEAD_BLOCK, block_names
+
+    name = app_settings.BASE_TEMPLATE
+    if not name:
+        return []
+    names = block_names(name)
+    if names is None:
+        return [
+            Error(
+                f"WAGTAIL_COMMUNITYBLOG_BASE_TEMPLATE is {name!r}, which no template loader finds.",
+                hint="Name your site's base template as {% extends %} would, e.g. 'base.html'.",
+                id="wagtail_communityblog.E030",
+            )
+        ]
+    messages = []
+    if CONTENT_BLOCK not in names:
+        messages.append(
+            Error(
+                f"The base template {name!r} has no {{% block {CONTENT_BLOCK} %}}: the "
+                "package's pages would render empty.",
+                hint=f"Add {{% block {CONTENT_BLOCK} %}}{{% endblock %}} where the main content "
+                "goes, or give the package a template of its own that has it.",
+                id="wagtail_communityblog.E031",
+            )
+        )
+    if HEAD_BLOCK not in names:
+        messages.append(
+            Warning(
+                f"The base template {name!r} has no {{% block {HEAD_BLOCK} %}} in its <head>: "
+                "feed autodiscovery links and posts' meta descriptions are left out (the "
+                "package's stylesheet and scripts still arrive, in the content).",
+                hint=f"Add {{% block {HEAD_BLOCK} %}}{{% endblock %}} inside <head>.",
+                id="wagtail_communityblog.W031",
+            )
+        )
+    return messages

@@ -170,6 +170,24 @@ class AppSettings:
         return int(self._get("FLAG_HIDE_THRESHOLD", 3))
 
     @property
+    def BASE_TEMPLATE(self):
+        """The site's base template the package's pages and member views render inside
+        (filling its ``content`` block); empty: the package's own standalone layout."""
+        return self._get("BASE_TEMPLATE", None) or None
+
+    @property
+    def SHOW_MESSAGES(self):
+        """Whether the package shows Django's messages itself (False when the site's base
+        template shows them)."""
+        return bool(self._get("SHOW_MESSAGES", True))
+
+    @property
+    def SHOW_BREADCRUMBS(self):
+        """Whether the package's pages show their own breadcrumb trail (False when the site's
+        base template has one)."""
+        return bool(self._get("SHOW_BREADCRUMBS", True))
+
+    @property
     def BLOCK_CACHE_TIMEOUT(self):
         """Seconds a rendered promoted-posts block may be served from the cache."""
         return int(self._get("BLOCK_CACHE_TIMEOUT", 300))

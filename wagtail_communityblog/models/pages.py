@@ -21,6 +21,7 @@ from ..adapter import get_adapter
 from ..admin.forms import MemberBlogPageForm
 from ..admin.panels import VoteBreakdownPanel
 from ..conf import app_settings
+from ..layout import LayoutMixin
 from ..pagination import listing_page
 from ..ranking import RANKINGS, window_labels
 from ..rich_text import BODY_FEATURES
@@ -88,7 +89,7 @@ def feeds():
     return module
 
 
-class CommunityIndexPage(RoutablePageMixin, Page):
+class CommunityIndexPage(LayoutMixin, RoutablePageMixin, Page):
     """The community section of a site: lists every member's posts, and holds their blogs."""
 
     intro = RichTextField(
@@ -223,7 +224,7 @@ class CommunityIndexPage(RoutablePageMixin, Page):
         )
 
 
-class MemberBlogPage(RoutablePageMixin, Page):
+class MemberBlogPage(LayoutMixin, RoutablePageMixin, Page):
     """One member's blog. Its ``owner`` is the member; it holds that member's posts."""
 
     intro = models.TextField(
@@ -359,7 +360,7 @@ class CommunityPostTag(TaggedItemBase):
 CommunityPostManager = PageManager.from_queryset(CommunityPostQuerySet)
 
 
-class CommunityPostPage(Page):
+class CommunityPostPage(LayoutMixin, Page):
     """A member's post: a real Wagtail page under their blog, with revisions and history."""
 
     intro = models.TextField(

@@ -1,4 +1,6 @@
 from django import template
+from django.templatetags.static import static
+from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from wagtail.templatetags.wagtailcore_tags import richtext
 
@@ -22,12 +24,36 @@ def communityblog_messages_once(context):
     """True the first time a page asks, False after: ``includes/messages.html`` shows Django's
     messages once per response, even when the site's base template includes it too (twice,
     a screen reader would announce every message twice)."""
+    if not app_settings.SHOW_MESSAGES:
+        return False  # the site's base template shows them (WAGTAIL_COMMUNITYBLOG_SHOW_MESSAGES)
     request = context.get("request")
     if request is None:
         return True
     shown = getattr(request, "_communityblog_messages_shown", False)
     request._communityblog_messages_shown = True
     return not shown
+
+
+@register.simple_tag(takes_context=True)
+def communityblog_assets(context, head=False):
+    """The package's stylesheet, once per response.
+
+    Every package page calls it at the start of its content: when the page renders in the
+    site's base template, the stylesheet then arrives whatever the site calls its head blocks
+    (a stylesheet link is valid in the body); in the standalone layout, whose head has it, it
+    adds nothing. A site's base template may call ``{% communityblog_assets head=True %}`` in
+    its ``<head>`` to load it there on every page (promoted blocks appear anywhere): the
+    package's pages then add no second link."""
+    request = context.get("request")
+    if request is not None and getattr(request, "_communityblog_assets_shown", False):
+        return ""
+    if not head and not context.get("communityblog_in_site_layout"):
+        return ""
+    if request is not None:
+        request._communityblog_assets_shown = True
+    return format_html(
+        '<link rel="stylesheet" href="{}">', static("wagtail_communityblog/css/communityblog.css")
+    )
 
 
 @register.inclusion_tag("wagtail_communityblog/includes/rating_widget.html", takes_context=True)

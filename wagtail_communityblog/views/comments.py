@@ -8,7 +8,6 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.loader import render_to_string
-from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -22,7 +21,7 @@ from ..models.comment_threads import Node, can_edit, commenting_refusal, is_foll
 from ..ratelimit import check_limits
 from ..sanitize import comment_text
 from ..services import comments as service
-from .responses import done, form_errors, login_first, refuse, wants_json
+from .responses import TemplateResponse, done, form_errors, login_first, refuse, wants_json
 
 TEMPLATE_DIR = "wagtail_communityblog/comments/"
 

@@ -2,7 +2,6 @@
 
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404
-from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -10,7 +9,7 @@ from ..forms.frontend import FlagForm
 from ..models import CommunityPostPage
 from ..ratelimit import check_limits
 from ..services.curation import CurationError, flag_post
-from .responses import done, form_errors, refuse
+from .responses import TemplateResponse, done, form_errors, refuse
 
 TEMPLATE = "wagtail_communityblog/flag_form.html"
 

@@ -5,7 +5,6 @@ the writes live in ``services.posts``."""
 from django.contrib import messages
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
-from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -17,7 +16,13 @@ from ..sanitize import editor_html
 from ..services import posts as post_service
 from ..services.images import upload_image
 from .responses import MEMBER_TEMPLATES as TEMPLATE_DIR
-from .responses import form_errors, json_refusal, member_required, with_retry_after
+from .responses import (
+    TemplateResponse,
+    form_errors,
+    json_refusal,
+    member_required,
+    with_retry_after,
+)
 
 
 def member_blogs(user):

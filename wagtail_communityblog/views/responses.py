@@ -12,13 +12,22 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import JsonResponse
 from django.shortcuts import redirect
-from django.template.response import TemplateResponse
+from django.template.response import TemplateResponse as DjangoTemplateResponse
 from django.utils.http import url_has_allowed_host_and_scheme
 
+from ..layout import layout_context
 from ..links import login_url_for
 from ..services.members import blogging_refusal
 
 MEMBER_TEMPLATES = "wagtail_communityblog/member/"
+
+
+class TemplateResponse(DjangoTemplateResponse):
+    """Django's ``TemplateResponse``, with what the package's layout needs in its context
+    (``layout.layout_context``: the site's base template or the package's own)."""
+
+    def resolve_context(self, context):
+        return super().resolve_context(layout_context(self._request, dict(context or {})))
 
 
 def wants_json(request):
