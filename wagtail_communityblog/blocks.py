@@ -113,12 +113,32 @@ class PromotedPostsBlock(blocks.StructBlock):
             "show_score": True,
         }
 
+    def ranking_filters(self, value):
+        """The block's ranking, and the filters of ``PostScore.objects.ranking()`` its settings
+        mean (the promotion rule's minimums where the editor left them empty)."""
+        ranking = value.get("ranking") or "hot"
+        min_votes, min_score = block_minimums(
+            ranking,
+            value.get("min_votes"),
+            value.get("min_score"),
+            app_settings.PROMOTION_MIN_VOTES,
+            app_settings.PROMOTION_MIN_SCORE,
+        )
+        return ranking, {
+            "community": value.get("source"),
+            "window": value.get("window") or "all",
+            "tag": (value.get("tag") or "").strip() or None,
+            "min_votes": min_votes,
+            "min_score": min_score,
+        }
+
     def get_posts(self, value):
         """Pinned posts first, then the ranking; three queries for any count (four or five with
         images): the pinned posts' IDs, the ranking's top IDs from its index, then those posts
         by primary key."""
         count = value.get("count") or 5
-        community = value.get("source")
+        ranking, filters = self.ranking_filters(value)
+        community = filters["community"]
         chosen = [page.pk for page in value.get("pinned") or [] if page is not None]
 
         pinned_query = Q(is_pinned=True)
@@ -138,23 +158,8 @@ class PromotedPostsBlock(blocks.StructBlock):
         pinned = ([pk for pk in chosen if pk in candidates] + editor_pinned)[:count]
         ranked = []
         if len(pinned) < count:
-            ranking = value.get("ranking") or "hot"
-            min_votes, min_score = block_minimums(
-                ranking,
-                value.get("min_votes"),
-                value.get("min_score"),
-                app_settings.PROMOTION_MIN_VOTES,
-                app_settings.PROMOTION_MIN_SCORE,
-            )
             ranked = PostScore.objects.top_post_ids(
-                ranking,
-                count - len(pinned),
-                community=community,
-                window=value.get("window") or "all",
-                tag=(value.get("tag") or "").strip() or None,
-                min_votes=min_votes,
-                min_score=min_score,
-                exclude=pinned,
+                ranking, count - len(pinned), exclude=pinned, **filters
             )
         newest = []
         if value.get("fill_with_newest") and len(pinned) + len(ranked) < count:
@@ -162,7 +167,7 @@ class PromotedPostsBlock(blocks.StructBlock):
                 "new",
                 count - len(pinned) - len(ranked),
                 community=community,
-                tag=(value.get("tag") or "").strip() or None,
+                tag=filters["tag"],
                 exclude=pinned + ranked,
             )
         image_spec = IMAGE_SPEC if value.get("show_image") else None
@@ -185,22 +190,9 @@ class PromotedPostsBlock(blocks.StructBlock):
 
     def empty_reasons(self, value):
         """Why the block shows nothing, and what an editor can change: for previews only."""
-        ranking = value.get("ranking") or "hot"
-        min_votes, min_score = block_minimums(
-            ranking,
-            value.get("min_votes"),
-            value.get("min_score"),
-            app_settings.PROMOTION_MIN_VOTES,
-            app_settings.PROMOTION_MIN_SCORE,
-        )
-        counts = PostScore.objects.shortfall(
-            ranking,
-            community=value.get("source"),
-            window=value.get("window") or "all",
-            tag=(value.get("tag") or "").strip() or None,
-            min_votes=min_votes,
-            min_score=min_score,
-        )
+        ranking, filters = self.ranking_filters(value)
+        min_votes, min_score = filters["min_votes"], filters["min_score"]
+        counts = PostScore.objects.shortfall(ranking, **filters)
         published = counts["published"]
         if not published:
             return [_now("No published post matches this block's community, tag and window yet.")]
