@@ -39,7 +39,7 @@ MANAGE := $(VENV_PY) example_site/manage.py
 BROWSER_NODE := tests/browser/node_modules/.package-lock.json
 
 .PHONY: help install run test test-sqlite test-postgres test-oldest test-newest test-browser screenshots \
-	lint format migrations-check docs bench-votes bench-community bench-scale bench-sanitize clean distclean reset-db
+	lint format messages migrations-check docs bench-votes bench-community bench-scale bench-sanitize clean distclean reset-db
 
 help: ## Show this help
 	@echo "wagtail-communityblog: make TARGET"
@@ -150,6 +150,10 @@ lint: $(STAMP) ## ruff check, ruff format --check, and the import-layer contract
 format: $(STAMP) ## Apply ruff's formatting and safe fixes
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
+
+messages: $(STAMP) ## Remake the translation catalogue template (wagtail_communityblog/locale/django.pot) with makemessages
+	cd wagtail_communityblog && DJANGO_SETTINGS_MODULE=tests.settings PYTHONPATH="$(CURDIR):$(CURDIR)/example_site" \
+		$(abspath $(VENV_PY)) -m django makemessages -l en --keep-pot -e html,txt,py --no-location --verbosity 0 && rm -rf locale/en
 
 migrations-check: $(STAMP) ## Fail if the models have changes without a migration
 	$(MANAGE) makemigrations --check --dry-run
