@@ -1,9 +1,13 @@
 """System checks that catch configuration mistakes before they surface as odd behaviour."""
 
+from urllib.parse import urlsplit
+
 from django.apps import apps
 from django.conf import settings
 from django.core.checks import Error, Tags, Warning, register
 from django.db import DatabaseError
+from django.shortcuts import resolve_url
+from django.urls import NoReverseMatch, Resolver404, resolve
 from django.utils.module_loading import import_string
 
 from .conf import (
@@ -12,6 +16,7 @@ from .conf import (
     RATING_SCHEME_CHOICES,
     app_settings,
 )
+from .layout import CONTENT_BLOCK, HEAD_BLOCK, block_names
 from .models import Rating
 from .rating_schemes import SCHEMES
 
@@ -168,11 +173,6 @@ def check_adapter(app_configs, **kwargs):
 @register(Tags.urls)
 def check_login_url(app_configs, **kwargs):
     """``LOGIN_URL`` leads somewhere members can log in: every member link goes there."""
-    from urllib.parse import urlsplit
-
-    from django.shortcuts import resolve_url
-    from django.urls import NoReverseMatch, Resolver404, resolve
-
     hint = (
         "Point LOGIN_URL at your site's log-in: 'account_login' with django-allauth, 'login' "
         "with django.contrib.auth.urls, or '/admin/login/' for Wagtail's own. See "
@@ -209,8 +209,6 @@ def check_login_url(app_configs, **kwargs):
 @register(Tags.templates)
 def check_base_template(app_configs, **kwargs):
     """``WAGTAIL_COMMUNITYBLOG_BASE_TEMPLATE`` exists and has the blocks the package fills."""
-    from .layout import CONTENT_BLOCK, HEAD_BLOCK, block_names
-
     name = app_settings.BASE_TEMPLATE
     if not name:
         return []

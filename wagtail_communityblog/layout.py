@@ -14,6 +14,7 @@ when the site's base template has none.
 from django.template import TemplateDoesNotExist
 from django.template.loader import get_template
 from django.template.loader_tags import BlockNode, ExtendsNode
+from wagtail.models import Site
 
 from .conf import app_settings
 
@@ -39,8 +40,6 @@ def layout_context(request, context):
     context.setdefault("communityblog_hide_breadcrumbs", not app_settings.SHOW_BREADCRUMBS)
     if in_site_layout() and "page" not in context and request is not None:
         # Site base templates often read ``page`` (titles, menus): the site's home page.
-        from wagtail.models import Site
-
         site = Site.find_for_request(request)
         if site is not None:
             context["page"] = site.root_page.specific
