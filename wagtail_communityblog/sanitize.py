@@ -44,12 +44,12 @@ _RENAME = {"strong": "b", "em": "i", "h1": "h2", "h4": "h3", "h5": "h3", "h6": "
 _BLOCK_TAGS = {"p", "h2", "h3", "ol", "ul", "blockquote", "embed"}
 
 
-def _nh3_clean(html, tags):
+def _nh3_clean(html, tags, attributes=ALLOWED_ATTRIBUTES):
     return nh3.clean(
         html,
         tags=tags,
         clean_content_tags=CONTENT_TAGS,
-        attributes=ALLOWED_ATTRIBUTES,
+        attributes=attributes,
         url_schemes=URL_SCHEMES,
         link_rel=LINK_REL,
         strip_comments=True,
@@ -251,15 +251,7 @@ def clean_comment_html(text):
             blocks.append(block)
         else:
             blocks.append(f"<p>{block}</p>")
-    cleaned = nh3.clean(
-        "".join(blocks),
-        tags=COMMENT_TAGS,
-        clean_content_tags=CONTENT_TAGS,
-        attributes={"*": set(), "a": {"href"}},
-        url_schemes=URL_SCHEMES,
-        link_rel=LINK_REL,
-        strip_comments=True,
-    )
+    cleaned = _nh3_clean("".join(blocks), COMMENT_TAGS, attributes={"*": set(), "a": {"href"}})
     soup = BeautifulSoup(cleaned, "html.parser")
     for name, new_name in (("strong", "b"), ("em", "i")):
         for tag in soup.find_all(name):
