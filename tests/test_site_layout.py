@@ -3,6 +3,7 @@ blocks named its own way (``head_extra``, not ``extra_head``), its own messages 
 breadcrumbs, a ``page`` it reads everywhere. Everything the package needs still arrives, and
 nothing shows twice."""
 
+import json
 import re
 from pathlib import Path
 
@@ -131,3 +132,50 @@ def test_the_base_template_check_names_what_is_missing():
     assert warning.id == "wagtail_communityblog.W031" and "extra_head" in warning.msg
     assert error.id == "wagtail_communityblog.E031" and "content" in error.msg
     assert missing.id == "wagtail_communityblog.E030"
+
+
+def home_with_blocks(site_tree, count):
+    home = site_tree.root_page.specific
+    home.body = json.dumps(
+        [
+            {"type": "promoted_posts", "value": {"heading": f"Block {n}", "fill_with_newest": True}}
+            for n in range(count)
+        ]
+    )
+    home.save_revision().publish()
+    return home
+
+
+@pytest.mark.parametrize("cached", [True, False], ids=["block cache on", "block cache off"])
+@outsider()
+def test_a_promoted_block_on_a_site_page_brings_the_stylesheet_once(
+    client, site, site_tree, settings, cached
+):
+    """A site page (not the package's) whose base template loads nothing of the package: the
+    block brings the stylesheet, once however many blocks the page has, cached or not."""
+    if not cached:
+        settings.WAGTAIL_COMMUNITYBLOG_BLOCK_CACHE_TIMEOUT = 0
+    home_with_blocks(site_tree, 2)
+    for _ in range(2):  # the second time from the block cache
+        html = client.get("/").content.decode()
+        assert "Block 0" in html and "Block 1" in html and "Ten doors" in html
+        assert len(re.findall(re.escape(CSS), html)) == 1
+
+
+@outsider()
+def test_a_site_head_loading_the_stylesheet_gets_no_second_copy_from_a_block(
+    client, site, site_tree, tmp_path
+):
+    (tmp_path / "home").mkdir()
+    (tmp_path / "home" / "home_page.html").write_text(
+        '{% extends "outsider_base.html" %}{% load wagtailcore_tags wagtail_communityblog_tags %}'
+        "{% block head_extra %}{% communityblog_assets head=True %}{% endblock %}"
+        "{% block content %}{% include_block page.body %}{% endblock %}"
+    )
+    templates = templates_with_site_dir()
+    templates[0]["DIRS"] = [tmp_path, *templates[0]["DIRS"]]
+    home_with_blocks(site_tree, 1)
+    with override_settings(TEMPLATES=templates):
+        html = client.get("/").content.decode()
+    head = html.split("</head>")[0]
+    assert CSS in head and len(re.findall(re.escape(CSS), html)) == 1

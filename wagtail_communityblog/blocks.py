@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from wagtail import blocks
 from wagtail.models import Site
 
+from . import layout
 from .cache import generation
 from .conf import app_settings
 from .models import CommunityPostPage, PostScore
@@ -263,10 +264,19 @@ class PromotedPostsBlock(blocks.StructBlock):
         timeout = app_settings.BLOCK_CACHE_TIMEOUT
         if not timeout or explains_itself(context):
             # Previews may explain an empty block to the editor: never cached for readers.
-            return super().render(value, context)
-        key = self.cache_key(value, context)
-        html = cache.get(key)
-        if html is None:
             html = str(super().render(value, context))
-            cache.set(key, html, timeout)
-        return mark_safe(html)  # noqa: S308 - our own rendered template
+        else:
+            key = self.cache_key(value, context)
+            html = cache.get(key)
+            if html is None:
+                html = str(super().render(value, context))
+                cache.set(key, html, timeout)
+        return mark_safe(self.stylesheet(context) + html)  # noqa: S308 - our own template
+
+    def stylesheet(self, context):
+        """The package's stylesheet, so that the block looks right on any page of the site,
+        whatever its base template loads: once per response (none when the site's head has
+        ``{% communityblog_assets head=True %}`` or an earlier block brought it)."""
+        if context is None or context.get("request") is None:
+            return ""
+        return layout.assets(context, head=True)

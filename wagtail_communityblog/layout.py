@@ -14,6 +14,8 @@ when the site's base template has none.
 from django.template import TemplateDoesNotExist
 from django.template.loader import get_template
 from django.template.loader_tags import BlockNode, ExtendsNode
+from django.templatetags.static import static
+from django.utils.html import format_html
 from wagtail.models import Site
 
 from .conf import app_settings
@@ -44,6 +46,24 @@ def layout_context(request, context):
         if site is not None:
             context["page"] = site.root_page.specific
     return context
+
+
+def assets(context, *, head=False):
+    """The package's stylesheet link, once per response (``{% communityblog_assets %}``).
+
+    ``head=False`` (a package page's content): only in the site's layout, since the standalone
+    layout's head has it. ``head=True`` (a head, or a promoted block on any page of the site):
+    always, unless the response has it already."""
+    request = context.get("request")
+    if request is not None and getattr(request, "_communityblog_assets_shown", False):
+        return ""
+    if not head and not context.get("communityblog_in_site_layout"):
+        return ""
+    if request is not None:
+        request._communityblog_assets_shown = True
+    return format_html(
+        '<link rel="stylesheet" href="{}">', static("wagtail_communityblog/css/communityblog.css")
+    )
 
 
 def block_names(template_name):

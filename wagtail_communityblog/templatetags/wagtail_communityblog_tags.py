@@ -1,9 +1,8 @@
 from django import template
-from django.templatetags.static import static
-from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from wagtail.templatetags.wagtailcore_tags import richtext
 
+from .. import layout
 from ..conf import app_settings
 from ..links import login_url_for
 from ..models.ratings import lasting_vote_refusal
@@ -44,16 +43,7 @@ def communityblog_assets(context, head=False):
     adds nothing. A site's base template may call ``{% communityblog_assets head=True %}`` in
     its ``<head>`` to load it there on every page (promoted blocks appear anywhere): the
     package's pages then add no second link."""
-    request = context.get("request")
-    if request is not None and getattr(request, "_communityblog_assets_shown", False):
-        return ""
-    if not head and not context.get("communityblog_in_site_layout"):
-        return ""
-    if request is not None:
-        request._communityblog_assets_shown = True
-    return format_html(
-        '<link rel="stylesheet" href="{}">', static("wagtail_communityblog/css/communityblog.css")
-    )
+    return layout.assets(context, head=head)
 
 
 @register.inclusion_tag("wagtail_communityblog/includes/rating_widget.html", takes_context=True)
