@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import Group, Permission
+from django.contrib.messages import get_messages
 from django.core.management import call_command
 from django.test import override_settings
 from django.urls import reverse
@@ -187,6 +188,11 @@ def test_confirming_suspends_the_accounts_drops_their_votes_and_recomputes(
     response = client.post(rings_url("action", cluster.pk, "confirm"), {"reason": "Ring"})
 
     assert response.status_code == 302
+    told = [str(message) for message in get_messages(response.wsgi_request)]
+    assert told == [
+        f"Vote ring #{cluster.pk} confirmed: 6 accounts suspended, their votes dropped, "
+        "4 posts recomputed; the posts it pushed compete again on the votes that count."
+    ]
     cluster.refresh_from_db()
     assert cluster.status == VoteCluster.STATUS_CONFIRMED
     assert cluster.decided_by == moderator
@@ -213,6 +219,10 @@ def test_clearing_counts_the_votes_again_and_the_accounts_are_not_held_again(
     response = client.post(rings_url("action", cluster.pk, "clear"))
 
     assert response.status_code == 302
+    assert [str(message) for message in get_messages(response.wsgi_request)] == [
+        f"Vote ring #{cluster.pk} cleared: its accounts' votes count again "
+        "(4 posts recomputed) and the posts it held are back in the rankings."
+    ]
     assert VoteCluster.objects.get().status == VoteCluster.STATUS_CLEARED
     assert score(posts[0]).score == 6
     assert not CommunityMember.objects.filter(votes_held=True).exists()

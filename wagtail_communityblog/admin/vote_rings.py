@@ -17,7 +17,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views import View
 from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.views.reports import ReportView
@@ -138,33 +138,34 @@ class VoteRingActionView(VoteRingDetailView):
                 posts = vote_rings.confirm_cluster(
                     cluster, by=request.user, reason=form.cleaned_data["reason"]
                 )
-                message = _(
-                    "Vote ring #%(id)s confirmed: %(accounts)d accounts suspended, their votes "
-                    "dropped, %(posts)d posts recomputed; the posts it pushed compete again on "
-                    "the votes that count."
-                )
             else:
                 posts = vote_rings.clear_cluster(cluster, by=request.user)
-                message = _(
-                    "Vote ring #%(id)s cleared: its accounts' votes count again "
-                    "(%(posts)d posts recomputed) and the posts it held are back in the rankings."
-                )
         except vote_rings.ClusterError as error:
             messages.error(request, str(error))
             form.add_error(None, str(error))
             return self.render(cluster, form, status=400)
-        messages.success(
-            request,
-            message
-            % {
-                "id": cluster.pk,
-                "accounts": get_user_model()
-                .objects.filter(community_vote_clusters__cluster=cluster)
-                .count(),
-                "posts": len(posts),
-            },
-        )
+        messages.success(request, self.outcome(action, cluster, len(posts)))
         return redirect(reverse("wagtail_communityblog_rings:detail", args=[cluster.pk]))
+
+    @staticmethod
+    def outcome(action, cluster, posts):
+        """What the editor is told, with each count in its own plural form."""
+        recomputed = ngettext("%(posts)d post recomputed", "%(posts)d posts recomputed", posts) % {
+            "posts": posts
+        }
+        if action == "clear":
+            return _(
+                "Vote ring #%(id)s cleared: its accounts' votes count again (%(recomputed)s) "
+                "and the posts it held are back in the rankings."
+            ) % {"id": cluster.pk, "recomputed": recomputed}
+        accounts = get_user_model().objects.filter(community_vote_clusters__cluster=cluster).count()
+        suspended = ngettext(
+            "%(accounts)d account suspended", "%(accounts)d accounts suspended", accounts
+        ) % {"accounts": accounts}
+        return _(
+            "Vote ring #%(id)s confirmed: %(suspended)s, their votes dropped, %(recomputed)s; "
+            "the posts it pushed compete again on the votes that count."
+        ) % {"id": cluster.pk, "suspended": suspended, "recomputed": recomputed}
 
 
 class HeldPostFilterSet(WagtailFilterSet):
