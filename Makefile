@@ -38,7 +38,7 @@ NEWEST_STAMP := $(VENV_NEWEST)/.installed-$(subst $(comma),-,$(EXTRAS))
 MANAGE := $(VENV_PY) example_site/manage.py
 BROWSER_NODE := tests/browser/node_modules/.package-lock.json
 
-.PHONY: help install run test test-sqlite test-postgres test-oldest test-newest test-browser screenshots \
+.PHONY: help install run test test-sqlite test-postgres test-oldest test-newest test-outsider test-browser screenshots \
 	lint format messages migrations-check docs bench-votes bench-community bench-scale bench-sanitize clean distclean reset-db
 
 help: ## Show this help
@@ -139,6 +139,12 @@ test-oldest: $(OLDEST_STAMP) ## Run the tests on SQLite on the oldest supported 
 test-newest: $(NEWEST_STAMP) ## Run the tests on SQLite on the newest corner: Python 3.12+, Django 6.0, Wagtail 8 (.venv-newest)
 	@$(NEWEST_PY) -c 'import sys, django, wagtail; print(f"Python {sys.version.split()[0]}, Wagtail {wagtail.__version__}, Django {django.__version__}")'
 	TEST_PYTHON="$(abspath $(NEWEST_PY))" TEST_BACKENDS=sqlite bash scripts/run_tests.sh $(ARGS)
+
+test-outsider: $(STAMP) $(BROWSER_NODE) ## Build the sdist and wheel, install the wheel in a new `wagtail start` site (oldest and newest corners), follow the tutorial, drive it in Chromium (~10 min)
+	@rc=0; \
+	$(VENV_PY) scripts/outsider_site.py --corner oldest $(ARGS) || rc=1; \
+	$(VENV_PY) scripts/outsider_site.py --corner newest $(ARGS) || rc=1; \
+	exit $$rc
 
 lint: $(STAMP) ## ruff check, ruff format --check, and the import-layer contracts (lint-imports)
 	@rc=0; \
