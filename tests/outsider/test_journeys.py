@@ -199,9 +199,24 @@ def test_a_reader_goes_to_the_sites_log_in_to_vote_and_comes_back(new_page, chec
     check(page, "a post after the reader's vote")
 
 
-def test_the_editor_pins_the_post_and_the_home_page_shows_it(new_page, check):
+def test_the_editor_sees_why_the_block_is_empty_then_pins_the_post(new_page, check, home_id):
     editor = new_page()
     admin_log_in(editor)
+    # The home page's preview explains the empty block to the editor, and what to change.
+    editor.goto(f"/admin/pages/{home_id}/edit/")
+    editor.get_by_role("button", name="Toggle preview").click()
+    # Wagtail loads the preview in a second iframe and swaps it in: the last one is current.
+    frame = editor.locator("iframe[title='Preview']").last.content_frame
+    preview = frame.locator(".communityblog-promoted")
+    expect(preview).to_contain_text("1 post is published here.")
+    expect(preview).to_contain_text("None has 5 counted votes yet.")
+    expect(preview).to_contain_text("Fill empty places with the newest posts")
+    # Readers never see the explanation.
+    reader = new_page()
+    reader.goto("/")
+    expect(reader.locator(".communityblog-promoted")).not_to_contain_text("counted votes")
+
+    editor.goto("/admin/")
     editor.get_by_role("button", name="Community").click()
     editor.get_by_role("link", name="Posts", exact=True).click()
     row = editor.get_by_role("row").filter(has_text=POST_TITLE)
@@ -210,7 +225,6 @@ def test_the_editor_pins_the_post_and_the_home_page_shows_it(new_page, check):
     editor.get_by_role("button", name="Pin to front page").click()
     expect(editor.get_by_text(f"Pin to front page: “{POST_TITLE}”.")).to_be_visible()
 
-    reader = new_page()
     reader.goto("/")
     promoted = reader.locator(".communityblog-promoted")
     expect(promoted.locator(".communityblog-post-title")).to_have_text([POST_TITLE])
