@@ -222,6 +222,16 @@ def test_the_author_edits_their_comment_within_the_window(reader_client, post, r
     assert "edited" in reader_client.get(post.url).content.decode()
 
 
+@override_settings(WAGTAIL_COMMUNITYBLOG_COMMENT_EDIT_WINDOW=timedelta(minutes=1))
+def test_a_one_minute_window_is_said_in_the_singular(post, reader):
+    comment = say(post, reader, "Old words.")
+    Comment.objects.filter(pk=comment.pk).update(created_at=timezone.now() - timedelta(minutes=2))
+    comment.refresh_from_db()
+    with pytest.raises(service.CommentError) as refused:
+        service.edit_comment(comment, reader, "New")
+    assert str(refused.value) == "You can edit a comment only for 1 minute after writing it."
+
+
 @override_settings(WAGTAIL_COMMUNITYBLOG_COMMENT_EDIT_WINDOW=timedelta(minutes=5))
 def test_after_the_window_the_comment_can_no_longer_be_edited(reader_client, post, reader):
     comment = say(post, reader, "Old words.")

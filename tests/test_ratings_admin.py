@@ -105,3 +105,11 @@ def test_the_post_edit_page_shows_its_vote_breakdown(admin_client, votes):
     content = response.content.decode()
     assert "Votes" in content
     assert "communityblog-vote-breakdown" in content
+
+
+def test_the_vote_breakdown_counts_one_vote_in_the_singular(admin_client, votes):
+    quiet = votes[1]  # one up vote, from an account old enough to count
+    response = admin_client.get(reverse("wagtailadmin_pages:edit", args=[quiet.pk]))
+    content = " ".join(response.content.decode().split())
+    assert "Net score 1 from 1 counted vote (1 up, 0 down)." in content
+    assert "1 vote recorded (1 up, 0 down); 1 counts in the rankings (1 up, 0 down)." in content

@@ -6,6 +6,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from taggit.models import Tag
 from taggit.utils import parse_tags
 from wagtail.images.fields import WagtailImageField
@@ -190,7 +191,9 @@ class PostForm(MemberImageLimitsMixin, forms.Form):
                 )
         if len(tags) > MAX_TAGS:
             raise ValidationError(
-                _("Use at most %(count)d tags.") % {"count": MAX_TAGS}, code="too_many"
+                ngettext("Use at most %(count)d tag.", "Use at most %(count)d tags.", MAX_TAGS)
+                % {"count": MAX_TAGS},
+                code="too_many",
             )
         for tag in tags:
             if len(tag) > MAX_TAG_LENGTH:

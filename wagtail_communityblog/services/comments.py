@@ -14,7 +14,7 @@ from django.db.models import Count, IntegerField, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from wagtail.log_actions import log
 
 from .. import signals
@@ -141,9 +141,14 @@ def edit_comment(comment, user, text, *, base_version=None):
     the comment is still at that version, in one conditional ``UPDATE``; otherwise a 409.
     ``None`` skips the check."""
     if not can_edit(comment, user):
+        minutes = int(app_settings.COMMENT_EDIT_WINDOW.total_seconds() // 60)
         raise CommentError(
-            _("You can edit a comment only for %(minutes)d minutes after writing it.")
-            % {"minutes": app_settings.COMMENT_EDIT_WINDOW.total_seconds() // 60},
+            ngettext(
+                "You can edit a comment only for %(minutes)d minute after writing it.",
+                "You can edit a comment only for %(minutes)d minutes after writing it.",
+                minutes,
+            )
+            % {"minutes": minutes},
             403,
         )
     refusal = suspension_refusal(user, "comment", CommentError)
