@@ -77,6 +77,7 @@ def test_the_production_settings_pass_the_deployment_checks():
         "SECRET_KEY": "a-long-random-production-secret-" + "x" * 40,
         "ALLOWED_HOSTS": "www.example.org",
         "DATABASE_URL": "sqlite:////tmp/communityblog-deploy-check.sqlite3",
+        "CACHE_URL": "redis://127.0.0.1:6379/0",  # not connected to by the checks
     }
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
@@ -87,6 +88,25 @@ def test_the_production_settings_pass_the_deployment_checks():
         check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_production_settings_refuse_to_start_without_a_shared_cache():
+    env = {
+        **{k: v for k, v in os.environ.items() if k != "CACHE_URL"},
+        "DJANGO_SETTINGS_MODULE": "example.settings.production",
+        "SECRET_KEY": "a-long-random-production-secret-" + "x" * 40,
+        "ALLOWED_HOSTS": "www.example.org",
+    }
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=ROOT / "example_site",
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert "Set the CACHE_URL environment variable" in result.stderr
 
 
 def test_the_production_settings_refuse_to_start_without_a_secret_key():

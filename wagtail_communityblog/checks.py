@@ -243,3 +243,68 @@ def check_base_template(app_configs, **kwargs):
             )
         )
     return messages
+
+
+PER_PROCESS_CACHES = {
+    "django.core.cache.backends.locmem.LocMemCache": "keeps its entries in each process",
+    "django.core.cache.backends.dummy.DummyCache": "keeps nothing",
+}
+IN_REQUEST_TASK_BACKENDS = {
+    "ImmediateBackend": "runs every task inside the request that queues it",
+    "DummyBackend": "never runs the tasks it is given",
+}
+
+
+@register(Tags.caches, deploy=True)
+def check_shared_cache(app_configs, **kwargs):
+    """In production the cache must be shared by every app server: rate limits, the promoted
+    block's cache and its generation live there."""
+    if settings.DEBUG:
+        return []
+    aliases = {"default"} | {getattr(settings, "RATELIMIT_USE_CACHE", "default")}
+    messages = []
+    for alias in sorted(aliases):
+        backend = settings.CACHES.get(alias, {}).get("BACKEND", "")
+        if backend in PER_PROCESS_CACHES:
+            messages.append(
+                Warning(
+                    f"The {alias!r} cache ({backend.rsplit('.', 1)[-1]}) "
+                    f"{PER_PROCESS_CACHES[backend]}: with several app servers or workers, "
+                    "rate limits are counted per process (each member gets the limit once per "
+                    "process) and the promoted blocks' cache is not invalidated everywhere.",
+                    hint="Use a cache every app server shares, e.g. Redis: "
+                    "'django.core.cache.backends.redis.RedisCache'. See docs/how-to/deploy.md.",
+                    id="wagtail_communityblog.W040",
+                )
+            )
+    return messages
+
+
+@register(deploy=True)
+def check_task_backend(app_configs, **kwargs):
+    """In production the package's e-mails (to authors, followers of a discussion, members
+    an editor acted on) are sent by a worker, not in the request that queues them."""
+    if settings.DEBUG:
+        return []
+    tasks = getattr(settings, "TASKS", {}) or {}
+    backend = tasks.get("default", {}).get(
+        "BACKEND", "django_tasks.backends.immediate.ImmediateBackend"
+    )
+    kind = backend.rsplit(".", 1)[-1]
+    if kind not in IN_REQUEST_TASK_BACKENDS:
+        return []
+    return [
+        Warning(
+            f"The task backend ({kind}) {IN_REQUEST_TASK_BACKENDS[kind]}: "
+            + (
+                "a vote, a comment or an editor's decision waits for the mail server, and "
+                "fails when it is down."
+                if kind == "ImmediateBackend"
+                else "members' e-mails are never sent."
+            ),
+            hint="Use a queued backend with a worker process, e.g. django-tasks-db's "
+            "'django_tasks_db.DatabaseBackend' and `manage.py db_worker`. "
+            "See docs/how-to/deploy.md.",
+            id="wagtail_communityblog.W041",
+        )
+    ]

@@ -7,8 +7,13 @@
 - ``WAGTAILADMIN_BASE_URL``: the public base URL, for links in e-mails.
 - ``EMAIL_URL``-style settings are not used; set ``EMAIL_HOST``, ``EMAIL_PORT``,
   ``EMAIL_HOST_USER``, ``EMAIL_HOST_PASSWORD`` and ``DEFAULT_FROM_EMAIL``.
-- ``CACHE_URL``: ``redis://host:6379/0`` for a shared cache (rate limits need one shared by
-  every app server); local memory if unset.
+- ``CACHE_URL`` (required): ``redis://host:6379/0``, the cache every app server shares (rate
+  limits and the promoted blocks' cache live there; a per-process cache would count each
+  member's limit once per process).
+
+Tasks (members' e-mails) are queued in the database by django-tasks-db and run by its worker,
+``manage.py db_worker``; the periodic jobs are run by ``manage.py communityblog_scheduler``.
+See docs/how-to/deploy.md.
 """
 
 import os
@@ -62,12 +67,19 @@ EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = os.environ.get("EMAIL_USE_TLS", "false").lower() == "true"
 
-if os.environ.get("CACHE_URL", "").startswith("redis://"):
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": os.environ["CACHE_URL"],
-        }
+CACHE_URL = _required("CACHE_URL")
+if not CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+    raise ImproperlyConfigured("CACHE_URL must be a Redis URL, e.g. redis://127.0.0.1:6379/0.")
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": CACHE_URL,
     }
+}
+# Sessions in the database, read through the shared cache.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+
+INSTALLED_APPS += ["django_tasks_db"]  # noqa: F405
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 ACCOUNT_EMAIL_VERIFICATION = os.environ.get("ACCOUNT_EMAIL_VERIFICATION", "mandatory")
