@@ -146,6 +146,7 @@ def make_venv(corner, venv, wheel):
         f"wagtail=={spec['wagtail']}",
         "whitenoise>=6.6",
         "gunicorn>=23",
+        "django-tasks-db>=0.9",
     )
     run(
         venv / "bin" / "python",
@@ -175,7 +176,7 @@ def follow_the_tutorial(corner, venv, site):
     base = settings / "base.py"
 
     # Step 2: the apps, in the existing list (routable_page only if it is not there yet).
-    apps = '    "wagtail_communityblog",\n'
+    apps = '    "wagtail_communityblog",\n    "django_tasks_db",\n'
     if '"wagtail.contrib.routable_page"' not in base.read_text():
         apps += '    "wagtail.contrib.routable_page",\n'
     edit(base, '    "search",\n', '    "search",\n' + apps)
@@ -230,6 +231,15 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
 WAGTAILADMIN_BASE_URL = "https://localhost"
 STORAGES["staticfiles"] = {{"BACKEND": "{storage}"}}
+# docs/how-to/deploy.md: a cache every process shares (this site has no Redis: the database),
+# and the members' e-mails queued in the database for the worker (manage.py db_worker).
+CACHES = {{
+    "default": {{
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "outsider_cache",
+    }}
+}}
+TASKS = {{"default": {{"BACKEND": "django_tasks_db.DatabaseBackend"}}}}
 """
         )
     edit(production, "from .base import *\n", "import os\n\nfrom .base import *\n")
@@ -242,6 +252,9 @@ SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
 SECURE_HSTS_SECONDS = 0
 WAGTAILADMIN_BASE_URL = os.environ["OUTSIDER_URL"]  # noqa: F405
+# The worker's e-mails, where the journeys can read them.
+EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+EMAIL_FILE_PATH = os.environ["OUTSIDER_MAIL_DIR"]  # noqa: F405
 """
     )
 
@@ -302,6 +315,7 @@ def prepare(venv, site, env):
     manage(
         venv, site, "collectstatic", "--noinput", settings="outsider.settings.production", env=env
     )
+    manage(venv, site, "createcachetable", settings="outsider.settings.production", env=env)
     output = manage(
         venv,
         site,
@@ -322,37 +336,59 @@ def prepare(venv, site, env):
 
 
 def serve(venv, site, port, env, log):
-    say(f"gunicorn on 127.0.0.1:{port} (DEBUG off, static files by WhiteNoise)")
-    server = subprocess.Popen(
-        [
-            venv / "bin" / "gunicorn",
-            "outsider.wsgi",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            "1",
-            "--threads",
-            "4",
-            "--access-logfile",
-            "-",
-        ],
-        cwd=site,
-        env={**os.environ, **env, "DJANGO_SETTINGS_MODULE": "outsider.settings.served"},
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
+    """gunicorn (two workers) and django-tasks-db's worker, as the deployment guide runs them."""
+    say(f"gunicorn on 127.0.0.1:{port} (DEBUG off, static files by WhiteNoise) and db_worker")
+    served = {**os.environ, **env, "DJANGO_SETTINGS_MODULE": "outsider.settings.served"}
+    processes = [
+        subprocess.Popen(
+            [
+                venv / "bin" / "gunicorn",
+                "outsider.wsgi",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--workers",
+                "2",
+                "--threads",
+                "4",
+                "--access-logfile",
+                "-",
+            ],
+            cwd=site,
+            env=served,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        ),
+        subprocess.Popen(
+            [venv / "bin" / "python", "manage.py", "db_worker", "--interval", "0.5"],
+            cwd=site,
+            env=served,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        ),
+    ]
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise SystemExit(f"gunicorn exited; see {log.name}")
+        if any(process.poll() is not None for process in processes):
+            stop(processes)
+            raise SystemExit(f"gunicorn or the worker exited; see {log.name}")
         try:
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as response:
                 if response.status == 200:
-                    return server
+                    return processes
         except (urllib.error.URLError, ConnectionError, TimeoutError):
             time.sleep(0.5)
-    server.terminate()
+    stop(processes)
     raise SystemExit(f"gunicorn did not answer within 60 s; see {log.name}")
+
+
+def stop(processes):
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
 
 
 def free_port():
@@ -380,15 +416,17 @@ def main():
     env = {
         "OUTSIDER_SECRET_KEY": "outsider-" + os.urandom(32).hex(),
         "OUTSIDER_URL": f"http://127.0.0.1:{port}",
+        "OUTSIDER_MAIL_DIR": str(workdir / "mail"),
     }
-    server = None
+    processes = []
+    failed = True
     log = open(workdir / "gunicorn.log", "w")  # noqa: SIM115 (closed below)
     try:
         wheel = build(workdir / "dist")
         make_venv(options.corner, venv, wheel)
         follow_the_tutorial(options.corner, venv, site)
         prepare(venv, site, env)
-        server = serve(venv, site, port, env, log)
+        processes = serve(venv, site, port, env, log)
         say("The journeys in Chromium: tests/outsider/")
         result = subprocess.run(
             [
@@ -414,11 +452,13 @@ def main():
         if result.returncode != 0:
             raise SystemExit(f"the journeys failed (pytest exit {result.returncode})")
         say(f"The {options.corner} corner passed")
+        failed = False
     finally:
-        if server is not None:
-            server.terminate()
-            server.wait(timeout=30)
+        stop(processes)
         log.close()
+        if failed:
+            print(f"--- the last lines of {log.name} (gunicorn and the worker):")
+            print("".join(Path(log.name).read_text().splitlines(keepends=True)[-40:]))
         if options.keep:
             print(f"kept {workdir}")
         else:

@@ -188,6 +188,18 @@ class AppSettings:
         return bool(self._get("SHOW_BREADCRUMBS", True))
 
     @property
+    def SCHEDULE(self):
+        """The periodic jobs ``communityblog_scheduler`` queues, each a crontab line (in
+        ``TIME_ZONE``), or ``None`` to leave one out: the site's setting is merged over these."""
+        schedule = {
+            "detect_vote_rings": "*/10 * * * *",
+            "fold_matured_votes": "*/15 * * * *",
+            "recompute_scores": "17 3 * * *",
+        }
+        schedule.update(self._get("SCHEDULE", {}) or {})
+        return {name: spec for name, spec in schedule.items() if spec}
+
+    @property
     def BLOCK_CACHE_TIMEOUT(self):
         """Seconds a rendered promoted-posts block may be served from the cache."""
         return int(self._get("BLOCK_CACHE_TIMEOUT", 300))

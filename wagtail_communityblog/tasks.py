@@ -14,6 +14,7 @@ from .adapter import get_adapter
 from .links import comment_unsubscribe_url
 from .models import Comment
 from .services.curation import notify_promoted
+from .services.ratings import fold_in_matured_votes, recompute_all
 from .services.vote_rings import detect_rings, hold_fast_climbers
 
 
@@ -77,3 +78,27 @@ def detect_vote_rings():
     clusters = [cluster.pk for cluster in detect_rings()]
     hold_fast_climbers()
     return clusters
+
+
+@task()
+def fold_matured_votes():
+    """Count the votes of accounts that have come of age (``communityblog_recompute_scores
+    --matured-only`` as a background task); return how many were folded in."""
+    return fold_in_matured_votes()
+
+
+@task()
+def recompute_scores():
+    """Rebuild every post's stored scores from the votes, repairing any drift
+    (``communityblog_recompute_scores``); return the ids of the posts repaired."""
+    fold_in_matured_votes()
+    _posts, drifted = recompute_all()
+    return drifted
+
+
+# The jobs ``communityblog_scheduler`` may queue, by the names WAGTAIL_COMMUNITYBLOG_SCHEDULE uses.
+PERIODIC = {
+    "detect_vote_rings": detect_vote_rings,
+    "fold_matured_votes": fold_matured_votes,
+    "recompute_scores": recompute_scores,
+}

@@ -6,7 +6,10 @@ manifest static storage, ``DEBUG`` off, and Wagtail's default moderation workflo
 The tests share the one site, in file order: each goes on from where the last one left it.
 """
 
+import os
 import re
+import time
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -44,6 +47,19 @@ for name, first in [("amara", "Amara"), ("ben", "Ben")]:
 @pytest.fixture(scope="module")
 def home_id(site_shell):
     return int(site_shell("from home.models import HomePage; print(HomePage.objects.get().pk)"))
+
+
+def wait_for_mail(containing, timeout=30):
+    """The first e-mail the site's worker wrote (file-based backend) that contains the text."""
+    directory = Path(os.environ["OUTSIDER_MAIL_DIR"])
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for path in sorted(directory.glob("*.log")) if directory.exists() else []:
+            text = path.read_text()
+            if containing in text:
+                return text
+        time.sleep(0.5)
+    raise AssertionError(f"no e-mail with {containing!r} in {directory} after {timeout} s")
 
 
 def admin_log_in(page, username="editor"):
@@ -176,6 +192,10 @@ def test_the_editor_approves_the_first_post_in_wagtails_workflow(new_page, site_
     editor.get_by_role("button", name="Approve and Publish", exact=True).click()
     # Back in the blog's page listing, the post is live.
     expect(editor.get_by_role("row").filter(has_text=POST_TITLE)).to_contain_text("live")
+
+    # The member hears of it by e-mail: queued by the approval, sent by the site's worker.
+    mail = wait_for_mail("To: amara@example.org")
+    assert POST_TITLE in mail
 
 
 def test_a_reader_goes_to_the_sites_log_in_to_vote_and_comes_back(new_page, check):

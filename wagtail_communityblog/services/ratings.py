@@ -380,6 +380,24 @@ def recompute_posts(post_ids, batch_size=RECOMPUTE_BATCH):
     return drifted
 
 
+def recompute_all(batch_size=RECOMPUTE_BATCH):
+    """Rebuild every post's aggregates, a batch of score rows at a time (safe while readers
+    vote); return ``(posts, drifted)``: how many were rebuilt, and the IDs of those that had
+    drifted."""
+    drifted, total, last = [], 0, 0
+    while True:
+        batch = list(
+            PostScore.objects.filter(pk__gt=last)
+            .order_by("pk")
+            .values_list("pk", flat=True)[:batch_size]
+        )
+        if not batch:
+            return total, drifted
+        total += len(batch)
+        drifted += recompute_posts(batch, batch_size=len(batch))
+        last = batch[-1]
+
+
 def recompute_post(post_id):
     """Rebuild one post's aggregates from its votes; return True if they had drifted."""
     return bool(recompute_posts([post_id]))

@@ -2,11 +2,10 @@
 
 from django.core.management.base import BaseCommand
 
-from wagtail_communityblog.models import PostScore
 from wagtail_communityblog.services.ratings import (
     RECOMPUTE_BATCH,
     fold_in_matured_votes,
-    recompute_posts,
+    recompute_all,
 )
 
 
@@ -37,20 +36,7 @@ class Command(BaseCommand):
         self.stdout.write(f"Folded in {folded} vote(s) from accounts that came of age.")
         if options["matured_only"]:
             return
-        repaired = []
-        total = 0
-        last = 0
-        while True:
-            batch = list(
-                PostScore.objects.filter(pk__gt=last)
-                .order_by("pk")
-                .values_list("pk", flat=True)[: options["batch_size"]]
-            )
-            if not batch:
-                break
-            total += len(batch)
-            repaired += recompute_posts(batch, batch_size=len(batch))
-            last = batch[-1]
+        total, repaired = recompute_all(batch_size=options["batch_size"])
         self.stdout.write(f"Recomputed the scores of {total} post(s).")
         if repaired:
             shown = ", ".join(map(str, repaired[:50])) + (" ..." if len(repaired) > 50 else "")
