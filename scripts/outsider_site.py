@@ -49,6 +49,12 @@ CORNERS = {
         "django": "5.2.*",
         "wagtail": "7.0.*",
         "storage": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage",
+        # Wagtail 7.0 brings django-tasks 0.7, whose database backend is built in.
+        "tasks": {
+            "packages": [],
+            "apps": ["django_tasks", "django_tasks.backends.database"],
+            "backend": "django_tasks.backends.database.DatabaseBackend",
+        },
     },
     "newest": {
         "python": [
@@ -60,6 +66,12 @@ CORNERS = {
         "django": "6.0.*",
         "wagtail": "8.*",
         "storage": "whitenoise.storage.CompressedManifestStaticFilesStorage",
+        # django-tasks 0.9+: the database backend is a package of its own.
+        "tasks": {
+            "packages": ["django-tasks-db>=0.9"],
+            "apps": ["django_tasks_db"],
+            "backend": "django_tasks_db.DatabaseBackend",
+        },
     },
 }
 
@@ -146,7 +158,7 @@ def make_venv(corner, venv, wheel):
         f"wagtail=={spec['wagtail']}",
         "whitenoise>=6.6",
         "gunicorn>=23",
-        "django-tasks-db>=0.9",
+        *CORNERS[corner]["tasks"]["packages"],
     )
     run(
         venv / "bin" / "python",
@@ -176,7 +188,8 @@ def follow_the_tutorial(corner, venv, site):
     base = settings / "base.py"
 
     # Step 2: the apps, in the existing list (routable_page only if it is not there yet).
-    apps = '    "wagtail_communityblog",\n    "django_tasks_db",\n'
+    tasks = CORNERS[corner]["tasks"]
+    apps = '    "wagtail_communityblog",\n' + "".join(f'    "{app}",\n' for app in tasks["apps"])
     if '"wagtail.contrib.routable_page"' not in base.read_text():
         apps += '    "wagtail.contrib.routable_page",\n'
     edit(base, '    "search",\n', '    "search",\n' + apps)
@@ -239,7 +252,7 @@ CACHES = {{
         "LOCATION": "outsider_cache",
     }}
 }}
-TASKS = {{"default": {{"BACKEND": "django_tasks_db.DatabaseBackend"}}}}
+TASKS = {{"default": {{"BACKEND": "{tasks["backend"]}"}}}}
 """
         )
     edit(production, "from .base import *\n", "import os\n\nfrom .base import *\n")

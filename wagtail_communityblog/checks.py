@@ -302,9 +302,10 @@ def check_task_backend(app_configs, **kwargs):
                 if kind == "ImmediateBackend"
                 else "members' e-mails are never sent."
             ),
-            hint="Use a queued backend with a worker process, e.g. django-tasks-db's "
-            "'django_tasks_db.DatabaseBackend' and `manage.py db_worker`. "
-            "See docs/how-to/deploy.md.",
+            hint="Use a queued backend with a worker process, e.g. the database backend "
+            "('django_tasks_db.DatabaseBackend' from django-tasks-db, or "
+            "'django_tasks.backends.database.DatabaseBackend' with django-tasks before 0.9) "
+            "and `manage.py db_worker`. See docs/how-to/deploy.md.",
             id="wagtail_communityblog.W041",
         )
     ]

@@ -188,6 +188,17 @@ class AppSettings:
         return bool(self._get("SHOW_BREADCRUMBS", True))
 
     @property
+    def CACHE_MAX_AGE(self):
+        """Seconds a shared cache may keep an anonymous reader's page (``s-maxage``); 0 marks
+        none ``public``."""
+        return int(self._get("CACHE_MAX_AGE", 60))
+
+    @property
+    def CACHE_STALE_WHILE_REVALIDATE(self):
+        """Seconds a shared cache may go on serving such a page while it fetches it again."""
+        return int(self._get("CACHE_STALE_WHILE_REVALIDATE", 300))
+
+    @property
     def SCHEDULE(self):
         """The periodic jobs ``communityblog_scheduler`` queues, each a crontab line (in
         ``TIME_ZONE``), or ``None`` to leave one out: the site's setting is merged over these."""

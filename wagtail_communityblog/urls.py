@@ -7,6 +7,7 @@ so they never hide a member's blog when mounted at the community section's own p
 from django.urls import path
 
 from . import converters  # noqa: F401  (registers the communityblog_id path converter)
+from .http_caching import private
 from .views import comments, curation, posts, ratings
 
 app_name = "wagtail_communityblog"
@@ -74,3 +75,8 @@ urlpatterns = [
         name="comment_preferences",
     ),
 ]
+
+# Every answer here is for one reader (their dashboard, their vote, a form with their token):
+# never kept by a shared cache (see http_caching.py).
+for pattern in urlpatterns:
+    pattern.callback = private(pattern.callback)

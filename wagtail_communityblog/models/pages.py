@@ -21,6 +21,7 @@ from ..adapter import get_adapter
 from ..admin.forms import MemberBlogPageForm
 from ..admin.panels import VoteBreakdownPanel
 from ..conf import app_settings
+from ..http_caching import HttpCachingMixin
 from ..layout import LayoutMixin
 from ..pagination import listing_page
 from ..ranking import RANKINGS, window_labels
@@ -82,14 +83,13 @@ def listing_context(request, queryset, order="new", **extra):
 
 
 def feeds():
-    """The feeds module, imported when a feed is first served: it renders these pages' posts
-    and imports this module."""
+    """The feeds module, imported when a feed is first served (it imports this module)."""
     from .. import feeds as module
 
     return module
 
 
-class CommunityIndexPage(LayoutMixin, RoutablePageMixin, Page):
+class CommunityIndexPage(HttpCachingMixin, LayoutMixin, RoutablePageMixin, Page):
     """The community section of a site: lists every member's posts, and holds their blogs."""
 
     intro = RichTextField(
@@ -224,7 +224,7 @@ class CommunityIndexPage(LayoutMixin, RoutablePageMixin, Page):
         )
 
 
-class MemberBlogPage(LayoutMixin, RoutablePageMixin, Page):
+class MemberBlogPage(HttpCachingMixin, LayoutMixin, RoutablePageMixin, Page):
     """One member's blog. Its ``owner`` is the member; it holds that member's posts."""
 
     intro = models.TextField(
@@ -360,7 +360,7 @@ class CommunityPostTag(TaggedItemBase):
 CommunityPostManager = PageManager.from_queryset(CommunityPostQuerySet)
 
 
-class CommunityPostPage(LayoutMixin, Page):
+class CommunityPostPage(HttpCachingMixin, LayoutMixin, Page):
     """A member's post: a real Wagtail page under their blog, with revisions and history."""
 
     intro = models.TextField(

@@ -17,6 +17,7 @@ See docs/how-to/deploy.md.
 """
 
 import os
+from importlib import metadata
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -79,7 +80,15 @@ CACHES = {
 # Sessions in the database, read through the shared cache.
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
-INSTALLED_APPS += ["django_tasks_db"]  # noqa: F405
-TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# Tasks queued in the database, run by `manage.py db_worker`. Since django-tasks 0.9 the
+# database backend is a package of its own (django-tasks-db); Wagtail 7.0 brings django-tasks
+# 0.7, which has it built in.
+DJANGO_TASKS = tuple(int(part) for part in metadata.version("django-tasks").split(".")[:2])
+if DJANGO_TASKS >= (0, 9):
+    INSTALLED_APPS += ["django_tasks_db"]  # noqa: F405
+    TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+else:
+    INSTALLED_APPS += ["django_tasks", "django_tasks.backends.database"]  # noqa: F405
+    TASKS = {"default": {"BACKEND": "django_tasks.backends.database.DatabaseBackend"}}
 
 ACCOUNT_EMAIL_VERIFICATION = os.environ.get("ACCOUNT_EMAIL_VERIFICATION", "mandatory")
