@@ -13,10 +13,14 @@ class WagtailCommunityBlogAppConfig(AppConfig):
 
     def ready(self):
         # These read the models, which are not loaded when this module is imported.
-        from . import checks  # noqa: F401  (registers system checks)
+        from . import (
+            checks,  # noqa: F401  (registers system checks)
+            frontend_cache,
+        )
         from .admin.policies import register_policies
         from .signal_handlers import register_signal_handlers
 
         setting_changed.connect(forget_settings, dispatch_uid="wagtail_communityblog_settings")
         register_signal_handlers()
         register_policies()
+        frontend_cache.connect()

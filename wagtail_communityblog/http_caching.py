@@ -87,3 +87,13 @@ class HttpCachingMixin:
 
     def serve(self, request, *args, **kwargs):
         return cache_headers(request, super().serve(request, *args, **kwargs))
+
+    def get_cached_paths(self):
+        """What ``wagtail.contrib.frontend_cache`` purges with the page: its URL and each of its
+        routes that takes no argument (the directory, search, the feeds)."""
+        paths = list(super().get_cached_paths())
+        for pattern in getattr(self, "get_subpage_urls", list)():
+            route = str(pattern.pattern)
+            if route and "<" not in route and "(" not in route:
+                paths.append("/" + route.lstrip("^").rstrip("$"))
+        return paths

@@ -23,6 +23,10 @@ post_unpublished = Signal()
 # sender=CommunityPostPage; post_id.
 post_promoted = Signal()
 
+# An editor pinned, unpinned, hid, unhid or re-upped a post. sender=CommunityPostPage; post_id,
+# action (a PromotionEvent kind: "pinned", "unpinned", "hidden", "unhidden", "reupped"), by.
+post_curated = Signal()
+
 # A vote was cast, changed or withdrawn (value 0). sender=Rating; post, user, value, counted
 # (False while the vote waits to count: a new account, a held voter).
 vote_cast = Signal()

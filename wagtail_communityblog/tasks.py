@@ -11,6 +11,7 @@ from django.utils.html import strip_tags
 from django_tasks import task
 
 from .adapter import get_adapter
+from .frontend_cache import purge_posts
 from .links import comment_unsubscribe_url
 from .models import Comment
 from .services.curation import notify_promoted
@@ -94,6 +95,13 @@ def recompute_scores():
     fold_in_matured_votes()
     _posts, drifted = recompute_all()
     return drifted
+
+
+@task()
+def purge_frontend_cache(post_ids):
+    """Purge the caching proxy of the pages that show these posts (``frontend_cache.py``);
+    return the URLs purged."""
+    return purge_posts(post_ids)
 
 
 # The jobs ``communityblog_scheduler`` may queue, by the names WAGTAIL_COMMUNITYBLOG_SCHEDULE uses.

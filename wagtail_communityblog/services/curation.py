@@ -21,6 +21,9 @@ def _record(post, kind, by=None, reason="", log_action=None, data=None):
     if log_action:
         log(instance=post.specific, action=log_action, user=by, data=data or {})
     rankings_changed()
+    signals.send_on_commit(
+        signals.post_curated, CommunityPostPage, post_id=post.pk, action=kind, by=by
+    )
 
 
 def pin(post, by):
