@@ -38,7 +38,7 @@ NEWEST_STAMP := $(VENV_NEWEST)/.installed-$(subst $(comma),-,$(EXTRAS))
 MANAGE := $(VENV_PY) example_site/manage.py
 BROWSER_NODE := tests/browser/node_modules/.package-lock.json
 
-.PHONY: help install run test test-sqlite test-postgres test-oldest test-newest test-outsider test-browser screenshots \
+.PHONY: help install run stack test test-sqlite test-postgres test-oldest test-newest test-outsider test-browser screenshots \
 	lint format messages migrations-check docs bench-votes bench-community bench-scale bench-sanitize clean distclean reset-db
 
 help: ## Show this help
@@ -109,6 +109,9 @@ run: $(STAMP) ## Migrate, seed demo content and serve the example site on http:/
 	$(MANAGE) migrate --noinput
 	$(MANAGE) communityblog_demo
 	$(MANAGE) runserver $(ADDR)
+
+stack: $(BENCH_STAMP) ## The production shape on loopback: PostgreSQL, Redis, 2 gunicorn app servers, Varnish, the task worker and the scheduler (Ctrl-C stops it)
+	$(VENV_PY) scripts/stack.py $(ARGS)
 
 reset-db: ## Delete the example site's SQLite database (make run recreates it)
 	rm -f example_site/db.sqlite3

@@ -98,9 +98,7 @@ def test_a_vote_alone_purges_nothing(site, purged, django_capture_on_commit_call
 @override_settings(
     WAGTAIL_COMMUNITYBLOG_PROMOTION_MIN_VOTES=1, WAGTAIL_COMMUNITYBLOG_PROMOTION_MIN_SCORE=1
 )
-def test_the_vote_that_promotes_a_post_purges_it(
-    site, purged, django_capture_on_commit_callbacks
-):
+def test_the_vote_that_promotes_a_post_purges_it(site, purged, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         rate_post(site["post"], make_voter("reader"), 1)
     assert purged() == pages_showing(site["post"])

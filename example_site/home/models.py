@@ -4,10 +4,13 @@ from wagtail.fields import StreamField
 from wagtail.models import Page
 
 from wagtail_communityblog.blocks import PromotedPostsBlock
+from wagtail_communityblog.http_caching import HttpCachingMixin
 
 
-class HomePage(Page):
-    """The example party's home page: a StreamField editors fill with blocks."""
+class HomePage(HttpCachingMixin, Page):
+    """The example party's home page: a StreamField editors fill with blocks. Cached by the
+    proxy for anonymous readers like the package's pages (HttpCachingMixin), and purged when
+    what its promoted blocks show changes."""
 
     body = StreamField(
         [

@@ -7,6 +7,8 @@
 - ``WAGTAILADMIN_BASE_URL``: the public base URL, for links in e-mails.
 - ``EMAIL_URL``-style settings are not used; set ``EMAIL_HOST``, ``EMAIL_PORT``,
   ``EMAIL_HOST_USER``, ``EMAIL_HOST_PASSWORD`` and ``DEFAULT_FROM_EMAIL``.
+- ``FRONTEND_CACHE_URL``: the caching proxy to purge, e.g. ``http://127.0.0.1:6081``.
+- ``SECURE_COOKIES``: ``false`` only for plain HTTP on loopback (the stack of scripts/stack.py).
 - ``CACHE_URL`` (required): ``redis://host:6379/0``, the cache every app server shares (rate
   limits and the promoted blocks' cache live there; a per-process cache would count each
   member's limit once per process).
@@ -52,8 +54,10 @@ SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", str(60 * 60 * 24
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
-SESSION_COOKIE_SECURE = True
-CSRF_COOKIE_SECURE = True
+# Only over HTTPS; SECURE_COOKIES=false for a stack on loopback over plain HTTP (scripts/stack.py).
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = (
+    os.environ.get("SECURE_COOKIES", "true").lower() == "true"
+)
 X_FRAME_OPTIONS = "DENY"
 
 STORAGES = {
@@ -61,7 +65,8 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
-EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH")  # for the file-based backend
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
 EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
@@ -77,6 +82,17 @@ CACHES = {
         "LOCATION": CACHE_URL,
     }
 }
+# A caching proxy in front (Varnish, nginx, a CDN): Wagtail purges it when pages change, and
+# the package when what its pages show changes (docs/how-to/deploy.md#caching-proxy).
+if os.environ.get("FRONTEND_CACHE_URL"):
+    INSTALLED_APPS += ["wagtail.contrib.frontend_cache"]  # noqa: F405
+    WAGTAILFRONTENDCACHE = {
+        "proxy": {
+            "BACKEND": "wagtail.contrib.frontend_cache.backends.HTTPBackend",
+            "LOCATION": os.environ["FRONTEND_CACHE_URL"],
+        }
+    }
+
 # Sessions in the database, read through the shared cache.
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
