@@ -86,6 +86,7 @@ class Stack:
         self.app_servers, self.workers, self.posts = app_servers, workers, posts
         self.logs = Path(logs or tempfile.mkdtemp(prefix="communityblog-stack-"))
         self.logs.mkdir(parents=True, exist_ok=True)
+        self.logs.chmod(0o755)  # Varnish reads its configuration as its own unprivileged user
         self.processes = {}
         self.pg_dir = None
 
