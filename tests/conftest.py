@@ -4,6 +4,9 @@ from django.core.cache import cache
 
 from tests.factories import make_blog, make_community, make_user
 
+# The browser suites' shared fixtures (tests/browser/ and tests/outsider/).
+pytest_plugins = ["tests.browser.fixtures"]
+
 
 @pytest.fixture
 def community(db):

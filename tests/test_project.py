@@ -70,55 +70,38 @@ def test_posts_are_served_by_the_wagtail_api_with_author_tags_and_dates(client, 
     assert "email" not in str(item)
 
 
-def test_the_production_settings_pass_the_deployment_checks():
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "example.settings.production",
-        "SECRET_KEY": "a-long-random-production-secret-" + "x" * 40,
-        "ALLOWED_HOSTS": "www.example.org",
-        "DATABASE_URL": "sqlite:////tmp/communityblog-deploy-check.sqlite3",
-        "CACHE_URL": "redis://127.0.0.1:6379/0",  # not connected to by the checks
-    }
-    result = subprocess.run(
-        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+PRODUCTION = {
+    "DJANGO_SETTINGS_MODULE": "example.settings.production",
+    "SECRET_KEY": "a-long-random-production-secret-" + "x" * 40,
+    "ALLOWED_HOSTS": "www.example.org",
+    "DATABASE_URL": "sqlite:////tmp/communityblog-deploy-check.sqlite3",
+    "CACHE_URL": "redis://127.0.0.1:6379/0",  # not connected to by the checks
+}
+
+
+def production_check(*args, without=()):
+    """``manage.py check ARGS`` on the example's production settings, with the variables in
+    ``without`` left out of the environment."""
+    env = {**os.environ, **PRODUCTION}
+    for name in without:
+        env.pop(name, None)
+    return subprocess.run(
+        [sys.executable, "manage.py", "check", *args],
         cwd=ROOT / "example_site",
         env=env,
         capture_output=True,
         text=True,
         check=False,
     )
+
+
+def test_the_production_settings_pass_the_deployment_checks():
+    result = production_check("--deploy", "--fail-level", "WARNING")
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_the_production_settings_refuse_to_start_without_a_shared_cache():
-    env = {
-        **{k: v for k, v in os.environ.items() if k != "CACHE_URL"},
-        "DJANGO_SETTINGS_MODULE": "example.settings.production",
-        "SECRET_KEY": "a-long-random-production-secret-" + "x" * 40,
-        "ALLOWED_HOSTS": "www.example.org",
-    }
-    result = subprocess.run(
-        [sys.executable, "manage.py", "check"],
-        cwd=ROOT / "example_site",
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+@pytest.mark.parametrize("variable", ["CACHE_URL", "SECRET_KEY"])
+def test_the_production_settings_refuse_to_start_without(variable):
+    result = production_check(without=[variable])
     assert result.returncode != 0
-    assert "Set the CACHE_URL environment variable" in result.stderr
-
-
-def test_the_production_settings_refuse_to_start_without_a_secret_key():
-    env = {k: v for k, v in os.environ.items() if k != "SECRET_KEY"}
-    env.update({"DJANGO_SETTINGS_MODULE": "example.settings.production", "ALLOWED_HOSTS": "x"})
-    result = subprocess.run(
-        [sys.executable, "manage.py", "check"],
-        cwd=ROOT / "example_site",
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert result.returncode != 0
-    assert "Set the SECRET_KEY environment variable" in result.stderr
+    assert f"Set the {variable} environment variable" in result.stderr

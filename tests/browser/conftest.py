@@ -15,13 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.support import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
-    Checker,
-    NuValidator,
-    chromium_missing_reason,
-)
+from tests.browser.support import CHROMIUM, chromium_launch_args, chromium_missing_reason
 
 HERE = Path(__file__).resolve().parent
 
@@ -52,13 +46,7 @@ def django_allow_async_unsafe():
 
 @pytest.fixture(scope="session")
 def browser_type_launch_args(django_allow_async_unsafe, browser_type_launch_args):
-    headless = browser_type_launch_args.get("headless", True)
-    return {
-        **browser_type_launch_args,
-        "executable_path": CHROMIUM,
-        "args": [arg for arg in CHROMIUM_ARGS if headless or arg != "--headless"],
-        "headless": headless,
-    }
+    return chromium_launch_args(browser_type_launch_args)
 
 
 @pytest.fixture(scope="session")
@@ -103,32 +91,6 @@ def screenshots_dir(request, tmp_path_factory):
         directory.mkdir(parents=True, exist_ok=True)
         return directory
     return tmp_path_factory.mktemp("screenshots")
-
-
-@pytest.fixture(scope="session")
-def nu_validator(tmp_path_factory):
-    validator = NuValidator(tmp_path_factory.mktemp("vnu"))
-    yield validator
-    validator.stop()
-
-
-@pytest.fixture
-def check(nu_validator):
-    """``check(page, "what")``: axe-core and the HTML validator on the page as it is now."""
-    return Checker(nu_validator)
-
-
-@pytest.fixture
-def new_page(new_context):
-    """``new_page()``: a page in a new browser context (a new reader with their own cookies);
-    ``new_page(java_script_enabled=False)`` for a reader without JavaScript."""
-
-    def make(**context_args):
-        context = new_context(**context_args)
-        context.set_default_timeout(10_000)
-        return context.new_page()
-
-    return make
 
 
 @pytest.fixture

@@ -233,3 +233,14 @@ def make_member(username, *, voter=True, **fields):
         fields.setdefault("date_joined", timezone.now() - timedelta(days=30))
     fields.setdefault("email", f"{username}@example.org")
     return get_user_model().objects.create_user(username=username, password=PASSWORD, **fields)
+
+
+def chromium_launch_args(launch_args):
+    """pytest-playwright's ``browser_type_launch_args``, for Debian's Chromium."""
+    headless = launch_args.get("headless", True)
+    return {
+        **launch_args,
+        "executable_path": CHROMIUM,
+        "args": [arg for arg in CHROMIUM_ARGS if headless or arg != "--headless"],
+        "headless": headless,
+    }

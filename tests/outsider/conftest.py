@@ -14,13 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.support import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
-    Checker,
-    NuValidator,
-    chromium_missing_reason,
-)
+from tests.browser.support import chromium_launch_args, chromium_missing_reason
 
 HERE = Path(__file__).resolve().parent
 
@@ -65,13 +59,7 @@ def site_shell(outsider_url):
 
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
-    headless = browser_type_launch_args.get("headless", True)
-    return {
-        **browser_type_launch_args,
-        "executable_path": CHROMIUM,
-        "args": [arg for arg in CHROMIUM_ARGS if headless or arg != "--headless"],
-        "headless": headless,
-    }
+    return chromium_launch_args(browser_type_launch_args)
 
 
 @pytest.fixture(scope="session")
@@ -86,22 +74,6 @@ def browser_context_args(browser_context_args, outsider_url):
 
 
 @pytest.fixture(scope="session")
-def nu_validator(tmp_path_factory):
-    validator = NuValidator(tmp_path_factory.mktemp("vnu"))
-    yield validator
-    validator.stop()
-
-
-@pytest.fixture
-def check(nu_validator):
-    return Checker(nu_validator)
-
-
-@pytest.fixture
-def new_page(new_context):
-    def make(**context_args):
-        context = new_context(**context_args)
-        context.set_default_timeout(15_000)
-        return context.new_page()
-
-    return make
+def browser_timeout():
+    """The admin's pages of a site served by gunicorn take longer than the example's."""
+    return 15_000
