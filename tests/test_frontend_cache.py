@@ -133,3 +133,22 @@ def test_nothing_is_queued_when_the_site_has_no_frontend_cache(
         curation.pin(site["post"], make_user("editor", is_staff=True))
     assert PURGED == []
     assert callbacks  # the signal was sent; only the purge had nothing to do
+
+
+def test_a_block_nested_in_a_struct_or_list_block_is_found_by_its_top_level_name():
+    """Blocks inside a StructBlock or a ListBlock are stored without a "type" of their own:
+    the page is found by the top-level block that holds them."""
+    from wagtail import blocks
+
+    from wagtail_communityblog.blocks import PromotedPostsBlock
+    from wagtail_communityblog.frontend_cache import promoted_block_names
+
+    stream = blocks.StreamBlock(
+        [
+            ("section", blocks.StructBlock([("promo", PromotedPostsBlock())])),
+            ("column", blocks.ListBlock(PromotedPostsBlock())),
+            ("promoted", PromotedPostsBlock()),
+            ("text", blocks.RichTextBlock()),
+        ]
+    )
+    assert promoted_block_names(stream) == {"section", "column", "promoted"}

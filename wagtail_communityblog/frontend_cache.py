@@ -43,21 +43,23 @@ def enabled():
     )
 
 
-def promoted_block_names(block):
-    """The names under which ``block`` (a StreamField's block tree) holds a promoted-posts
-    block, at any depth; ``None`` in the set when one sits inside a ``ListBlock`` (stored
-    without its name)."""
-    names = set()
-    children = getattr(block, "child_blocks", None) or {}
-    for name, child in children.items():
-        if is_promoted_block(child):
-            names.add(name)
-        names |= promoted_block_names(child)
+def holds_promoted_block(block):
+    """Whether ``block`` is a promoted-posts block or holds one at any depth (in a
+    ``StreamBlock``, a ``StructBlock`` or a ``ListBlock``)."""
+    if is_promoted_block(block):
+        return True
+    children = list((getattr(block, "child_blocks", None) or {}).values())
     if isinstance(block, wagtail_blocks.ListBlock):
-        if is_promoted_block(block.child_block):
-            names.add(None)
-        names |= {None} if promoted_block_names(block.child_block) else set()
-    return names
+        children.append(block.child_block)
+    return any(holds_promoted_block(child) for child in children)
+
+
+def promoted_block_names(stream_block):
+    """The names of a StreamField's top-level blocks that are, or hold, a promoted-posts
+    block: each is stored with its ``"type"``, which finds the pages that use it."""
+    return {
+        name for name, child in stream_block.child_blocks.items() if holds_promoted_block(child)
+    }
 
 
 def pages_with_promoted_blocks():
@@ -70,13 +72,14 @@ def pages_with_promoted_blocks():
             names = promoted_block_names(field.stream_block)
             if not names:
                 continue
-            candidates = model.objects.live()
-            if None not in names:
-                text = Cast(field.name, TextField())
-                match = Q()
-                for name in names:
-                    match |= Q(_communityblog_text__contains=f'"type": "{name}"')
-                candidates = candidates.annotate(_communityblog_text=text).filter(match)
+            match = Q()
+            for name in names:
+                match |= Q(_communityblog_text__contains=f'"type": "{name}"')
+            candidates = (
+                model.objects.live()
+                .annotate(_communityblog_text=Cast(field.name, TextField()))
+                .filter(match)
+            )
             pages += list(candidates.defer_streamfields())
     return pages
 
