@@ -222,6 +222,28 @@ def log_in(page, username, password=PASSWORD):
     page.wait_for_url(lambda url: "/accounts/login/" not in url)
 
 
+def admin_log_in(page, username):
+    """Log in through Wagtail's admin log-in form."""
+    from playwright.sync_api import expect
+
+    page.goto("/admin/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page).to_have_url(re.compile(r"/admin/$"))
+
+
+def insert_promoted_block(page, field="body"):
+    """In the page editor that ``page`` shows, insert a "Promoted member posts" block at the
+    top of the StreamField ``field``; return the block's form."""
+    body = page.locator(f"[data-contentpath='{field}']")
+    body.get_by_role("button", name="Insert a block").first.click()
+    page.get_by_role("option", name="Promoted member posts").click()
+    return body.locator("[data-contentpath='ranking']").first.locator(
+        "xpath=ancestor::*[@data-contentpath][1]"
+    )
+
+
 def make_member(username, *, voter=True, **fields):
     """A user with the tests' browser password; ``voter``: old enough for votes to count."""
     from datetime import timedelta

@@ -5,16 +5,8 @@ import re
 
 from playwright.sync_api import expect
 
-from tests.browser.support import PASSWORD, make_member
+from tests.browser.support import admin_log_in, insert_promoted_block, make_member
 from tests.factories import make_blog, make_community, make_post
-
-
-def admin_log_in(page, username):
-    page.goto("/admin/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page).to_have_url(re.compile(r"/admin/$"))
 
 
 def vote(post, voters, value=1):
@@ -47,12 +39,7 @@ def test_an_editor_places_the_block_then_pins_and_hides_posts(page, check, site_
     # The editor adds a "Promoted member posts" block to the home page's body and publishes.
     admin_log_in(page, "editor")
     page.goto(f"/admin/pages/{site_tree.root_page_id}/edit/")
-    body = page.locator("[data-contentpath='body']")
-    body.get_by_role("button", name="Insert a block").first.click()
-    page.get_by_role("option", name="Promoted member posts").click()
-    block = body.locator("[data-contentpath='ranking']").first.locator(
-        "xpath=ancestor::*[@data-contentpath][1]"
-    )
+    block = insert_promoted_block(page)
     block.get_by_label("Heading").fill("Recommended by members")
     block.get_by_label("Ranking").select_option("best")
     page.get_by_role("button", name="More actions").click()

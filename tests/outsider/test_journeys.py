@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.support import PASSWORD
+from tests.browser.support import PASSWORD, admin_log_in, insert_promoted_block
 
 # The site's own dark theme (tests/outsider/overlay/static/css/outsider.css).
 SITE_BACKGROUND = "rgb(20, 22, 31)"
@@ -62,14 +62,6 @@ def wait_for_mail(containing, timeout=30):
     raise AssertionError(f"no e-mail with {containing!r} in {directory} after {timeout} s")
 
 
-def admin_log_in(page, username="editor"):
-    page.goto("/admin/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page).to_have_url(re.compile(r"/admin/$"))
-
-
 def site_log_in(page, username):
     """The site's own log-in page (Django's LoginView, the site's template)."""
     expect(page).to_have_url(re.compile(r"/accounts/login/\?next="))
@@ -105,7 +97,7 @@ def assert_in_the_sites_layout(page):
 
 def test_the_editor_creates_the_community_section_and_places_the_block(new_page, check, home_id):
     editor = new_page()
-    admin_log_in(editor)
+    admin_log_in(editor, "editor")
     # Tutorial step 6: a community index page under the home page.
     editor.goto(f"/admin/pages/add/wagtail_communityblog/communityindexpage/{home_id}/")
     editor.locator("#id_title").fill("Community")
@@ -123,12 +115,7 @@ def test_the_editor_creates_the_community_section_and_places_the_block(new_page,
 
     # The promoted block, from the site's own StreamBlock class, on the home page.
     editor.goto(f"/admin/pages/{home_id}/edit/")
-    body = editor.locator("[data-contentpath='body']")
-    body.get_by_role("button", name="Insert a block").first.click()
-    editor.get_by_role("option", name="Promoted member posts").click()
-    block = body.locator("[data-contentpath='ranking']").first.locator(
-        "xpath=ancestor::*[@data-contentpath][1]"
-    )
+    block = insert_promoted_block(editor)
     block.get_by_label("Heading").fill("From our members")
     publish(editor)
 
@@ -187,7 +174,7 @@ def test_the_editor_approves_the_first_post_in_wagtails_workflow(new_page, site_
         )
     )
     editor = new_page()
-    admin_log_in(editor)
+    admin_log_in(editor, "editor")
     editor.goto(f"/admin/pages/{post_id}/edit/")
     editor.get_by_role("button", name="More actions").click()
     editor.get_by_role("button", name="Approve and Publish", exact=True).click()
@@ -222,7 +209,7 @@ def test_a_reader_goes_to_the_sites_log_in_to_vote_and_comes_back(new_page, chec
 
 def test_the_editor_sees_why_the_block_is_empty_then_pins_the_post(new_page, check, home_id):
     editor = new_page()
-    admin_log_in(editor)
+    admin_log_in(editor, "editor")
     # The home page's preview explains the empty block to the editor, and what to change.
     editor.goto(f"/admin/pages/{home_id}/edit/")
     editor.get_by_role("button", name="Toggle preview").click()
