@@ -14,8 +14,9 @@ LOCMEM = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"
 DUMMY = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
 REDIS = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "django_redis.cache.RedisCache",
         "LOCATION": "redis://127.0.0.1:6379/0",
+        "OPTIONS": {"IGNORE_EXCEPTIONS": True},
     }
 }
 QUEUED = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
@@ -40,6 +41,27 @@ def test_the_rate_limit_cache_is_checked_too():
         messages = check_shared_cache(None)
     assert ids(messages) == ["wagtail_communityblog.W040"]
     assert "'ratelimit' cache" in messages[0].msg
+
+
+@pytest.mark.parametrize(
+    "backend, options",
+    [
+        ("django.core.cache.backends.redis.RedisCache", {}),
+        ("django_redis.cache.RedisCache", {}),
+        ("django_redis.cache.RedisCache", {"IGNORE_EXCEPTIONS": False}),
+    ],
+    ids=["django's redis", "django-redis raising", "django-redis told to raise"],
+)
+def test_a_cache_that_raises_while_redis_restarts_is_a_warning(backend, options):
+    caches = {"default": {"BACKEND": backend, "LOCATION": "redis://x/0", "OPTIONS": options}}
+    with override_settings(DEBUG=False, CACHES=caches):
+        messages = check_shared_cache(None)
+    assert ids(messages) == ["wagtail_communityblog.W042"]
+    assert "every page of the site" in messages[0].msg and "IGNORE_EXCEPTIONS" in messages[0].hint
+    caches["default"]["OPTIONS"] = {}
+    with override_settings(DEBUG=False, CACHES=caches, DJANGO_REDIS_IGNORE_EXCEPTIONS=True):
+        expected = [] if backend.startswith("django_redis") else ["wagtail_communityblog.W042"]
+        assert ids(check_shared_cache(None)) == expected
 
 
 def test_a_shared_cache_or_debug_passes():

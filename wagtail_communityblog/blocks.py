@@ -3,7 +3,6 @@
 import hashlib
 import json
 
-from django.core.cache import cache
 from django.db.models import Q
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, ngettext
@@ -13,7 +12,7 @@ from wagtail import blocks
 from wagtail.models import Site
 
 from . import layout
-from .cache import generation
+from .cache import fetch, generation, store
 from .conf import app_settings
 from .models import CommunityPostPage, PostScore
 from .models.scores import RANKED
@@ -267,10 +266,10 @@ class PromotedPostsBlock(blocks.StructBlock):
             html = str(super().render(value, context))
         else:
             key = self.cache_key(value, context)
-            html = cache.get(key)
+            html = fetch(key)
             if html is None:
                 html = str(super().render(value, context))
-                cache.set(key, html, timeout)
+                store(key, html, timeout)
         return mark_safe(self.stylesheet(context) + html)  # noqa: S308 - our own template
 
     def stylesheet(self, context):

@@ -3,27 +3,76 @@
 Anything that could change what a promoted-posts block shows (a vote, a publish or unpublish,
 an editor's decision, a suspension) moves the generation on; cached fragments are keyed by it,
 so none outlives the change. Works with any cache backend Django supports.
+
+The cache is a help, never a condition: when it cannot be reached (Redis restarting),
+``fetch`` misses, ``store`` and the generation's moves do nothing, and a warning says why in
+the log (at most one every ``WARN_EVERY`` seconds per process), so pages are rendered from the
+database instead of failing. What the cache counts for safety, the rate limits, fails closed instead
+(``ratelimit.py``).
 """
+
+import logging
+import time
 
 from django.core.cache import cache
 from django.db import transaction
 
 GENERATION_KEY = "wagtail_communityblog:generation"
+WARN_EVERY = 10  # seconds
+
+logger = logging.getLogger(__name__)
+_last_warning = [0.0]
+
+
+def unavailable(operation, error):
+    """Log that the cache failed ``operation`` (rate-limited, so an outage is not a flood)."""
+    now = time.monotonic()
+    if now - _last_warning[0] >= WARN_EVERY:
+        _last_warning[0] = now
+        logger.warning(
+            "The cache is unavailable (%s failed: %s: %s); rendering from the database until "
+            "it is back.",
+            operation,
+            type(error).__name__,
+            error,
+        )
+
+
+def fetch(key, default=None):
+    try:
+        return cache.get(key, default)
+    except Exception as error:  # noqa: BLE001 - any backend's connection error
+        unavailable("get", error)
+        return default
+
+
+def store(key, value, timeout):
+    try:
+        cache.set(key, value, timeout)
+    except Exception as error:  # noqa: BLE001
+        unavailable("set", error)
 
 
 def generation():
-    value = cache.get(GENERATION_KEY)
-    if value is None:
-        cache.add(GENERATION_KEY, 1, timeout=None)
-        value = cache.get(GENERATION_KEY, 1)
+    try:
+        value = cache.get(GENERATION_KEY)
+        if value is None:
+            cache.add(GENERATION_KEY, 1, timeout=None)
+            value = cache.get(GENERATION_KEY, 1)
+    except Exception as error:  # noqa: BLE001
+        unavailable("generation", error)
+        return None
     return value
 
 
 def _bump():
     try:
-        cache.incr(GENERATION_KEY)
-    except ValueError:
-        cache.add(GENERATION_KEY, 2, timeout=None)
+        try:
+            cache.incr(GENERATION_KEY)
+        except ValueError:
+            cache.add(GENERATION_KEY, 2, timeout=None)
+    except Exception as error:  # noqa: BLE001
+        unavailable("incr", error)
 
 
 def rankings_changed():

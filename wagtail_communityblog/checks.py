@@ -272,12 +272,36 @@ def check_shared_cache(app_configs, **kwargs):
                     f"{PER_PROCESS_CACHES[backend]}: with several app servers or workers, "
                     "rate limits are counted per process (each member gets the limit once per "
                     "process) and the promoted blocks' cache is not invalidated everywhere.",
-                    hint="Use a cache every app server shares, e.g. Redis: "
-                    "'django.core.cache.backends.redis.RedisCache'. See docs/how-to/deploy.md.",
+                    hint="Use a cache every app server shares, e.g. Redis through django-redis "
+                    "('django_redis.cache.RedisCache'). See docs/how-to/deploy.md.",
                     id="wagtail_communityblog.W040",
                 )
             )
+    if raises_when_down(settings.CACHES.get("default", {})):
+        messages.append(
+            Warning(
+                "The default cache raises an error whenever Redis cannot be reached: while "
+                "Redis restarts, every page of the site (Wagtail reads this cache on each "
+                "request) answers 500.",
+                hint="Use django-redis with OPTIONS {'IGNORE_EXCEPTIONS': True}: pages are "
+                "then rendered from the database during the outage, and members' writes are "
+                "refused with 503 until the rate limits can count again. See "
+                "docs/how-to/deploy.md#when-redis-is-down.",
+                id="wagtail_communityblog.W042",
+            )
+        )
     return messages
+
+
+def raises_when_down(config):
+    """Is this a Redis cache that raises, rather than misses, when Redis is unreachable?"""
+    backend = config.get("BACKEND", "")
+    if backend == "django.core.cache.backends.redis.RedisCache":
+        return True
+    if backend == "django_redis.cache.RedisCache":
+        ignoring = config.get("OPTIONS", {}).get("IGNORE_EXCEPTIONS")
+        return not (ignoring or getattr(settings, "DJANGO_REDIS_IGNORE_EXCEPTIONS", False))
+    return False
 
 
 @register(deploy=True)

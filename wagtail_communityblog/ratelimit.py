@@ -4,14 +4,27 @@ Built on django-ratelimit's counters; the limits themselves are the site's
 ``WAGTAIL_COMMUNITYBLOG_RATE_LIMITS`` setting, read on every call. Every write a member can make
 has an allowance of its own (``ACTIONS``); one over its allowance is refused with 429 and how
 long to wait (``Retry-After``), in JSON and in HTML alike (``views.responses.refuse``).
+
+When the cache cannot count (Redis down), the limits **fail closed**: every limited write is
+refused with 503, "try again in a minute", ``Retry-After``, and a warning in the log, and
+nothing is written; reading goes on. A site that would rather let members write uncounted
+for the outage sets django-ratelimit's ``RATELIMIT_FAIL_OPEN = True``.
 """
+
+import logging
 
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from django_ratelimit import ALL
 from django_ratelimit.core import get_usage
 
+from . import cache
 from .conf import app_settings
+
+logger = logging.getLogger(__name__)
+
+UNAVAILABLE = _("The site cannot accept this for a moment. Please try again in a minute.")
+UNAVAILABLE_RETRY_AFTER = 30  # seconds
 
 # Each action with an allowance, and what the member is told when they are over it.
 ACTIONS = {
@@ -44,15 +57,32 @@ def over_limit(request, action, error_class, *, increment=True):
     rate = app_settings.RATE_LIMITS.get(action)
     if not rate or not getattr(settings, "RATELIMIT_ENABLE", True):
         return None
-    usage = get_usage(
-        request,
-        group=f"wagtail_communityblog.{action}",
-        key="user",
-        rate=rate,
-        method=ALL,
-        increment=increment,
-    )
-    if usage is None or not usage["should_limit"]:
+    try:
+        usage = get_usage(
+            request,
+            group=f"wagtail_communityblog.{action}",
+            key="user",
+            rate=rate,
+            method=ALL,
+            increment=increment,
+        )
+    except Exception as error:  # noqa: BLE001 - a cache backend that raises when it is down
+        cache.unavailable("rate limit", error)
+        usage = None if getattr(settings, "RATELIMIT_FAIL_OPEN", False) else {"time_left": -1}
+    if usage is None:
+        return None
+    if usage["time_left"] < 0:
+        # django-ratelimit's answer when the cache could not count (a real window never has
+        # negative time left): closed, unless the site chose RATELIMIT_FAIL_OPEN.
+        logger.warning(
+            "Rate-limit counters unavailable (is the cache down?): refused %s by user %s.",
+            action,
+            request.user.pk,
+        )
+        error = error_class(UNAVAILABLE, 503)
+        error.retry_after = UNAVAILABLE_RETRY_AFTER
+        return error
+    if not usage["should_limit"]:
         return None
     error = error_class(ACTIONS[action], 429)
     error.retry_after = max(1, usage["time_left"])
