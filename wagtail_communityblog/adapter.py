@@ -7,6 +7,8 @@ The adapter narrows the package's own checks, never replaces them: a suspended m
 refused whatever ``blogging_refusal`` answers. Documented in docs/reference/adapter.md.
 """
 
+import contextvars
+
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
@@ -14,6 +16,10 @@ from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from .conf import app_settings
+
+# The Message-ID of the outbox e-mail being sent now (services/deliveries.py): the same on
+# every attempt at one e-mail, so a copy sent twice is shown once.
+MESSAGE_ID = contextvars.ContextVar("communityblog_message_id", default=None)
 
 
 class DefaultCommunityBlogAdapter:
@@ -95,7 +101,10 @@ class DefaultCommunityBlogAdapter:
     def send_mail(self, template_prefix, email, context, headers=None):
         """Render and send one e-mail (from a django-tasks task, never inside a request's
         transaction)."""
-        self.render_mail(template_prefix, email, context, headers=headers).send()
+        message = self.render_mail(template_prefix, email, context, headers=headers)
+        if MESSAGE_ID.get() and "Message-ID" not in message.extra_headers:
+            message.extra_headers["Message-ID"] = MESSAGE_ID.get()
+        message.send()
 
 
 def get_adapter():

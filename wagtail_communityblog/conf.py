@@ -206,6 +206,7 @@ class AppSettings:
             "detect_vote_rings": "*/10 * * * *",
             "fold_matured_votes": "*/15 * * * *",
             "recompute_scores": "17 3 * * *",
+            "retry_emails": "* * * * *",
         }
         schedule.update(self._get("SCHEDULE", {}) or {})
         return {name: spec for name, spec in schedule.items() if spec}
@@ -214,6 +215,18 @@ class AppSettings:
     def BLOCK_CACHE_TIMEOUT(self):
         """Seconds a rendered promoted-posts block may be served from the cache."""
         return int(self._get("BLOCK_CACHE_TIMEOUT", 300))
+
+    @property
+    def EMAIL_CLAIM_SECONDS(self):
+        """How long a worker's claim on an e-mail it is sending holds: a worker killed while
+        sending leaves the e-mail to be sent again once this has passed."""
+        return int(self._get("EMAIL_CLAIM_SECONDS", 300))
+
+    @property
+    def EMAIL_RETRY_MINUTES(self):
+        """Minutes to wait before each new attempt at an e-mail that failed; after the last,
+        the e-mail is given up on (and the log says so)."""
+        return [int(minutes) for minutes in self._get("EMAIL_RETRY_MINUTES", [1, 5, 30, 120])]
 
     @property
     def RESCUE_DAYS(self):

@@ -2,7 +2,6 @@
 the models are loaded). Each receiver hands the event to one service."""
 
 from django.conf import settings
-from django.db import transaction
 from django.db.models.signals import post_delete, post_save, pre_delete
 from wagtail.models import Page, PageViewRestriction
 from wagtail.signals import (
@@ -17,9 +16,9 @@ from . import signals
 from .cache import rankings_changed
 from .links import dashboard_url_for, page_full_url
 from .models import CommunityMember, CommunityPostPage, MemberBlogPage
+from .services import deliveries
 from .services.listing import refresh_listed, sync_post_score
 from .services.members import member_leaving
-from .tasks import send_member_email
 
 
 def post_published_or_unpublished(sender, instance, signal, **kwargs):
@@ -80,11 +79,12 @@ def moderation_decided(sender, instance, user=None, **kwargs):
         "dashboard_url": dashboard_url_for(post),
     }
     template = "post_approved" if approved else "post_rejected"
-    author_id = post.author_id
-    transaction.on_commit(
-        lambda: send_member_email.enqueue(
-            author_id, f"wagtail_communityblog/emails/{template}", context
-        )
+    deliveries.queue(
+        "member",
+        f"moderation:{instance.pk}:{template}",
+        post.author_id,
+        f"wagtail_communityblog/emails/{template}",
+        context,
     )
 
 

@@ -15,8 +15,27 @@ from .frontend_cache import purge_posts
 from .links import comment_unsubscribe_url
 from .models import Comment
 from .services.curation import notify_promoted
+from .services.deliveries import deliver, queue_due
 from .services.ratings import fold_in_matured_votes, recompute_all
 from .services.vote_rings import detect_rings, hold_fast_climbers
+
+
+@task()
+def deliver_email(delivery_id):
+    """Send one e-mail of the outbox (``models.EmailDelivery``), unless it has been sent or
+    another worker is sending it; return its status (``None``: nothing to do)."""
+    return deliver(delivery_id)
+
+
+@task()
+def retry_emails():
+    """Hand the worker again the e-mails that are due: retries after an error, e-mails whose
+    task was lost, claims of a worker that was killed while sending; return how many."""
+    return queue_due()
+
+
+# The senders below do the work of each kind of e-mail (deliver_email calls them); queued
+# directly, as before the outbox, they still send.
 
 
 @task()
@@ -109,4 +128,5 @@ PERIODIC = {
     "detect_vote_rings": detect_vote_rings,
     "fold_matured_votes": fold_matured_votes,
     "recompute_scores": recompute_scores,
+    "retry_emails": retry_emails,
 }

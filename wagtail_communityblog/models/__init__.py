@@ -6,6 +6,7 @@ from .comments import (
     CommentSubscription,
 )
 from .curation import Flag, PromotionEvent
+from .deliveries import EmailDelivery
 from .members import CommunityMember
 from .pages import (
     CommunityIndexPage,
@@ -28,6 +29,7 @@ __all__ = [
     "CommunityMember",
     "CommunityPostPage",
     "CommunityPostTag",
+    "EmailDelivery",
     "Flag",
     "MemberBlogPage",
     "PostHold",

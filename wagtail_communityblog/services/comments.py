@@ -43,6 +43,7 @@ from ..models.curation import counted_reports
 from ..models.members import suspension_refusal
 from ..ranking import wilson_lower_bound
 from ..sanitize import clean_comment_html
+from . import deliveries
 
 # Who may do what -------------------------------------------------------------------------
 
@@ -423,15 +424,13 @@ def followers(post, exclude_user_id=None):
 
 
 def notify_new_comment(comment_id):
-    """Queue one e-mail per follower of the comment's thread (background tasks)."""
-    # At call time: the tasks import the services they run (see tasks.py).
-    from ..tasks import send_comment_notification
-
+    """Queue one e-mail per follower of the comment's thread (the outbox; background tasks)."""
     comment = Comment.objects.filter(pk=comment_id).select_related("post").first()
     if comment is None or not comment.is_visible:
         return
-    for user_id in followers(comment.post, exclude_user_id=comment.author_id):
-        send_comment_notification.enqueue(user_id, comment_id)
+    with transaction.atomic():
+        for user_id in followers(comment.post, exclude_user_id=comment.author_id):
+            deliveries.queue("comment", f"comment:{comment_id}:to:{user_id}", user_id, comment_id)
 
 
 def read_unsubscribe_token(token):

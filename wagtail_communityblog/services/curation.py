@@ -13,6 +13,7 @@ from ..errors import CurationError
 from ..links import dashboard_url_for, page_full_url
 from ..models import CommunityPostPage, Flag, PostScore, PromotionEvent
 from ..models.curation import counted_reports, report_refusal
+from . import deliveries
 from .listing import set_rank_time
 
 
@@ -111,17 +112,10 @@ def check_promotion(post_id):
     promoted = PostScore.objects.filter(awaiting_promotion(), pk=post_id).update(promoted_at=now)
     if not promoted:
         return False
-    PromotionEvent.objects.create(post_id=post_id, kind=PromotionEvent.PROMOTED)
-    transaction.on_commit(lambda: _enqueue_promotion_email(post_id))
+    event = PromotionEvent.objects.create(post_id=post_id, kind=PromotionEvent.PROMOTED)
+    deliveries.queue("promotion", f"promotion:{event.pk}", post_id)
     signals.send_on_commit(signals.post_promoted, CommunityPostPage, post_id=post_id)
     return True
-
-
-def _enqueue_promotion_email(post_id):
-    # At call time: the tasks import the services they run (see tasks.py).
-    from ..tasks import send_promotion_email
-
-    send_promotion_email.enqueue(post_id)
 
 
 def notify_promoted(post_id):

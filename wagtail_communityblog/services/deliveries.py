@@ -1,0 +1,145 @@
+"""Sending the package's e-mails through the outbox (``models.EmailDelivery``), once each.
+
+``queue()`` records an e-mail inside the caller's transaction and, once it commits, asks the
+task worker to ``deliver()`` it. Delivery claims the row before sending (a conditional
+``UPDATE``: of two tasks for one e-mail, one sends), marks it sent after, and on an error
+schedules another attempt (``EMAIL_RETRY_MINUTES``) or gives up. ``queue_due()``, run every
+minute by the scheduler (``retry_emails``), hands the worker again whatever is due: a retry,
+an e-mail whose task was lost (a worker killed before it ran it, a queue that was down), or a
+claim that ran out (a worker killed while sending).
+
+Each e-mail carries a ``Message-ID`` made from its row, the same on every attempt: the one
+case a retry can send twice, a worker killed after the mail server took the message and
+before the row was marked, gives the recipient two copies of one message, which mail
+clients show once.
+"""
+
+import logging
+from datetime import timedelta
+
+from django.core.mail.utils import DNS_NAME
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from ..adapter import MESSAGE_ID
+from ..conf import app_settings
+from ..models import EmailDelivery
+
+logger = logging.getLogger(__name__)
+
+# How long an e-mail may wait for its task before the worker is handed it again (its task
+# may just be queued behind others: only one of the two sends).
+STILL_WAITING = timedelta(minutes=2)
+
+
+def queue(kind, key, *arguments):
+    """Record the e-mail ``key`` (once: a second call with the same key does nothing) and
+    have the worker send it when the current transaction commits."""
+    delivery, created = EmailDelivery.objects.get_or_create(
+        key=key, defaults={"kind": kind, "arguments": list(arguments)}
+    )
+    if created:
+        delivery_id = delivery.pk
+        transaction.on_commit(lambda: _enqueue(delivery_id))
+    return delivery
+
+
+def _enqueue(delivery_id, run_after=None):
+    # At call time: the tasks import the services they run (see tasks.py).
+    from ..tasks import deliver_email
+
+    task = deliver_email
+    if run_after is not None:
+        if not task.get_backend().supports_defer:
+            return  # queue_due() hands it over when it is due
+        task = task.using(run_after=run_after)
+    task.enqueue(delivery_id)
+
+
+def senders():
+    """Each kind of e-mail and the function that sends one (the tasks' bodies)."""
+    from ..tasks import send_comment_notification, send_member_email, send_promotion_email
+
+    return {
+        "member": send_member_email.call,
+        "promotion": send_promotion_email.call,
+        "comment": send_comment_notification.call,
+    }
+
+
+def deliver(delivery_id):
+    """Send one e-mail of the outbox unless it is sent or being sent; return its status."""
+    now = timezone.now()
+    claimed = (
+        EmailDelivery.objects.filter(pk=delivery_id)
+        .filter(
+            Q(status=EmailDelivery.PENDING, next_attempt_at__lte=now)
+            | Q(status=EmailDelivery.SENDING, claimed_until__lt=now)
+        )
+        .update(
+            status=EmailDelivery.SENDING,
+            attempts=F("attempts") + 1,
+            claimed_until=now + timedelta(seconds=app_settings.EMAIL_CLAIM_SECONDS),
+        )
+    )
+    if not claimed:
+        return None
+    delivery = EmailDelivery.objects.get(pk=delivery_id)
+    token = MESSAGE_ID.set(
+        f"<communityblog.{delivery.pk}.{delivery.created_at:%Y%m%d%H%M%S}@{DNS_NAME}>"
+    )
+    try:
+        senders()[delivery.kind](*delivery.arguments)
+    except Exception as error:  # noqa: BLE001 - any sending error is retried, then given up
+        return _failed(delivery, error)
+    finally:
+        MESSAGE_ID.reset(token)
+    EmailDelivery.objects.filter(pk=delivery.pk, status=EmailDelivery.SENDING).update(
+        status=EmailDelivery.SENT, sent_at=timezone.now(), claimed_until=None, last_error=""
+    )
+    return EmailDelivery.SENT
+
+
+def _failed(delivery, error):
+    delays = app_settings.EMAIL_RETRY_MINUTES
+    message = f"{type(error).__name__}: {error}"[:2000]
+    if delivery.attempts > len(delays):
+        status, when = EmailDelivery.FAILED, timezone.now()
+        logger.error(
+            "Gave up on e-mail %s after %d attempts: %s", delivery.key, delivery.attempts, message
+        )
+    else:
+        status = EmailDelivery.PENDING
+        when = timezone.now() + timedelta(minutes=delays[delivery.attempts - 1])
+        logger.warning(
+            "E-mail %s failed (attempt %d), trying again at %s: %s",
+            delivery.key,
+            delivery.attempts,
+            when.isoformat(timespec="seconds"),
+            message,
+        )
+    EmailDelivery.objects.filter(pk=delivery.pk).update(
+        status=status, next_attempt_at=when, claimed_until=None, last_error=message
+    )
+    if status == EmailDelivery.PENDING:
+        _enqueue(delivery.pk, run_after=when)
+    return status
+
+
+def queue_due(now=None):
+    """Hand the worker again every e-mail that should have been sent by now and is not being
+    sent (at most once every ``STILL_WAITING`` per e-mail); return how many."""
+    now = now or timezone.now()
+    due = list(
+        EmailDelivery.objects.filter(
+            Q(status=EmailDelivery.PENDING, next_attempt_at__lte=now - STILL_WAITING)
+            | Q(status=EmailDelivery.SENDING, claimed_until__lt=now)
+        ).values_list("pk", flat=True)[:1000]
+    )
+    EmailDelivery.objects.filter(pk__in=due, status=EmailDelivery.PENDING).update(
+        next_attempt_at=now
+    )
+    for delivery_id in due:
+        _enqueue(delivery_id)
+    return len(due)
