@@ -10,6 +10,9 @@
 #                                           exports on stdout: eval "$(scripts/pg_cluster.sh start)"
 #   scripts/pg_cluster.sh stop [DIR]        stop and delete a cluster made by `start`
 #                                           (DIR defaults to $PGCLUSTER_DIR)
+#   scripts/pg_cluster.sh restart DIR [S]   restart its server (fast shutdown: every connection
+#                                           is closed), down for S seconds (default 0), on the
+#                                           same port; its data stays
 #   e.g.  eval "$(scripts/pg_cluster.sh start)"; psql -c 'select 1'; scripts/pg_cluster.sh stop
 #
 # The cluster lives in a fresh temporary directory (data/, socket/, postgres.log), listens on a
@@ -267,11 +270,30 @@ cmd_stop() {
     stop_cluster
 }
 
+cmd_restart() {
+    CLUSTER_DIR=${1:-${PGCLUSTER_DIR:-}}
+    [[ -n $CLUSTER_DIR && -e $CLUSTER_DIR/data/PG_VERSION ]] \
+        || die "usage: $PROG restart DIR (a cluster made by $PROG start)"
+    BINDIR=$(find_bindir) || die "PostgreSQL server binaries not found"
+    if [[ $(id -u) -eq 0 ]]; then
+        PG_OS_USER=$(stat -c %U "$CLUSTER_DIR/data")
+    fi
+    local port
+    port=$(sed -n 4p "$CLUSTER_DIR/data/postmaster.pid")  # the port it listens on
+    as_pg "$BINDIR/pg_ctl" -D "$CLUSTER_DIR/data" -m fast -w -t 60 stop >/dev/null \
+        || { show_log_tail; die "PostgreSQL did not stop"; }
+    sleep "${2:-0}"
+    as_pg "$BINDIR/pg_ctl" -D "$CLUSTER_DIR/data" -l "$CLUSTER_DIR/postgres.log" -o "-p $port" \
+        -w -t 60 start >/dev/null || { show_log_tail; die "PostgreSQL did not start again"; }
+    log "restarted the server of $CLUSTER_DIR"
+}
+
 case ${1:-} in
     bindir) find_bindir ;;
     run) shift; cmd_run "$@" ;;
     start) cmd_start ;;
     stop) shift; cmd_stop "$@" ;;
+    restart) shift; cmd_restart "$@" ;;
     -h|--help|help) sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$0" ;;
-    *) die "usage: $PROG {bindir|run [--] CMD...|start|stop [DIR]|help}" ;;
+    *) die "usage: $PROG {bindir|run [--] CMD...|start|stop [DIR]|restart [DIR]|help}" ;;
 esac

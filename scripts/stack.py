@@ -29,6 +29,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -78,6 +79,16 @@ def wait_for(url, timeout=60, process=None):
     raise RuntimeError(f"{url} did not answer within {timeout} s")
 
 
+def render_vcl(app_ports):
+    """deploy/varnish.vcl.in with one backend per app server (each probed on /healthz)."""
+    backends = "\n".join(
+        f'backend app{n} {{ .host = "127.0.0.1"; .port = "{port}"; .probe = healthz; }}'
+        for n, port in enumerate(app_ports, 1)
+    )
+    names = "\n".join(f"    app.add_backend(app{n});" for n in range(1, len(app_ports) + 1))
+    return VCL.read_text().replace("@BACKENDS@", backends).replace("@BACKEND_NAMES@", names)
+
+
 class Stack:
     """Start with ``with Stack(...) as stack:``; ``stack.proxy_url``, ``stack.app_urls``,
     ``stack.env`` (the settings' environment), ``stack.processes`` (name to Popen)."""
@@ -88,6 +99,10 @@ class Stack:
         self.logs.mkdir(parents=True, exist_ok=True)
         self.logs.chmod(0o755)  # Varnish reads its configuration as its own unprivileged user
         self.processes = {}
+        self.commands = {}  # name -> (command, cwd), to start a process again (respawn)
+        self.down = set()  # processes killed on purpose (kill), not restarted until respawn
+        self.restarts = []  # (time, name, exit status): what the supervisor restarted
+        self.stopping = threading.Event()
         self.pg_dir = None
 
     # --- pieces ------------------------------------------------------------------------------
@@ -98,6 +113,7 @@ class Stack:
         self.start_postgres()
         redis_port, proxy_port = free_port(), free_port()
         app_ports = [free_port() for _ in range(self.app_servers)]
+        self.proxy_port = proxy_port
         self.proxy_url = f"http://127.0.0.1:{proxy_port}"
         self.app_urls = [f"http://127.0.0.1:{port}" for port in app_ports]
         self.env = {
@@ -115,6 +131,8 @@ class Stack:
             "SECURE_HSTS_SECONDS": "0",
             "SECURE_COOKIES": "false",
             "ACCOUNT_EMAIL_VERIFICATION": "none",
+            # A killed worker's e-mails are sent again within a minute and a half.
+            "EMAIL_CLAIM_SECONDS": "60",
             # The worker's e-mails, one file each, where the load test can count them.
             "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
             "EMAIL_FILE_PATH": str(self.logs / "mail"),
@@ -139,7 +157,27 @@ class Stack:
             wait_for(url + "/", process=None)
         self.start_varnish(varnishd, proxy_port, app_ports)
         wait_for(self.proxy_url + "/", process=self.processes["varnish"])
+        threading.Thread(target=self.supervise, daemon=True).start()
         return self
+
+    def supervise(self):
+        """Start again, a second later, any process that exits (as systemd's
+        ``Restart=always`` does; docs/how-to/deploy.md), except one killed on purpose."""
+        while not self.stopping.wait(0.5):
+            for name, process in list(self.processes.items()):
+                status = process.poll()
+                if status is None or name in self.down or self.stopping.is_set():
+                    continue
+                self.restarts.append((time.time(), name, status))
+                time.sleep(1)
+                if not self.stopping.is_set() and name not in self.down:
+                    self.spawn(name, *self.commands[name])
+
+    def kill(self, name):
+        """Kill a process of the stack (SIGKILL to its whole group): it stays down."""
+        self.down.add(name)
+        os.killpg(self.processes[name].pid, signal.SIGKILL)
+        self.processes[name].wait()
 
     def start_postgres(self):
         result = subprocess.run(
@@ -162,6 +200,13 @@ class Stack:
             ["migrate", "--noinput", "--verbosity", "0"],
             ["collectstatic", "--noinput", "--verbosity", "0"],
             ["communityblog_demo", "--posts", str(self.posts)],
+            # Links in e-mails and the proxy's purges name the site as readers reach it.
+            [
+                "shell",
+                "-c",
+                "from wagtail.models import Site; Site.objects.filter(is_default_site=True)"
+                f".update(hostname='127.0.0.1', port={self.proxy_port})",
+            ],
         ):
             subprocess.run(
                 manage + command,
@@ -173,15 +218,8 @@ class Stack:
             )
 
     def start_varnish(self, varnishd, port, app_ports):
-        backends = "\n".join(
-            f'backend app{n} {{ .host = "127.0.0.1"; .port = "{p}"; }}'
-            for n, p in enumerate(app_ports, 1)
-        )
-        names = "\n".join(f"    app.add_backend(app{n});" for n in range(1, len(app_ports) + 1))
         vcl = self.logs / "varnish.vcl"
-        vcl.write_text(
-            VCL.read_text().replace("@BACKENDS@", backends).replace("@BACKEND_NAMES@", names)
-        )
+        vcl.write_text(render_vcl(app_ports))
         workdir = self.logs / "varnish"
         workdir.mkdir(exist_ok=True)
         self.spawn(
@@ -191,7 +229,8 @@ class Stack:
         )
 
     def spawn(self, name, command, cwd=None):
-        log = open(self.logs / f"{name}.log", "w")  # noqa: SIM115 (closed by the process's end)
+        self.commands[name] = (command, cwd)
+        log = open(self.logs / f"{name}.log", "a")  # noqa: SIM115 (closed by the process's end)
         self.processes[name] = subprocess.Popen(
             [str(part) for part in command],
             cwd=cwd,
@@ -201,7 +240,14 @@ class Stack:
             start_new_session=True,
         )
 
+    def respawn(self, name):
+        """Start a process of the stack again (after ``kill``), as it was started."""
+        self.down.discard(name)
+        command, cwd = self.commands[name]
+        self.spawn(name, command, cwd)
+
     def stop(self):
+        self.stopping.set()
         for process in self.processes.values():
             if process.poll() is None:
                 os.killpg(process.pid, signal.SIGTERM)
@@ -248,12 +294,14 @@ def main():
             print(f"app server {number}:     {url}/")
         print(f"logs:             {stack.logs}")
         print("demo accounts: see prepare.log; stop with Ctrl-C")
+        print("a process that exits is started again a second later (see its log)")
         try:
-            while all(process.poll() is None for process in stack.processes.values()):
+            seen = 0
+            while True:
                 time.sleep(1)
-            dead = [name for name, process in stack.processes.items() if process.poll() is not None]
-            print(f"stopped: {', '.join(dead)} exited; see {stack.logs}", file=sys.stderr)
-            sys.exit(1)
+                for _when, name, status in stack.restarts[seen:]:
+                    print(f"{name} exited ({status}): started again", file=sys.stderr)
+                seen = len(stack.restarts)
         except KeyboardInterrupt:
             print("stopping ...")
 

@@ -1,5 +1,6 @@
 """The deployment files the guide ships (docs/how-to/deploy.md) are valid as shipped."""
 
+import importlib.util
 import shutil
 import subprocess
 from pathlib import Path
@@ -13,17 +14,11 @@ VARNISHD = shutil.which("varnishd") or shutil.which("varnishd", path="/usr/sbin"
 @pytest.mark.skipif(not VARNISHD, reason="varnishd not installed (apt-get install varnish)")
 def test_the_varnish_configuration_compiles(tmp_path):
     """What scripts/stack.py fills in, compiled by Varnish's own VCL compiler."""
+    spec = importlib.util.spec_from_file_location("stack", ROOT / "scripts" / "stack.py")
+    stack = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(stack)
     vcl = tmp_path / "varnish.vcl"
-    vcl.write_text(
-        (ROOT / "deploy" / "varnish.vcl.in")
-        .read_text()
-        .replace(
-            "@BACKENDS@",
-            'backend app1 { .host = "127.0.0.1"; .port = "9"; }\n'
-            'backend app2 { .host = "127.0.0.1"; .port = "10"; }',
-        )
-        .replace("@BACKEND_NAMES@", "    app.add_backend(app1);\n    app.add_backend(app2);")
-    )
+    vcl.write_text(stack.render_vcl([9, 10]))
     result = subprocess.run(
         # No jail: the compiler runs as this user, who can read the temporary directory.
         [VARNISHD, "-C", "-j", "none", "-f", str(vcl), "-n", str(tmp_path / "varnish")],
@@ -35,3 +30,5 @@ def test_the_varnish_configuration_compiles(tmp_path):
     # The purge bans every query string of the URL, and sessions are never cached.
     source = vcl.read_text()
     assert '(\\?|$)"' in source and "sessionid|messages" in source
+    # A dead app server is probed out of the rotation.
+    assert source.count(".probe = healthz;") == 2 and '.url = "/healthz";' in source

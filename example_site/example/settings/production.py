@@ -40,6 +40,8 @@ MIDDLEWARE.insert(  # noqa: F405
     MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,  # noqa: F405
     "whitenoise.middleware.WhiteNoiseMiddleware",
 )
+# 503 with Retry-After, not 500, while PostgreSQL restarts (docs/how-to/deploy.md).
+MIDDLEWARE.append("wagtail_communityblog.middleware.DatabaseUnavailableMiddleware")  # noqa: F405
 SECRET_KEY = _required("SECRET_KEY")
 ALLOWED_HOSTS = [host.strip() for host in _required("ALLOWED_HOSTS").split(",") if host.strip()]
 CSRF_TRUSTED_ORIGINS = [
@@ -78,9 +80,31 @@ if not CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
     raise ImproperlyConfigured("CACHE_URL must be a Redis URL, e.g. redis://127.0.0.1:6379/0.")
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        # django-redis rather than Django's own Redis backend: while Redis restarts it misses
+        # instead of raising, so pages are rendered from the database (and the log says so),
+        # and the package refuses members' writes with 503 until the rate limits count again.
+        "BACKEND": "django_redis.cache.RedisCache",
         "LOCATION": CACHE_URL,
+        "OPTIONS": {
+            "IGNORE_EXCEPTIONS": True,
+            # A Redis that is gone must not hold a request for long.
+            "SOCKET_CONNECT_TIMEOUT": 0.5,
+            "SOCKET_TIMEOUT": 0.5,
+        },
     }
+}
+DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
+
+# Errors and warnings to standard error, where the process manager (systemd, the stack of
+# scripts/stack.py) keeps them: a request that failed, the cache or the database unreachable.
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+    },
+    "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["stderr"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
 # A caching proxy in front (Varnish, nginx, a CDN): Wagtail purges it when pages change, and
 # the package when what its pages show changes (docs/how-to/deploy.md#caching-proxy).
@@ -108,3 +132,6 @@ else:
     TASKS = {"default": {"BACKEND": "django_tasks.backends.database.DatabaseBackend"}}
 
 ACCOUNT_EMAIL_VERIFICATION = os.environ.get("ACCOUNT_EMAIL_VERIFICATION", "mandatory")
+
+# A task worker killed while sending an e-mail leaves it to be sent again after this long.
+WAGTAIL_COMMUNITYBLOG_EMAIL_CLAIM_SECONDS = int(os.environ.get("EMAIL_CLAIM_SECONDS", "300"))
