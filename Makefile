@@ -39,7 +39,7 @@ MANAGE := $(VENV_PY) example_site/manage.py
 BROWSER_NODE := tests/browser/node_modules/.package-lock.json
 
 .PHONY: help install run stack test test-sqlite test-postgres test-oldest test-newest test-outsider test-browser screenshots \
-	lint format messages migrations-check docs bench-votes bench-community bench-scale bench-sanitize clean distclean reset-db
+	lint format messages migrations-check docs bench-votes bench-community bench-scale bench-sanitize bench-load clean distclean reset-db
 
 help: ## Show this help
 	@echo "wagtail-communityblog: make TARGET"
@@ -175,6 +175,9 @@ bench-community: $(STAMP) ## Community-health simulation: vote rings, front-page
 
 bench-sanitize: $(STAMP) ## Sanitiser cost on ordinary and hostile post and comment bodies (~1 min)
 	$(VENV_PY) benchmarks/sanitize.py $(ARGS)
+
+bench-load: $(BENCH_STAMP) ## The whole site under load: Locust through make stack's shape, with faults (~15 min)
+	$(VENV_PY) benchmarks/load.py $(ARGS)
 
 bench-scale: $(BENCH_STAMP) ## Scale benchmark: 10k/100k posts, 1M votes, front page, listings, votes vs peers (~30 min)
 	$(VENV_PY) benchmarks/scale.py $(ARGS)

@@ -60,7 +60,9 @@ def record(name, response, *, expect=(200,), ok=None):
         response.failure(f"{kind}: {(response.text or '')[:120]!r}")
     times[name].append(response.request_meta["response_time"])
     kinds[name][kind] += 1
-    per_second[int(time.time() - started)][kind if kind not in {"200", "201", "302"} else "ok"] += 1
+    # For the faults: what each second brought, the failures by endpoint.
+    outcome = "ok" if kind in {"200", "201", "302"} else f"{name} {kind}"
+    per_second[int(time.time() - started)][outcome] += 1
     return kind
 
 
