@@ -24,9 +24,10 @@ LIMITS_UNREACHABLE = {**SILENT, "limits": UNREACHABLE["default"]}
 
 
 @pytest.fixture(autouse=True)
-def fresh_cache():
-    """The suite's autouse fixture clears the cache, which is down here."""
-    yield
+def fresh_cache(monkeypatch):
+    """The suite's autouse fixture clears the cache, which is down here; and each test's
+    outage warns afresh."""
+    monkeypatch.setattr(cache, "_warned", {})
 
 
 @pytest.fixture
@@ -57,7 +58,6 @@ def test_pages_are_served_from_the_database_when_the_cache_is_down(client, site_
 
 @override_settings(CACHES=UNREACHABLE)
 def test_the_packages_cache_calls_survive_a_cache_that_raises(caplog, db, monkeypatch):
-    monkeypatch.setattr(cache, "_last_warning", [0.0])
     with caplog.at_level(logging.WARNING, logger="wagtail_communityblog.cache"):
         assert cache.generation() is None
         assert cache.fetch("key", "missing") == "missing"
@@ -66,6 +66,11 @@ def test_the_packages_cache_calls_survive_a_cache_that_raises(caplog, db, monkey
     warnings = [r.getMessage() for r in caplog.records]
     # One line says why; the rest of the outage is not a flood.
     assert len(warnings) == 1 and "The cache is unavailable (generation failed" in warnings[0]
+    monkeypatch.setattr(cache, "WARN_EVERY", 0)
+    with caplog.at_level(logging.WARNING, logger="wagtail_communityblog.cache"):
+        cache.fetch("key")
+    # fetch(), store() and the bump failed after the first warning.
+    assert "(3 more since the last warning)" in caplog.records[-1].getMessage()
 
 
 @pytest.mark.parametrize("caches", [SILENT, LIMITS_UNREACHABLE], ids=["answers nothing", "raises"])

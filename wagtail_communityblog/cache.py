@@ -21,21 +21,35 @@ GENERATION_KEY = "wagtail_communityblog:generation"
 WARN_EVERY = 10  # seconds
 
 logger = logging.getLogger(__name__)
-_last_warning = [0.0]
+_warned = {}  # what was warned about -> (when, how many more since, not logged)
+
+
+def warn_now_and_then(log, about, message, *args):
+    """``log.warning(message, *args)``, at most once every ``WARN_EVERY`` seconds per process
+    for one ``about``; the next warning says how many were left out in between."""
+    now = time.monotonic()
+    last, left_out = _warned.get(about, (None, 0))
+    if last is not None and now - last < WARN_EVERY:
+        _warned[about] = (last, left_out + 1)
+        return
+    _warned[about] = (now, 0)
+    if left_out:
+        message += " (%d more since the last warning)"
+        args = (*args, left_out)
+    log.warning(message, *args)
 
 
 def unavailable(operation, error):
-    """Log that the cache failed ``operation`` (rate-limited, so an outage is not a flood)."""
-    now = time.monotonic()
-    if now - _last_warning[0] >= WARN_EVERY:
-        _last_warning[0] = now
-        logger.warning(
-            "The cache is unavailable (%s failed: %s: %s); rendering from the database until "
-            "it is back.",
-            operation,
-            type(error).__name__,
-            error,
-        )
+    """Log that the cache failed ``operation`` (now and then: an outage is not a flood)."""
+    warn_now_and_then(
+        logger,
+        "cache",
+        "The cache is unavailable (%s failed: %s: %s); rendering from the database until it "
+        "is back.",
+        operation,
+        type(error).__name__,
+        error,
+    )
 
 
 def fetch(key, default=None):

@@ -74,8 +74,11 @@ def over_limit(request, action, error_class, *, increment=True):
     if usage["time_left"] < 0:
         # django-ratelimit's answer when the cache could not count (a real window never has
         # negative time left): closed, unless the site chose RATELIMIT_FAIL_OPEN.
-        logger.warning(
-            "Rate-limit counters unavailable (is the cache down?): refused %s by user %s.",
+        cache.warn_now_and_then(
+            logger,
+            "rate limits",
+            "Rate-limit counters unavailable (is the cache down?): refusing members' writes "
+            "with 503 (%s by user %s).",
             action,
             request.user.pk,
         )
