@@ -93,8 +93,9 @@ class Stack:
     """Start with ``with Stack(...) as stack:``; ``stack.proxy_url``, ``stack.app_urls``,
     ``stack.env`` (the settings' environment), ``stack.processes`` (name to Popen)."""
 
-    def __init__(self, *, app_servers=2, workers=3, posts=200, logs=None):
+    def __init__(self, *, app_servers=2, workers=3, posts=200, logs=None, conn_max_age=60):
         self.app_servers, self.workers, self.posts = app_servers, workers, posts
+        self.conn_max_age = conn_max_age
         self.logs = Path(logs or tempfile.mkdtemp(prefix="communityblog-stack-"))
         self.logs.mkdir(parents=True, exist_ok=True)
         self.logs.chmod(0o755)  # Varnish reads its configuration as its own unprivileged user
@@ -124,6 +125,7 @@ class Stack:
             "ALLOWED_HOSTS": "127.0.0.1,localhost",
             "CSRF_TRUSTED_ORIGINS": ",".join([self.proxy_url, *self.app_urls]),
             "DATABASE_URL": self.database_url,
+            "DATABASE_CONN_MAX_AGE": str(self.conn_max_age),
             "CACHE_URL": f"redis://127.0.0.1:{redis_port}/0",
             "FRONTEND_CACHE_URL": self.proxy_url,
             "WAGTAILADMIN_BASE_URL": self.proxy_url,
@@ -280,6 +282,12 @@ def main():
     parser.add_argument("--workers", type=int, default=3, help="gunicorn workers per server")
     parser.add_argument("--posts", type=int, default=200, help="demo posts")
     parser.add_argument("--logs", type=Path, help="log directory (default: a temporary one)")
+    parser.add_argument(
+        "--conn-max-age",
+        type=int,
+        default=60,
+        help="seconds each process keeps its database connection (0: one a request)",
+    )
     options = parser.parse_args()
     # SIGTERM (kill, systemd, CI) stops the stack as Ctrl-C does: nothing is left running.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
@@ -288,6 +296,7 @@ def main():
         workers=options.workers,
         posts=options.posts,
         logs=options.logs,
+        conn_max_age=options.conn_max_age,
     ) as stack:
         print(f"proxy (Varnish):  {stack.proxy_url}/", flush=True)
         for number, url in enumerate(stack.app_urls, 1):

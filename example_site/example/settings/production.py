@@ -103,7 +103,10 @@ LOGGING = {
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
     },
+    # django-redis logs each error it ignores, with its traceback: one every ten seconds.
+    "filters": {"now_and_then": {"()": "example.log_filters.NowAndThen"}},
     "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "loggers": {"django_redis.cache": {"filters": ["now_and_then"]}},
     "root": {"handlers": ["stderr"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
 # A caching proxy in front (Varnish, nginx, a CDN): Wagtail purges it when pages change, and
