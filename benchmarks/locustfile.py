@@ -3,7 +3,9 @@
 Environment: ``LOAD_PLAN`` (the JSON ``load_site.py setup`` wrote), ``LOAD_OUT`` (where this
 run's figures go), ``LOAD_VOTES`` (every vote's outcome, one JSON line each, appended),
 ``LOAD_MODE`` (``mixed``: readers across the site and members at work; ``spike``: both on the
-one viral post), ``LOAD_MEMBER_SHARE`` (the members' share of the users, 0.1).
+one viral post; ``votes``: members only, voting with no pause, for the HTTP vote's capacity;
+run with the ``Member`` class alone), ``LOAD_MEMBER_SHARE`` (the members' share of the users,
+0.1).
 
 - **Readers** are anonymous: the front page, the community listing (sorts, page 2), posts
   (a few are much more read than the rest), blogs, tag pages and feeds.
@@ -24,7 +26,7 @@ import time
 from collections import Counter, defaultdict
 from pathlib import Path
 
-from locust import FastHttpUser, between, events, task
+from locust import FastHttpUser, between, constant, events, task
 
 PLAN = json.loads(Path(os.environ["LOAD_PLAN"]).read_text())
 MODE = os.environ.get("LOAD_MODE", "mixed")
@@ -115,7 +117,7 @@ class Member(FastHttpUser):
     """Logged-in members, one slice of the accounts per Locust user."""
 
     weight = round(100 * MEMBER_SHARE)
-    wait_time = between(0.5, 2.0)
+    wait_time = constant(0) if MODE == "votes" else between(0.5, 2.0)
 
     def on_start(self):
         first = next(_slices) * ACCOUNTS_PER_USER
@@ -145,7 +147,7 @@ class Member(FastHttpUser):
         ) as response:
             return response, record(name, response, expect=expect)
 
-    @task(3)
+    @task(0 if MODE == "votes" else 3)
     def read(self):
         account = random.choice(self.accounts)
         post = SPIKE if MODE == "spike" else post_choice()
@@ -195,7 +197,7 @@ class Member(FastHttpUser):
             + "\n"
         )
 
-    @task(1)
+    @task(0 if MODE == "votes" else 1)
     def comment(self):
         account = random.choice(self.accounts)
         post = SPIKE if MODE == "spike" else post_choice()
