@@ -40,6 +40,12 @@ MIDDLEWARE.insert(  # noqa: F405
     MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,  # noqa: F405
     "whitenoise.middleware.WhiteNoiseMiddleware",
 )
+# Each process keeps its database connection (checked at the start of each request): a new
+# connection per request cost PostgreSQL four times the CPU under load (docs/performance.md).
+DATABASES["default"]["CONN_MAX_AGE"] = int(  # noqa: F405
+    os.environ.get("DATABASE_CONN_MAX_AGE", "60")
+)
+
 # 503 with Retry-After, not 500, while PostgreSQL restarts (docs/how-to/deploy.md).
 MIDDLEWARE.append("wagtail_communityblog.middleware.DatabaseUnavailableMiddleware")  # noqa: F405
 SECRET_KEY = _required("SECRET_KEY")
