@@ -43,6 +43,15 @@ def comment(post, django_capture_on_commit_callbacks, username="bea"):
         return comment_service.create_comment(post, make_user(username), "Agreed.")
 
 
+def recorded_not_sent(post, django_capture_on_commit_callbacks):
+    """A comment whose e-mail is recorded in the outbox but whose task never runs (a queue
+    that was down, a worker killed before it took it); returns the e-mail's row."""
+    with django_capture_on_commit_callbacks(execute=False):
+        comment_service.create_comment(post, make_user("bea"), "Agreed.")
+    comment_service.notify_new_comment(post.comments.get().pk)  # its own task is not run
+    return EmailDelivery.objects.get()
+
+
 def test_a_notification_is_recorded_sent_and_carries_a_message_id_of_its_own(
     post, author, django_capture_on_commit_callbacks
 ):
@@ -104,10 +113,7 @@ def test_the_next_try_after_an_outage_sends_it(post, django_capture_on_commit_ca
 def test_an_e_mail_whose_task_was_lost_is_sent_by_the_next_retry_run(
     post, django_capture_on_commit_callbacks
 ):
-    # The e-mail is recorded with the comment, but its task never runs (a queue that was down).
-    with django_capture_on_commit_callbacks(execute=False):
-        comment_service.create_comment(post, make_user("bea"), "Agreed.")
-    comment_service.notify_new_comment(post.comments.get().pk)  # records, task not run
+    recorded_not_sent(post, django_capture_on_commit_callbacks)
     assert EmailDelivery.objects.get().status == EmailDelivery.PENDING
     assert PERIODIC["retry_emails"].call() == 0  # it may just be queued behind others
     EmailDelivery.objects.update(
@@ -121,10 +127,7 @@ def test_an_e_mail_whose_task_was_lost_is_sent_by_the_next_retry_run(
 def test_a_worker_killed_while_sending_leaves_it_to_be_sent_when_its_claim_runs_out(
     post, django_capture_on_commit_callbacks
 ):
-    with django_capture_on_commit_callbacks(execute=False):
-        comment_service.create_comment(post, make_user("bea"), "Agreed.")
-    comment_service.notify_new_comment(post.comments.get().pk)
-    delivery = EmailDelivery.objects.get()
+    delivery = recorded_not_sent(post, django_capture_on_commit_callbacks)
     # A worker claimed it and was killed before it could send.
     EmailDelivery.objects.filter(pk=delivery.pk).update(
         status=EmailDelivery.SENDING,
