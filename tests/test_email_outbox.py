@@ -5,6 +5,7 @@ an e-mail whose task was lost, or whose worker was killed while sending, is sent
 
 import logging
 from datetime import timedelta
+from types import SimpleNamespace
 
 import pytest
 from django.core import mail
@@ -157,3 +158,24 @@ def test_the_promotion_e_mail_goes_through_the_outbox_too(
     assert delivery.status == EmailDelivery.SENT
     [message] = mail.outbox
     assert message.to == [author.email] and "promoted" in message.subject.lower()
+
+
+def test_a_task_queue_that_is_down_loses_no_e_mail_and_fails_no_request(
+    post, django_capture_on_commit_callbacks, monkeypatch, caplog
+):
+    def queue_down(*args, **kwargs):
+        raise ConnectionError("the task queue is unreachable")
+
+    monkeypatch.setattr(
+        "wagtail_communityblog.tasks.deliver_email", SimpleNamespace(enqueue=queue_down)
+    )
+    comment(post, django_capture_on_commit_callbacks)  # the comment is saved, no error
+    delivery = EmailDelivery.objects.get()
+    assert delivery.status == EmailDelivery.PENDING and mail.outbox == []
+    assert "Could not queue e-mail" in caplog.text
+    monkeypatch.undo()
+    EmailDelivery.objects.update(
+        next_attempt_at=timezone.now() - deliveries.STILL_WAITING - timedelta(seconds=1)
+    )
+    assert PERIODIC["retry_emails"].call() == 1
+    assert EmailDelivery.objects.get().status == EmailDelivery.SENT

@@ -54,7 +54,15 @@ def _enqueue(delivery_id, run_after=None):
         if not task.get_backend().supports_defer:
             return  # queue_due() hands it over when it is due
         task = task.using(run_after=run_after)
-    task.enqueue(delivery_id)
+    try:
+        task.enqueue(delivery_id)
+    except Exception as error:  # noqa: BLE001 - the queue is down: the row is the record
+        logger.warning(
+            "Could not queue e-mail %s (%s: %s); retry_emails will hand it to the worker.",
+            delivery_id,
+            type(error).__name__,
+            error,
+        )
 
 
 def senders():
