@@ -176,6 +176,13 @@ class AppSettings:
         return self._get("BASE_TEMPLATE", None) or None
 
     @property
+    def SHARE_META(self):
+        """Whether the package's pages write their canonical URL, Open Graph and Twitter card
+        tags and schema.org JSON-LD in ``extra_head`` (False when the site's base template or
+        an SEO package writes them)."""
+        return bool(self._get("SHARE_META", True))
+
+    @property
     def SHOW_MESSAGES(self):
         """Whether the package shows Django's messages itself (False when the site's base
         template shows them)."""

@@ -32,23 +32,13 @@ from .curation import report_refusal
 from .members import CommunityMember
 from .querysets import LISTING_KEYS, CommunityPostQuerySet, MemberBlogQuerySet
 from .ratings import viewer_context
+from .sitemaps import BlogSitemapMixin, CommunitySitemapMixin
 
 # First path segments that routes of the community index (and the front-end views, when a site
 # mounts them at the same prefix, as the example site does) already answer. A member blog with
 # one of these slugs would be unreachable, so they are refused.
 RESERVED_BLOG_SLUGS = frozenset(
-    {
-        "blogs",
-        "feed",
-        "search",
-        "tag",
-        "tags",
-        "dashboard",
-        "my-blog",
-        "write",
-        "posts",
-        "api",
-    }
+    {"blogs", "feed", "search", "tag", "tags", "dashboard", "my-blog", "write", "posts", "api"}
 )
 
 
@@ -89,7 +79,9 @@ def feeds():
     return module
 
 
-class CommunityIndexPage(HttpCachingMixin, LayoutMixin, RoutablePageMixin, Page):
+class CommunityIndexPage(
+    CommunitySitemapMixin, HttpCachingMixin, LayoutMixin, RoutablePageMixin, Page
+):
     """The community section of a site: lists every member's posts, and holds their blogs."""
 
     intro = RichTextField(
@@ -224,7 +216,7 @@ class CommunityIndexPage(HttpCachingMixin, LayoutMixin, RoutablePageMixin, Page)
         )
 
 
-class MemberBlogPage(HttpCachingMixin, LayoutMixin, RoutablePageMixin, Page):
+class MemberBlogPage(BlogSitemapMixin, HttpCachingMixin, LayoutMixin, RoutablePageMixin, Page):
     """One member's blog. Its ``owner`` is the member; it holds that member's posts."""
 
     intro = models.TextField(

@@ -2,7 +2,7 @@ from django import template
 from django.utils.safestring import mark_safe
 from wagtail.templatetags.wagtailcore_tags import richtext
 
-from .. import layout
+from .. import layout, sharing
 from ..conf import app_settings
 from ..links import login_url_for
 from ..models.ratings import lasting_vote_refusal
@@ -44,6 +44,16 @@ def communityblog_assets(context, head=False):
     its ``<head>`` to load it there on every page (promoted blocks appear anywhere): the
     package's pages then add no second link."""
     return layout.assets(context, head=head)
+
+
+@register.inclusion_tag("wagtail_communityblog/includes/share_meta.html", takes_context=True)
+def communityblog_share_meta(context, route=None, title=None):
+    """The page's canonical link, Open Graph and Twitter card tags and JSON-LD, for its
+    ``extra_head``: what a link to it shows when shared (see ``sharing.py``). ``route`` and
+    ``title`` name a route of the community index, e.g. ``route="blogs_view"``."""
+    return {
+        "share": sharing.metadata(context, route=(route, title) if route else None),
+    }
 
 
 @register.inclusion_tag("wagtail_communityblog/includes/rating_widget.html", takes_context=True)
