@@ -10,7 +10,8 @@ refused whatever ``blogging_refusal`` answers. Documented in docs/reference/adap
 import contextvars
 
 from django.conf import settings
-from django.core.mail import EmailMessage
+from django.core.mail import EmailMultiAlternatives
+from django.template import TemplateDoesNotExist
 from django.template.loader import render_to_string
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
@@ -87,16 +88,27 @@ class DefaultCommunityBlogAdapter:
 
     def render_mail(self, template_prefix, email, context, headers=None):
         """The message for ``email`` from ``<prefix>_subject.txt`` and ``<prefix>_body.txt``
-        (plain text; member-written values in ``context`` are already plain text)."""
+        (plain text; member-written values in ``context`` are already plain text), with an
+        HTML part from ``<prefix>_body.html`` when that template exists (autoescaped: what
+        members wrote goes in as text)."""
         subject = render_to_string(f"{template_prefix}_subject.txt", context).strip()
         body = render_to_string(f"{template_prefix}_body.txt", context)
-        return EmailMessage(
+        message = EmailMultiAlternatives(
             " ".join(subject.split()),
             body,
             settings.DEFAULT_FROM_EMAIL,
             [email],
             headers=headers or {},
         )
+        name = f"{template_prefix}_body.html"
+        try:
+            html = render_to_string(name, context)
+        except TemplateDoesNotExist as error:
+            if str(error) != name:
+                raise  # the HTML template is there, something it includes is not
+            return message
+        message.attach_alternative(html, "text/html")
+        return message
 
     def send_mail(self, template_prefix, email, context, headers=None):
         """Render and send one e-mail (from a django-tasks task, never inside a request's

@@ -32,6 +32,7 @@ DEFAULT_RATE_LIMITS = {
     "recommend": "200/h",
     "flag": "20/h",
     "follow": "60/h",
+    "subscribe": "10/h",
 }
 
 
@@ -176,6 +177,11 @@ class AppSettings:
         return self._get("BASE_TEMPLATE", None) or None
 
     @property
+    def DIGEST_POSTS(self):
+        """How many posts the weekly digest of a community lists at most."""
+        return int(self._get("DIGEST_POSTS", 10))
+
+    @property
     def SHARE_META(self):
         """Whether the package's pages write their canonical URL, Open Graph and Twitter card
         tags and schema.org JSON-LD in ``extra_head`` (False when the site's base template or
@@ -214,6 +220,7 @@ class AppSettings:
             "fold_matured_votes": "*/15 * * * *",
             "recompute_scores": "17 3 * * *",
             "retry_emails": "* * * * *",
+            "send_digests": "0 7 * * 1",
         }
         schedule.update(self._get("SCHEDULE", {}) or {})
         return {name: spec for name, spec in schedule.items() if spec}

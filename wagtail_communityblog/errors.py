@@ -32,3 +32,7 @@ class CommentError(ActionRefused):
 
 class CurationError(ActionRefused):
     """A report on a post, or an editor's action, that cannot be made."""
+
+
+class FollowError(ActionRefused):
+    """A follow by e-mail that cannot be made, confirmed or changed."""

@@ -44,6 +44,9 @@ ACTIONS = {
     "recommend": _("You are recommending comments too fast. Please wait a little."),
     "flag": _("You have sent too many reports recently. Try later."),
     "follow": _("You have changed what you follow too many times recently. Try again later."),
+    "subscribe": _(
+        "Too many requests to follow by e-mail have come from here recently. Try again later."
+    ),
 }
 
 
@@ -61,7 +64,9 @@ def over_limit(request, action, error_class, *, increment=True):
         usage = get_usage(
             request,
             group=f"wagtail_communityblog.{action}",
-            key="user",
+            # The member; a reader who is not logged in (following by e-mail), their
+            # address (RATELIMIT_IP_META_KEY behind a proxy: docs/how-to/deploy.md).
+            key="user_or_ip",
             rate=rate,
             method=ALL,
             increment=increment,

@@ -1,6 +1,8 @@
 """Signal receivers, connected in ``AppConfig.ready()`` (this module is imported there, once
 the models are loaded). Each receiver hands the event to one service."""
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.db.models.signals import post_delete, post_save, pre_delete
 from wagtail.models import Page, PageViewRestriction
@@ -16,15 +18,23 @@ from . import signals
 from .cache import rankings_changed
 from .links import dashboard_url_for, page_full_url
 from .models import CommunityMember, CommunityPostPage, MemberBlogPage
-from .services import deliveries
+from .services import deliveries, follows
 from .services.listing import refresh_listed, sync_post_score
 from .services.members import member_leaving
+
+
+def first_publication(post):
+    """Is this the post's first publication (not an edit published again)?"""
+    first, last = post.first_published_at, post.last_published_at
+    return first is not None and last is not None and last - first < timedelta(minutes=1)
 
 
 def post_published_or_unpublished(sender, instance, signal, **kwargs):
     """Whoever published or unpublished it (its author, an editor, a workflow's approval)."""
     sync_post_score(instance)
     rankings_changed()
+    if signal is page_published and first_publication(instance):
+        follows.post_published(instance)
     public = signals.post_published if signal is page_published else signals.post_unpublished
     signals.send_on_commit(public, sender, post=instance, author=instance.author)
 

@@ -16,6 +16,7 @@ from .links import comment_unsubscribe_url
 from .models import Comment
 from .services.curation import notify_promoted
 from .services.deliveries import deliver, queue_due
+from .services.follows import queue_digests
 from .services.ratings import fold_in_matured_votes, recompute_all
 from .services.vote_rings import detect_rings, hold_fast_climbers
 
@@ -32,6 +33,13 @@ def retry_emails():
     """Hand the worker again the e-mails that are due: retries after an error, e-mails whose
     task was lost, claims of a worker that was killed while sending; return how many."""
     return queue_due()
+
+
+@task()
+def send_digests():
+    """Queue this week's digest of each community to its followers by e-mail (once a week:
+    run again in the same week, it queues nothing more); return how many."""
+    return queue_digests()
 
 
 # The senders below do the work of each kind of e-mail (deliver_email calls them); queued
@@ -129,4 +137,5 @@ PERIODIC = {
     "fold_matured_votes": fold_matured_votes,
     "recompute_scores": recompute_scores,
     "retry_emails": retry_emails,
+    "send_digests": send_digests,
 }

@@ -8,7 +8,7 @@ from django.urls import path
 
 from . import converters  # noqa: F401  (registers the communityblog_id path converter)
 from .http_caching import private
-from .views import comments, curation, posts, ratings
+from .views import comments, curation, follows, posts, ratings
 
 app_name = "wagtail_communityblog"
 
@@ -74,6 +74,16 @@ urlpatterns = [
         comments.comment_preferences,
         name="comment_preferences",
     ),
+    # Following by e-mail
+    path("follow/", follows.follow, name="follow"),
+    path("follow/<str:token>/", follows.follow_manage, name="follow_manage"),
+    path("follow/<str:token>/confirm/", follows.follow_confirm, name="follow_confirm"),
+    path(
+        "follow/<str:token>/unsubscribe/<communityblog_id:follow_id>/",
+        follows.follow_unsubscribe,
+        name="follow_unsubscribe",
+    ),
+    path("dashboard/following/", follows.following, name="following"),
 ]
 
 # Every answer here is for one reader (their dashboard, their vote, a form with their token):

@@ -7,6 +7,7 @@ from .comments import (
 )
 from .curation import Flag, PromotionEvent
 from .deliveries import EmailDelivery
+from .follows import Follow, Follower
 from .members import CommunityMember
 from .pages import (
     CommunityIndexPage,
@@ -31,6 +32,8 @@ __all__ = [
     "CommunityPostTag",
     "EmailDelivery",
     "Flag",
+    "Follow",
+    "Follower",
     "MemberBlogPage",
     "PostHold",
     "PostScore",

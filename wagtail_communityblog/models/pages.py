@@ -39,6 +39,7 @@ from .sitemaps import BlogSitemapMixin, CommunitySitemapMixin
 # one of these slugs would be unreachable, so they are refused.
 RESERVED_BLOG_SLUGS = frozenset(
     {"blogs", "feed", "search", "tag", "tags", "dashboard", "my-blog", "write", "posts", "api"}
+    | {"follow"}
 )
 
 

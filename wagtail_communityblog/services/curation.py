@@ -14,6 +14,7 @@ from ..links import dashboard_url_for, page_full_url
 from ..models import CommunityPostPage, Flag, PostScore, PromotionEvent
 from ..models.curation import counted_reports, report_refusal
 from . import deliveries
+from .follows import promoted_followers_exist
 from .listing import set_rank_time
 
 
@@ -114,6 +115,8 @@ def check_promotion(post_id):
         return False
     event = PromotionEvent.objects.create(post_id=post_id, kind=PromotionEvent.PROMOTED)
     deliveries.queue("promotion", f"promotion:{event.pk}", post_id)
+    if promoted_followers_exist(post_id):
+        deliveries.queue("followers_promoted", f"followers:promoted:{event.pk}", post_id)
     signals.send_on_commit(signals.post_promoted, CommunityPostPage, post_id=post_id)
     return True
 

@@ -45,6 +45,30 @@ def queue(kind, key, *arguments):
     return delivery
 
 
+def queue_many(kind, rows):
+    """Record many e-mails of one ``kind`` at once, ``rows`` being ``(key, arguments)``
+    (those already recorded are left as they are), and have the worker send the new ones when
+    the current transaction commits; return how many were new."""
+    keys = [key for key, _arguments in rows]
+    known = set(EmailDelivery.objects.filter(key__in=keys).values_list("key", flat=True))
+    EmailDelivery.objects.bulk_create(
+        [
+            EmailDelivery(key=key, kind=kind, arguments=list(arguments))
+            for key, arguments in rows
+            if key not in known
+        ],
+        ignore_conflicts=True,  # another run recording the same e-mails at the same time
+    )
+    new = list(
+        EmailDelivery.objects.filter(key__in=set(keys) - known, attempts=0).values_list(
+            "pk", flat=True
+        )
+    )
+    if new:
+        transaction.on_commit(lambda: [_enqueue(delivery_id) for delivery_id in new])
+    return len(new)
+
+
 def _enqueue(delivery_id, run_after=None):
     # At call time: the tasks import the services they run (see tasks.py).
     from ..tasks import deliver_email
@@ -68,11 +92,20 @@ def _enqueue(delivery_id, run_after=None):
 def senders():
     """Each kind of e-mail and the function that sends one (the tasks' bodies)."""
     from ..tasks import send_comment_notification, send_member_email, send_promotion_email
+    from . import follows
 
     return {
         "member": send_member_email.call,
         "promotion": send_promotion_email.call,
         "comment": send_comment_notification.call,
+        "follow_confirm": follows.send_confirmation,
+        "follow_post": follows.send_post,
+        "follow_promoted": follows.send_promoted,
+        "digest": follows.send_digest,
+        # Not e-mails but what queues them, one per follower: recorded here too, so that
+        # telling the followers is never lost with a task and never done twice.
+        "followers_post": follows.notify_new_post,
+        "followers_promoted": follows.notify_promoted,
     }
 
 
