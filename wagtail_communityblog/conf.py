@@ -177,6 +177,11 @@ class AppSettings:
         return self._get("BASE_TEMPLATE", None) or None
 
     @property
+    def ACTIVITYPUB(self):
+        """Whether member blogs and community indexes are ActivityPub actors (federation)."""
+        return bool(self._get("ACTIVITYPUB", False))
+
+    @property
     def DIGEST_POSTS(self):
         """How many posts the weekly digest of a community lists at most."""
         return int(self._get("DIGEST_POSTS", 10))

@@ -70,6 +70,19 @@ def text_as_html(text):
     return _nh3_clean(escape_text(text or ""), ALLOWED_TAGS)
 
 
+def clean_rendered_html(html, root_url=""):
+    """Already rendered rich text (``expand_db_html``) through the allow-list again, for HTML
+    that leaves the site (federation): whatever is stored, even an editor's or an old row's, goes
+    out as the allow-list permits; links and images made absolute on ``root_url``."""
+    soup = BeautifulSoup(_nh3_clean(html or "", ALLOWED_TAGS), "html.parser")
+    for tag, attribute in (("a", "href"), ("img", "src")):
+        for node in soup.find_all(tag):
+            value = node.get(attribute, "")
+            if value.startswith("/") and not value.startswith("//"):
+                node[attribute] = root_url.rstrip("/") + value
+    return str(soup)
+
+
 def clean_html(html, allowed_image_ids=None):
     """Return ``html`` reduced to the allowed features, in Wagtail's rich text storage format.
 

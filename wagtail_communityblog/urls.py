@@ -8,7 +8,7 @@ from django.urls import path
 
 from . import converters  # noqa: F401  (registers the communityblog_id path converter)
 from .http_caching import private
-from .views import comments, curation, follows, posts, ratings
+from .views import activitypub, comments, curation, follows, posts, ratings
 
 app_name = "wagtail_communityblog"
 
@@ -84,6 +84,23 @@ urlpatterns = [
         name="follow_unsubscribe",
     ),
     path("dashboard/following/", follows.following, name="following"),
+    # ActivityPub (WAGTAIL_COMMUNITYBLOG_ACTIVITYPUB): the actors' collections
+    path("ap/inbox/", activitypub.inbox, name="activitypub_shared_inbox"),
+    path(
+        "ap/actors/<communityblog_id:actor_id>/inbox/",
+        activitypub.inbox,
+        name="activitypub_inbox",
+    ),
+    path(
+        "ap/actors/<communityblog_id:actor_id>/outbox/",
+        activitypub.outbox,
+        name="activitypub_outbox",
+    ),
+    path(
+        "ap/actors/<communityblog_id:actor_id>/followers/",
+        activitypub.followers,
+        name="activitypub_followers",
+    ),
 ]
 
 # Every answer here is for one reader (their dashboard, their vote, a form with their token):

@@ -15,6 +15,8 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("api/v2/", api_router.urls),
     path("sitemap.xml", sitemap, name="sitemap"),
+    # ActivityPub discovery (WebFinger, NodeInfo): 404 unless WAGTAIL_COMMUNITYBLOG_ACTIVITYPUB.
+    path("", include("wagtail_communityblog.activitypub_urls")),
     # The package's front-end views share the community section's prefix.
     path("community/", include("wagtail_communityblog.urls")),
 ]

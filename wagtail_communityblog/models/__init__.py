@@ -7,6 +7,7 @@ from .comments import (
 )
 from .curation import Flag, PromotionEvent
 from .deliveries import EmailDelivery
+from .federation import ActorKey
 from .follows import Follow, Follower
 from .members import CommunityMember
 from .pages import (
@@ -21,6 +22,7 @@ from .scores import PostScore
 from .vote_rings import PostHold, VoteCluster, VoteClusterMember
 
 __all__ = [
+    "ActorKey",
     "Comment",
     "CommentFlag",
     "CommentPreferences",

@@ -17,6 +17,7 @@ from wagtail.fields import RichTextField
 from wagtail.models import Page, PageManager
 from wagtail.search import index
 
+from ..activitypub import FederationMixin
 from ..adapter import get_adapter
 from ..admin.forms import MemberBlogPageForm
 from ..admin.panels import VoteBreakdownPanel
@@ -39,7 +40,7 @@ from .sitemaps import BlogSitemapMixin, CommunitySitemapMixin
 # one of these slugs would be unreachable, so they are refused.
 RESERVED_BLOG_SLUGS = frozenset(
     {"blogs", "feed", "search", "tag", "tags", "dashboard", "my-blog", "write", "posts", "api"}
-    | {"follow"}
+    | {"follow", "ap"}
 )
 
 
@@ -81,7 +82,7 @@ def feeds():
 
 
 class CommunityIndexPage(
-    CommunitySitemapMixin, HttpCachingMixin, LayoutMixin, RoutablePageMixin, Page
+    CommunitySitemapMixin, FederationMixin, HttpCachingMixin, LayoutMixin, RoutablePageMixin, Page
 ):
     """The community section of a site: lists every member's posts, and holds their blogs."""
 
@@ -217,7 +218,9 @@ class CommunityIndexPage(
         )
 
 
-class MemberBlogPage(BlogSitemapMixin, HttpCachingMixin, LayoutMixin, RoutablePageMixin, Page):
+class MemberBlogPage(
+    BlogSitemapMixin, FederationMixin, HttpCachingMixin, LayoutMixin, RoutablePageMixin, Page
+):
     """One member's blog. Its ``owner`` is the member; it holds that member's posts."""
 
     intro = models.TextField(
@@ -353,7 +356,7 @@ class CommunityPostTag(TaggedItemBase):
 CommunityPostManager = PageManager.from_queryset(CommunityPostQuerySet)
 
 
-class CommunityPostPage(HttpCachingMixin, LayoutMixin, Page):
+class CommunityPostPage(FederationMixin, HttpCachingMixin, LayoutMixin, Page):
     """A member's post: a real Wagtail page under their blog, with revisions and history."""
 
     intro = models.TextField(

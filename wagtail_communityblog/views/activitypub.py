@@ -1,0 +1,211 @@
+"""ActivityPub's discovery and collections (``WAGTAIL_COMMUNITYBLOG_ACTIVITYPUB``): WebFinger,
+NodeInfo, and each actor's outbox, followers and inbox. With federation off, every one of them
+is a 404.
+
+WebFinger and NodeInfo live at the root of the site (``/.well-known/...``), so they are in
+``wagtail_communityblog.activitypub_urls``, which a site includes at its root; the actors'
+collections are routes of the package's URLs.
+"""
+
+import re
+from functools import wraps
+
+from django.db.models import Q
+from django.http import JsonResponse
+from django.urls import reverse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods
+from wagtail.models import Site
+
+from .. import __version__, activitypub
+from ..models import CommunityIndexPage, CommunityPostPage, MemberBlogPage
+from ..models.members import CommunityMember
+
+ACCT = re.compile(r"^acct:(?P<user>[A-Za-z0-9_.~-]{1,255})@(?P<host>[A-Za-z0-9.:\[\]-]{1,255})$")
+NODEINFO_SCHEMA = "http://nodeinfo.diaspora.software/ns/schema/2.1"
+
+
+def _error(message, status):
+    return JsonResponse({"error": message}, status=status)
+
+
+def federated(view):
+    """404 while federation is off."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not activitypub.enabled():
+            return _error("Not found.", 404)
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _hosts(request):
+    """The host names this site answers WebFinger for: the request's and its Wagtail site's."""
+    hosts = {request.get_host().lower()}
+    site = Site.find_for_request(request)
+    if site is not None:
+        hosts.add(site.hostname.lower())
+        if site.port not in (80, 443):
+            hosts.add(f"{site.hostname}:{site.port}".lower())
+    return hosts
+
+
+def _actor_by_slug(slug):
+    """The live, public member blog with this slug (the oldest, if communities share it), else
+    the community index with it."""
+    suspended = CommunityMember.objects.filter(is_suspended=True).values("user_id")
+    blog = (
+        MemberBlogPage.objects.live()
+        .public()
+        .filter(slug=slug)
+        .exclude(owner__in=suspended)
+        .order_by("pk")
+        .first()
+    )
+    if blog is not None:
+        return blog
+    return CommunityIndexPage.objects.live().public().filter(slug=slug).order_by("pk").first()
+
+
+@require_GET
+@federated
+def webfinger(request):
+    """``/.well-known/webfinger?resource=acct:<blog slug>@<host>`` (RFC 7033)."""
+    resource = request.GET.get("resource", "").strip()
+    match = ACCT.match(resource)
+    if not match:
+        return _error("Ask for resource=acct:<name>@<host>.", 400)
+    if match["host"].lower() not in _hosts(request):
+        return _error("That account is not on this site.", 404)
+    actor = _actor_by_slug(match["user"])
+    if actor is None:
+        return _error("No such account.", 404)
+    url = activitypub.actor_id(actor)
+    response = JsonResponse(
+        {
+            "subject": f"acct:{actor.slug}@{match['host'].lower()}",
+            "aliases": [url],
+            "links": [
+                {"rel": "self", "type": activitypub.CONTENT_TYPE, "href": url},
+                {"rel": "http://webfinger.net/rel/profile-page", "type": "text/html", "href": url},
+            ],
+        },
+        content_type="application/jrd+json",
+    )
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+@require_GET
+@federated
+def nodeinfo_links(request):
+    """``/.well-known/nodeinfo``: where the NodeInfo document is."""
+    href = request.build_absolute_uri(reverse("wagtail_communityblog_nodeinfo"))
+    return JsonResponse({"links": [{"rel": NODEINFO_SCHEMA, "href": href}]})
+
+
+@require_GET
+@federated
+def nodeinfo(request):
+    """NodeInfo 2.1: what software this is and how many blogs and posts it has."""
+    posts = CommunityPostPage.objects.listed().count()
+    blogs = MemberBlogPage.objects.live().public().count()
+    return JsonResponse(
+        {
+            "version": "2.1",
+            "software": {
+                "name": "wagtail-communityblog",
+                "version": __version__,
+                "homepage": "https://github.com/wagtail-communityblog/wagtail-communityblog",
+            },
+            "protocols": ["activitypub"],
+            "services": {"inbound": [], "outbound": ["atom1.0", "rss2.0"]},
+            "openRegistrations": False,
+            "usage": {"users": {"total": blogs}, "localPosts": posts},
+            "metadata": {},
+        },
+        content_type=f'application/json; profile="{NODEINFO_SCHEMA}#"',
+    )
+
+
+def _actor_or_error(actor_id):
+    from wagtail.models import Page
+
+    page = Page.objects.filter(pk=actor_id).first()
+    page = page.specific if page is not None else None
+    if not isinstance(page, (MemberBlogPage, CommunityIndexPage)):
+        return None, _error("No such actor.", 404)
+    refused = activitypub.refusal(page)
+    if refused is not None:
+        return None, _error(refused[1], refused[0])
+    return page, None
+
+
+def _page_number(request):
+    value = request.GET.get("page")
+    if value is None:
+        return None
+    if not value.isdigit() or not 0 < int(value) < 100_000:
+        raise ValueError
+    return int(value)
+
+
+@require_GET
+@federated
+def outbox(request, actor_id):
+    """A blog's posts as ``Create`` activities, or a community's promoted posts as
+    ``Announce`` activities; newest first, ``PAGE_SIZE`` a page."""
+    page, error = _actor_or_error(actor_id)
+    if error:
+        return error
+    try:
+        number = _page_number(request)
+    except ValueError:
+        return _error("page must be a whole number from 1.", 400)
+    collection = activitypub.endpoint(page, "outbox")
+    if isinstance(page, MemberBlogPage):
+        posts = CommunityPostPage.objects.listed().filter(score__blog=page)
+        posts = posts.order_by("-score__published_at", "-pk")
+    else:
+        posts = CommunityPostPage.objects.listed().filter(
+            Q(score__community=page) & Q(score__promoted_at__isnull=False)
+        )
+        posts = posts.order_by("-score__promoted_at", "-pk")
+    total = posts.count()
+    if number is None:
+        return activitypub.activity_response(activitypub.ordered_collection(collection, total))
+    size = activitypub.PAGE_SIZE
+    chosen = posts.select_related("header_image")[(number - 1) * size : number * size]
+    if isinstance(page, MemberBlogPage):
+        items = [activitypub.create_activity(post) for post in chosen]
+    else:
+        items = [activitypub.announce_activity(page, post) for post in chosen]
+    return activitypub.activity_response(
+        activitypub.ordered_collection(collection, total, items, page=number)
+    )
+
+
+@require_GET
+@federated
+def followers(request, actor_id):
+    """The actor's followers on other servers: only how many (who they are is theirs)."""
+    page, error = _actor_or_error(actor_id)
+    if error:
+        return error
+    collection = activitypub.endpoint(page, "followers")
+    return activitypub.activity_response(activitypub.ordered_collection(collection, 0))
+
+
+@csrf_exempt
+@require_http_methods(["POST"])
+@federated
+def inbox(request, actor_id=None):
+    """Activities from other servers: not accepted yet (follows from the fediverse are the
+    next step of federation); refused with 501 and a message, changing nothing."""
+    if actor_id is not None:
+        _page, error = _actor_or_error(actor_id)
+        if error:
+            return error
+    return _error("This site does not accept activities from other servers yet.", 501)
