@@ -8,7 +8,7 @@ from this module).
 from django.contrib.auth import get_user_model
 from wagtail.permission_policies import ModelPermissionPolicy
 
-from ..models import Comment, CommunityMember, PostScore, Rating
+from ..models import Comment, CommunityMember, EmailDelivery, Follower, PostScore, Rating
 from ..models.curation import CURATE_PERMISSION, can_curate
 
 
@@ -76,6 +76,10 @@ def policies():
         PostScore: CuratorPolicy(PostScore),
         # Comments are moderated by the same editors; written only by members, on the site.
         Comment: CommentPolicy(Comment),
+        # The outbox is a record: read, never written by hand.
+        EmailDelivery: RestrictedActionsPolicy(EmailDelivery, denied={"add", "change", "delete"}),
+        # Followers sign up on the site; an address is only ever removed (its owner's request).
+        Follower: RestrictedActionsPolicy(Follower, denied={"add", "change"}),
     }
 
 

@@ -14,7 +14,7 @@ from wagtail.admin.widgets import Button
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
 from .. import converters  # noqa: F401  (registers the communityblog_id path converter)
-from ..models import Comment, CommunityMember, PostScore, Rating
+from ..models import Comment, CommunityMember, EmailDelivery, Follower, PostScore, Rating
 from .comments import (
     CommentActionView,
     CommentFilterSet,
@@ -293,6 +293,47 @@ class HeldPostsViewSet(ViewSet):
         ]
 
 
+class EmailDeliveryViewSet(PolicyMixin, SnippetViewSet):
+    """Community > E-mails: the outbox, to see what was sent, what waits and what failed."""
+
+    model = EmailDelivery
+    icon = "mail"
+    menu_label = _("E-mails")
+    url_prefix = "community/emails"
+    list_display = ["key", "kind", "status", "attempts", "created_at", "sent_at", "last_error"]
+    list_filter = ["status", "kind"]
+    search_fields = ["key"]
+    search_backend_name = None
+    ordering = ["-created_at"]
+    inspect_view_enabled = True
+    copy_view_enabled = False
+
+
+class FollowerViewSet(PolicyMixin, SnippetViewSet):
+    """Community > E-mail followers: each address, its member, what it follows; an address
+    is deleted (with its follows) when its owner asks."""
+
+    model = Follower
+    icon = "user"
+    menu_label = _("E-mail followers")
+    url_prefix = "community/followers"
+    list_display = [
+        "email",
+        "user",
+        Column("follow_count", label=_("Follows"), sort_key="follow_count"),
+        "created_at",
+    ]
+    search_fields = ["email", "user__username"]
+    search_backend_name = None
+    ordering = ["-created_at"]
+    inspect_view_enabled = True
+    inspect_view_fields = ["email", "user", "created_at"]
+    copy_view_enabled = False
+
+    def get_queryset(self, request):
+        return Follower.objects.select_related("user").annotate(follow_count=Count("follows"))
+
+
 class CommunityViewSetGroup(SnippetViewSetGroup):
     menu_label = _("Community")
     menu_icon = "group"
@@ -306,4 +347,6 @@ class CommunityViewSetGroup(SnippetViewSetGroup):
         HeldPostsViewSet,
         CommunityMemberViewSet,
         RatingViewSet,
+        FollowerViewSet,
+        EmailDeliveryViewSet,
     ]

@@ -5,12 +5,15 @@ import django.utils.timezone
 from django.conf import settings
 from django.db import migrations, models
 
+# Wagtail 8 names its page model in a setting; Wagtail 7 has no such setting.
+PAGE_MODEL = getattr(settings, "WAGTAIL_PAGE_MODEL", "wagtailcore.page")
+
 
 class Migration(migrations.Migration):
 
     dependencies = [
         ('wagtail_communityblog', '0011_email_follows'),
-        migrations.swappable_dependency(settings.WAGTAIL_PAGE_MODEL),
+        migrations.swappable_dependency(PAGE_MODEL),
     ]
 
     operations = [
@@ -21,7 +24,7 @@ class Migration(migrations.Migration):
                 ('public_key_pem', models.TextField(verbose_name='public key')),
                 ('private_key_pem', models.TextField(verbose_name='private key')),
                 ('created_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='created at')),
-                ('page', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.WAGTAIL_PAGE_MODEL, verbose_name='actor')),
+                ('page', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=PAGE_MODEL, verbose_name='actor')),
             ],
             options={
                 'verbose_name': 'ActivityPub actor key',
