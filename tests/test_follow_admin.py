@@ -36,9 +36,7 @@ def follower():
     return follower
 
 
-def test_followers_are_listed_with_how_much_they_follow_and_can_be_deleted(
-    admin_client, follower
-):
+def test_followers_are_listed_with_how_much_they_follow_and_can_be_deleted(admin_client, follower):
     response = admin_client.get(reverse(f"{FOLLOWERS}:list"))
     assert response.status_code == 200
     assert "reader@example.org" in response.content.decode()
