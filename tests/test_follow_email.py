@@ -416,3 +416,23 @@ def test_a_members_emails_follow_their_accounts_address_and_stop_when_it_is_clos
     mail.outbox.clear()
     run(make_post, blog, title="Second")
     assert mail.outbox == []
+
+
+def test_an_address_is_one_follower_however_it_is_typed(client, run, blog):
+    follow_by_email(client, run, "Reader@Example.ORG", blog=blog.pk)
+    follow_by_email(client, run, "reader@example.org", blog=blog.pk)
+    assert Follower.objects.get().email == "reader@example.org"
+    assert Follow.objects.count() == 1 and len(mail.outbox) == 1
+
+
+def test_an_account_made_with_an_address_does_not_confirm_what_it_followed_before(
+    client, run, blog, community
+):
+    follow_by_email(client, run, blog=blog.pk)  # never confirmed
+    member = make_user("late", email=READER)
+    client.force_login(member)
+    run(client.post, FOLLOW, {"community": community.pk, "kind": "digest"})
+    follower = Follower.objects.get()
+    assert follower.user == member
+    assert follower.follows.get(kind=Follow.BLOG).confirmed_at is None
+    assert follower.follows.get(kind=Follow.DIGEST).confirmed_at is not None

@@ -52,8 +52,8 @@ def normalise_email(value):
         validate_email(email)
     except ValidationError:
         raise FollowError(_("Enter a valid e-mail address.")) from None
-    local, _at, domain = email.rpartition("@")
-    return f"{local}@{domain.lower()}"
+    # One follower per address, however it is typed (mail providers ignore the case).
+    return email.lower()
 
 
 def target(community_id=None, blog_id=None, tag_slug=None, kind=None):
@@ -99,15 +99,23 @@ def follower_for_member(user):
             # The account's address changed: the e-mails follow it.
             follower = _move_address(follower, normalise_email(user.email))
         return follower
-    email = normalise_email(user.email)
-    with transaction.atomic():
-        follower, _created = Follower.objects.select_for_update().get_or_create(email=email)
-        if follower.user_id is None:
-            # An address that followed before its owner had an account: now theirs.
-            follower.user = user
-            follower.save(update_fields=["user"])
-            follower.follows.filter(confirmed_at__isnull=True).update(confirmed_at=timezone.now())
+    follower = _follower(normalise_email(user.email))
+    if follower.user_id is None:
+        # An address that followed before its owner had an account: now theirs. What it
+        # followed without confirming still waits for the link in its e-mail.
+        Follower.objects.filter(pk=follower.pk, user__isnull=True).update(user=user)
+        follower.refresh_from_db()
     return follower
+
+
+def _follower(email):
+    """The ``Follower`` of ``email``, made if there is none (by this request or, at the same
+    moment, another)."""
+    try:
+        with transaction.atomic():
+            return Follower.objects.get_or_create(email=email)[0]
+    except IntegrityError:
+        return Follower.objects.get(email=email)
 
 
 def _move_address(follower, email):
@@ -125,11 +133,7 @@ def follow(what, *, user=None, email=None):
     ``(follow, confirmation_needed)``; following twice is no error and changes nothing."""
     kind, community, blog, tag = what
     member = user is not None and user.is_authenticated
-    if member:
-        follower = follower_for_member(user)
-    else:
-        address = normalise_email(email)
-        follower, _created = Follower.objects.get_or_create(email=address)
+    follower = follower_for_member(user) if member else _follower(normalise_email(email))
     lookup = {"kind": kind, "community": community, "blog": blog, "tag": tag}
     try:
         with transaction.atomic():
