@@ -193,3 +193,53 @@ def test_an_actor_that_is_not_an_actor_is_a_404(client, federation, blog):
     post = make_post(blog)
     assert client.get(f"/community/ap/actors/{post.pk}/outbox/").status_code == 404
     assert client.get("/community/ap/actors/999999/followers/").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("accept", "json_wanted"),
+    [
+        (
+            f'{AP}, application/ld+json; profile="https://www.w3.org/ns/activitystreams", '
+            "text/html;q=0.1",
+            True,
+        ),
+        (f"{AP}, text/html;q=0.9", True),
+        ("Application/Activity+JSON", True),
+        ('application/ld+json; profile="https://www.w3.org/ns/activitystreams"', True),
+        (f"{AP}; q=0", False),
+        ("*/*", False),
+        ("text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8", False),
+        (f"text/html, {AP};q=0.5", False),
+    ],
+)
+def test_the_page_answers_what_the_client_prefers(client, federation, blog, accept, json_wanted):
+    response = client.get(blog.url, HTTP_ACCEPT=accept)
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith(AP if json_wanted else "text/html")
+
+
+def test_a_suspended_members_pages_answer_410_to_other_servers(client, federation, blog, author):
+    post = make_post(blog)
+    make_blog(make_community(title="Other", slug="other"), make_user("bea"))
+    CommunityMember.objects.update_or_create(user=author, defaults={"is_suspended": True})
+    for url in (blog.url, post.url):
+        response = client.get(url, HTTP_ACCEPT=AP)
+        assert response.status_code == 410 and response.json()["error"]
+    assert client.get("/nodeinfo/2.1").json()["usage"]["users"]["total"] == 1
+
+
+def test_handles_are_found_whatever_their_case(client, federation, blog):
+    response = webfinger(client, "acct:AMARA@TestServer")
+    assert response.status_code == 200
+    assert response.json()["links"][0]["href"] == HOST + blog.url
+
+
+def test_hashtags_are_names_other_servers_can_use(client, federation, blog):
+    post = make_post(blog, tags=["climate action", "</script><b>", "nhs-funding"])
+    names = sorted(tag["name"] for tag in fetch(client, post.url)["tag"])
+    assert names == ["#climate_action", "#nhs_funding", "#scriptb"]
+
+
+def test_with_federation_off_every_route_is_a_404_whatever_the_method(client, blog):
+    for url in ("/community/ap/inbox/", f"/community/ap/actors/{blog.pk}/inbox/"):
+        assert client.get(url).status_code == 404

@@ -436,3 +436,34 @@ def test_an_account_made_with_an_address_does_not_confirm_what_it_followed_befor
     assert follower.user == member
     assert follower.follows.get(kind=Follow.BLOG).confirmed_at is None
     assert follower.follows.get(kind=Follow.DIGEST).confirmed_at is not None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_requests_at_once_for_one_address_send_three_confirmations_at_most(site_tree):
+    import threading
+
+    from django.db import connection
+
+    community = make_community(title="Community")
+    blogs = [make_blog(community, make_user(f"m{number}")) for number in range(4)]
+    targets = [{"blog": blog.pk} for blog in blogs] + [
+        {"community": community.pk, "kind": kind} for kind in ("digest", "promoted")
+    ]
+    barrier = threading.Barrier(len(targets))
+    statuses = []
+
+    def follow(target):
+        try:
+            barrier.wait()
+            statuses.append(Client().post(FOLLOW, {"email": READER, **target}).status_code)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=follow, args=(target,)) for target in targets]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert set(statuses) <= {200, 503}  # SQLite may refuse a writer that waited too long
+    confirmations = EmailDelivery.objects.filter(kind="follow_confirm").count()
+    assert 1 <= confirmations <= 3

@@ -290,3 +290,18 @@ def test_the_json_ld_escaping_round_trips():
     text = str(json_ld(data))
     assert "<" not in text and ">" not in text and "&" not in text
     assert json.loads(text) == data
+
+
+@pytest.mark.parametrize("asked", ["999", "99999999999999999999999", "0", "-1", "two"])
+def test_the_canonical_url_names_the_page_actually_served(client, community, blog, asked):
+    for _ in range(3):
+        make_post(blog)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("wagtail_communityblog.conf.AppSettings.POSTS_PER_PAGE", 2)
+        response = client.get(community.url, {"page": asked})
+    if response.status_code == 404:
+        return  # an out-of-range page may be no page at all
+    html = response.content.decode()
+    served = response.context["posts"].number
+    expected = HOST + community.url + (f"?page={served}" if served > 1 else "")
+    assert f'<link rel="canonical" href="{expected}">' in html

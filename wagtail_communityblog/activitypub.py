@@ -12,6 +12,8 @@ sanitiser, titles and summaries as text; a post readers cannot see (a draft, pri
 suspended member's) is not served to anyone.
 """
 
+import re
+
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from django.db import IntegrityError, transaction
@@ -29,8 +31,14 @@ PUBLIC = "https://www.w3.org/ns/activitystreams#Public"
 CONTENT_TYPE = "application/activity+json"
 PAGE_SIZE = 20
 
-# What a server asks for when it wants the ActivityPub document rather than the page.
-_ACCEPTED = ("application/activity+json", "application/ld+json")
+# What a server asks for when it wants the ActivityPub document rather than the page (the
+# page itself first: a browser's ``*/*`` gets HTML).
+_OFFERED = [
+    "text/html",
+    "application/activity+json",
+    'application/ld+json; profile="https://www.w3.org/ns/activitystreams"',
+    "application/ld+json",
+]
 
 
 def enabled():
@@ -38,9 +46,11 @@ def enabled():
 
 
 def wants_activity(request):
-    """Does the request ask for ActivityPub JSON (``Accept``) rather than HTML?"""
-    accept = request.headers.get("Accept", "")
-    return any(kind in accept for kind in _ACCEPTED) and "text/html" not in accept
+    """Does the request prefer ActivityPub JSON to HTML (``Accept``, with its q-values)?"""
+    if "json" not in request.headers.get("Accept", "").lower():
+        return False
+    preferred = request.get_preferred_type(_OFFERED)
+    return preferred is not None and preferred != "text/html"
 
 
 def activity_response(data, status=200):
@@ -206,15 +216,21 @@ def article(post):
         data["tag"] = [
             {
                 "type": "Hashtag",
-                "name": f"#{tag.name}",
+                "name": f"#{hashtag}",
                 "href": tag_base + community.reverse_subpage("tag_view", args=(tag.slug,)),
             }
             for tag in post.tags.all()
+            if (hashtag := hashtag_name(tag.name))
         ]
     image = _image(post.header_image, "fill-1200x630", post)
     if image:
         data["image"] = image
     return {key: value for key, value in data.items() if value is not None}
+
+
+def hashtag_name(name):
+    """A tag's name as a hashtag: its letters, digits and underscores (``#climate_action``)."""
+    return re.sub(r"\W+", "", name.replace(" ", "_").replace("-", "_"))
 
 
 def create_activity(post):
@@ -316,10 +332,14 @@ class FederationMixin:
         if not enabled():
             return super().serve(request, *args, **kwargs)
         if wants_activity(request) and not getattr(request, "is_preview", False):
+            from .http_caching import cache_headers
+
+            refused = refusal(self)
+            if refused is not None:
+                status, message = refused
+                return cache_headers(request, activity_response({"error": message}, status))
             document = self.activity_document()
             if document is not None:
-                from .http_caching import cache_headers
-
                 return cache_headers(request, activity_response(document))
         response = super().serve(request, *args, **kwargs)
         patch_vary_headers(response, ["Accept"])

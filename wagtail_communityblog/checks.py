@@ -236,7 +236,8 @@ def check_base_template(app_configs, **kwargs):
         messages.append(
             Warning(
                 f"The base template {name!r} has no {{% block {HEAD_BLOCK} %}} in its <head>: "
-                "feed autodiscovery links and posts' meta descriptions are left out (the "
+                "feed autodiscovery links, posts' meta descriptions, canonical links and what "
+                "shared links show (Open Graph, Twitter cards, JSON-LD) are left out (the "
                 "package's stylesheet and scripts still arrive, in the content).",
                 hint=f"Add {{% block {HEAD_BLOCK} %}}{{% endblock %}} inside <head>.",
                 id="wagtail_communityblog.W031",

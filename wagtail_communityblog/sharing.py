@@ -115,12 +115,11 @@ def _iso(moment):
     return moment.isoformat(timespec="seconds") if moment else None
 
 
-def _canonical(url, request):
-    """The page's URL without its sorting and filtering, but with its page number."""
-    number = request.GET.get("page", "")
-    if number.isdigit() and int(number) > 1:
-        return f"{url}?page={int(number)}"
-    return url
+def _canonical(url, listing):
+    """The page's URL without its sorting and filtering, but with the number of the listing's
+    page it serves (``listing``: the paginated page in the context, if any)."""
+    number = getattr(listing, "number", 1)
+    return f"{url}?page={number}" if isinstance(number, int) and number > 1 else url
 
 
 def _post(post, request):
@@ -164,7 +163,7 @@ def _post(post, request):
     return _tags(request, url, url, title, description, image, properties, data)
 
 
-def _blog(blog, request):
+def _blog(blog, request, listing=None):
     url = blog.get_full_url(request)
     title = blog.seo_title or blog.title
     description = plain_text(blog.search_description or blog.intro)
@@ -180,11 +179,11 @@ def _blog(blog, request):
     }
     properties = [("og:type", "profile"), ("profile:username", blog.slug)]
     return _tags(
-        request, url, _canonical(url, request), title, description, image, properties, data
+        request, url, _canonical(url, listing), title, description, image, properties, data
     )
 
 
-def _community(index, request, tag=None, route=None):
+def _community(index, request, tag=None, route=None, listing=None):
     url = index.get_full_url(request)
     title = index.seo_title or index.title
     description = plain_text(index.search_description) or html_text(index.intro)
@@ -206,7 +205,7 @@ def _community(index, request, tag=None, route=None):
     if tag is not None:
         data["about"] = {"@type": "Thing", "name": tag.name}
     properties = [("og:type", "website")]
-    return _tags(request, url, _canonical(url, request), title, description, None, properties, data)
+    return _tags(request, url, _canonical(url, listing), title, description, None, properties, data)
 
 
 def _schema_image(image):
@@ -256,8 +255,10 @@ def metadata(context, route=None):
         return None
     if isinstance(page, CommunityPostPage):
         return _post(page, request)
+    # The listing's page being served (posts, or the blog directory's blogs).
+    listing = context.get("posts") or context.get("blogs")
     if isinstance(page, MemberBlogPage):
-        return _blog(page, request)
+        return _blog(page, request, listing)
     if isinstance(page, CommunityIndexPage):
-        return _community(page, request, tag=context.get("tag"), route=route)
+        return _community(page, request, tag=context.get("tag"), route=route, listing=listing)
     return None

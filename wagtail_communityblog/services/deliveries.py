@@ -18,7 +18,7 @@ import logging
 from datetime import timedelta
 
 from django.core.mail.utils import DNS_NAME
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -43,6 +43,19 @@ def queue(kind, key, *arguments):
         delivery_id = delivery.pk
         transaction.on_commit(lambda: _enqueue(delivery_id))
     return delivery
+
+
+def queue_new(kind, key, *arguments):
+    """Like ``queue()``, but say whether the e-mail was new (False: ``key`` was recorded
+    before, by this request or another at the same moment)."""
+    try:
+        with transaction.atomic():
+            EmailDelivery.objects.create(key=key, kind=kind, arguments=list(arguments))
+    except IntegrityError:
+        return False
+    delivery_id = EmailDelivery.objects.get(key=key).pk
+    transaction.on_commit(lambda: _enqueue(delivery_id))
+    return True
 
 
 def queue_many(kind, rows):

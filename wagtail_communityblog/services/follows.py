@@ -152,15 +152,20 @@ def follow(what, *, user=None, email=None):
 
 def queue_confirmation(follower, follow):
     """The e-mail asking an address to confirm what it follows (all that waits), once for
-    each new follow and at most ``CONFIRMATIONS_PER_DAY`` a day; return whether it is queued."""
+    each new follow and at most ``CONFIRMATIONS_PER_DAY`` a day; return whether it is queued.
+
+    The day's e-mails have numbered keys (``follow:confirm:<follower>:<day>:<n>``): the outbox's
+    unique key is what holds the limit when requests for one address arrive at once."""
     prefix = f"follow:confirm:{follower.pk}:"
-    sent_today = EmailDelivery.objects.filter(
-        key__startswith=prefix, created_at__gte=timezone.now() - timedelta(days=1)
-    ).count()
-    if sent_today >= CONFIRMATIONS_PER_DAY:
-        return False
-    deliveries.queue("follow_confirm", f"{prefix}{follow.pk}", follower.pk)
-    return True
+    if EmailDelivery.objects.filter(
+        key__startswith=prefix, created_at__gte=follow.created_at
+    ).exists():
+        return False  # asked again: the e-mail sent since it was asked lists it already
+    day = timezone.now().date().isoformat()
+    return any(
+        deliveries.queue_new("follow_confirm", f"{prefix}{day}:{number}", follower.pk)
+        for number in range(CONFIRMATIONS_PER_DAY)
+    )
 
 
 def confirm(follower):

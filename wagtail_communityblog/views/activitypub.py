@@ -59,18 +59,20 @@ def _actor_by_slug(slug):
     blog = (
         MemberBlogPage.objects.live()
         .public()
-        .filter(slug=slug)
+        .filter(slug__iexact=slug)
         .exclude(owner__in=suspended)
         .order_by("pk")
         .first()
     )
     if blog is not None:
         return blog
-    return CommunityIndexPage.objects.live().public().filter(slug=slug).order_by("pk").first()
+    return (
+        CommunityIndexPage.objects.live().public().filter(slug__iexact=slug).order_by("pk").first()
+    )
 
 
-@require_GET
 @federated
+@require_GET
 def webfinger(request):
     """``/.well-known/webfinger?resource=acct:<blog slug>@<host>`` (RFC 7033)."""
     resource = request.GET.get("resource", "").strip()
@@ -98,20 +100,21 @@ def webfinger(request):
     return response
 
 
-@require_GET
 @federated
+@require_GET
 def nodeinfo_links(request):
     """``/.well-known/nodeinfo``: where the NodeInfo document is."""
     href = request.build_absolute_uri(reverse("wagtail_communityblog_nodeinfo"))
     return JsonResponse({"links": [{"rel": NODEINFO_SCHEMA, "href": href}]})
 
 
-@require_GET
 @federated
+@require_GET
 def nodeinfo(request):
     """NodeInfo 2.1: what software this is and how many blogs and posts it has."""
     posts = CommunityPostPage.objects.listed().count()
-    blogs = MemberBlogPage.objects.live().public().count()
+    suspended = CommunityMember.objects.filter(is_suspended=True).values("user_id")
+    blogs = MemberBlogPage.objects.live().public().exclude(owner__in=suspended).count()
     return JsonResponse(
         {
             "version": "2.1",
@@ -152,8 +155,8 @@ def _page_number(request):
     return int(value)
 
 
-@require_GET
 @federated
+@require_GET
 def outbox(request, actor_id):
     """A blog's posts as ``Create`` activities, or a community's promoted posts as
     ``Announce`` activities; newest first, ``PAGE_SIZE`` a page."""
@@ -187,8 +190,8 @@ def outbox(request, actor_id):
     )
 
 
-@require_GET
 @federated
+@require_GET
 def followers(request, actor_id):
     """The actor's followers on other servers: only how many (who they are is theirs)."""
     page, error = _actor_or_error(actor_id)
@@ -199,8 +202,8 @@ def followers(request, actor_id):
 
 
 @csrf_exempt
-@require_http_methods(["POST"])
 @federated
+@require_http_methods(["POST"])
 def inbox(request, actor_id=None):
     """Activities from other servers: not accepted yet (follows from the fediverse are the
     next step of federation); refused with 501 and a message, changing nothing."""
