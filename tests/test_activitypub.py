@@ -243,3 +243,19 @@ def test_hashtags_are_names_other_servers_can_use(client, federation, blog):
 def test_with_federation_off_every_route_is_a_404_whatever_the_method(client, blog):
     for url in ("/community/ap/inbox/", f"/community/ap/actors/{blog.pk}/inbox/"):
         assert client.get(url).status_code == 404
+
+
+def test_the_checks_say_when_federation_cannot_work(settings):
+    from wagtail_communityblog.checks import check_activitypub
+
+    assert check_activitypub(None) == []  # off: nothing to say
+    settings.WAGTAIL_COMMUNITYBLOG_ACTIVITYPUB = True
+    settings.WAGTAILADMIN_BASE_URL = "https://party.example"
+    assert check_activitypub(None) == []  # the test URLconf mounts WebFinger
+    settings.WAGTAILADMIN_BASE_URL = "http://party.example"
+    assert [m.id for m in check_activitypub(None)] == ["wagtail_communityblog.W051"]
+    settings.ROOT_URLCONF = "tests.urls_without_webfinger"
+    assert [m.id for m in check_activitypub(None)] == [
+        "wagtail_communityblog.W050",
+        "wagtail_communityblog.W051",
+    ]

@@ -334,3 +334,39 @@ def check_task_backend(app_configs, **kwargs):
             id="wagtail_communityblog.W041",
         )
     ]
+
+
+@register(Tags.urls)
+def check_activitypub(app_configs, **kwargs):
+    """With federation on, other servers can find the actors (WebFinger at the site's root)
+    and the ids they remember are on the public https address."""
+    if not app_settings.ACTIVITYPUB:
+        return []
+    messages = []
+    try:
+        match = resolve("/.well-known/webfinger")
+    except Resolver404:
+        match = None
+    if match is None or match.url_name != "wagtail_communityblog_webfinger":
+        messages.append(
+            Warning(
+                "WAGTAIL_COMMUNITYBLOG_ACTIVITYPUB is on but /.well-known/webfinger is not the "
+                "package's: other servers cannot find the members' blogs.",
+                hint='Add path("", include("wagtail_communityblog.activitypub_urls")) to your '
+                "root URLconf, before Wagtail's include(wagtail_urls).",
+                id="wagtail_communityblog.W050",
+            )
+        )
+    base = getattr(settings, "WAGTAILADMIN_BASE_URL", "") or ""
+    if not settings.DEBUG and not base.startswith("https://"):
+        messages.append(
+            Warning(
+                f"WAGTAIL_COMMUNITYBLOG_ACTIVITYPUB is on and WAGTAILADMIN_BASE_URL is {base!r}: "
+                "the actors' ids are built on it, and other servers remember them (an id that "
+                "changes is a new account to them; most servers refuse http).",
+                hint="Set WAGTAILADMIN_BASE_URL to the site's public https address before "
+                "federating.",
+                id="wagtail_communityblog.W051",
+            )
+        )
+    return messages
