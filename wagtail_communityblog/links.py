@@ -49,6 +49,15 @@ def dashboard_url_for(page):
     return absolute_url(page, reverse("wagtail_communityblog:dashboard"))
 
 
+def one_click_unsubscribe(url):
+    """The headers of an e-mail that ``url`` unsubscribes from with one click (RFC 2369 and
+    RFC 8058): mail clients then offer their own "Unsubscribe" button, which POSTs to it."""
+    return {
+        "List-Unsubscribe": f"<{url}>",
+        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+    }
+
+
 def comment_unsubscribe_url(post, user_id):
     """Absolute one-click link that stops e-mails about new comments on ``post``."""
     return absolute_url(

@@ -12,7 +12,7 @@ from django_tasks import task
 
 from .adapter import get_adapter
 from .frontend_cache import purge_posts
-from .links import comment_unsubscribe_url
+from .links import comment_unsubscribe_url, one_click_unsubscribe
 from .models import Comment
 from .services.curation import notify_promoted
 from .services.deliveries import deliver, queue_due
@@ -91,11 +91,7 @@ def send_comment_notification(user_id, comment_id):
         "wagtail_communityblog/emails/comment_notification",
         user.email,
         context,
-        headers={
-            # RFC 2369 and RFC 8058: mail clients offer their own one-click unsubscribe.
-            "List-Unsubscribe": f"<{unsubscribe_url}>",
-            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-        },
+        headers=one_click_unsubscribe(unsubscribe_url),
     )
 
 

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 
 from ..conf import app_settings
 from ..errors import FollowError
-from ..links import absolute_url, page_full_url
+from ..links import absolute_url, one_click_unsubscribe, page_full_url
 from ..models import (
     CommunityIndexPage,
     CommunityPostPage,
@@ -370,11 +370,7 @@ def _send(follower, follow, template, context, page):
         f"wagtail_communityblog/emails/{template}",
         to,
         context,
-        headers={
-            # RFC 2369 and RFC 8058: mail clients offer their own one-click unsubscribe.
-            "List-Unsubscribe": f"<{unsubscribe}>",
-            "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-        },
+        headers=one_click_unsubscribe(unsubscribe),
     )
 
 
@@ -387,20 +383,22 @@ def _live_follow(follower_id, follow_id):
     )
 
 
-def send_post(follower_id, follow_id, post_id):
+def _send_about_post(template, follower_id, follow_id, post_id):
     follow = _live_follow(follower_id, follow_id)
     post = CommunityPostPage.objects.filter(pk=post_id, score__is_listed=True).first()
     if follow is None or post is None:
         return
-    _send(follow.follower, follow, "follow_post", _post_context(post), post)
+    _send(follow.follower, follow, template, _post_context(post), post)
+
+
+def send_post(follower_id, follow_id, post_id):
+    """A followed blog's or tag's new post."""
+    _send_about_post("follow_post", follower_id, follow_id, post_id)
 
 
 def send_promoted(follower_id, follow_id, post_id):
-    follow = _live_follow(follower_id, follow_id)
-    post = CommunityPostPage.objects.filter(pk=post_id, score__is_listed=True).first()
-    if follow is None or post is None:
-        return
-    _send(follow.follower, follow, "follow_promoted", _post_context(post), post)
+    """A post readers promoted in a community whose promoted posts are followed."""
+    _send_about_post("follow_promoted", follower_id, follow_id, post_id)
 
 
 def send_digest(follower_id, follow_id, post_ids):
