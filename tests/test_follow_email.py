@@ -467,3 +467,16 @@ def test_requests_at_once_for_one_address_send_three_confirmations_at_most(site_
     assert set(statuses) <= {200, 503}  # SQLite may refuse a writer that waited too long
     confirmations = EmailDelivery.objects.filter(kind="follow_confirm").count()
     assert 1 <= confirmations <= 3
+
+
+def test_follows_nobody_confirmed_are_forgotten_after_a_week(client, run, blog):
+    follow_by_email(client, run, blog=blog.pk)  # never confirmed
+    confirmed_reader_client = Client()
+    follow_by_email(confirmed_reader_client, run, "kept@example.org", blog=blog.pk)
+    run(confirmed_reader_client.post, confirm_link(mail.outbox[-1]))
+    assert PERIODIC["forget_unconfirmed_follows"].call() == 0  # not a week old yet
+    Follow.objects.update(created_at=timezone.now() - timedelta(days=8))
+    Follower.objects.update(created_at=timezone.now() - timedelta(days=8))
+    assert PERIODIC["forget_unconfirmed_follows"].call() == 1
+    assert list(Follower.objects.values_list("email", flat=True)) == ["kept@example.org"]
+    assert Follow.objects.get().confirmed_at is not None

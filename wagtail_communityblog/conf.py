@@ -226,6 +226,7 @@ class AppSettings:
             "recompute_scores": "17 3 * * *",
             "retry_emails": "* * * * *",
             "send_digests": "0 7 * * 1",
+            "forget_unconfirmed_follows": "43 4 * * *",
         }
         schedule.update(self._get("SCHEDULE", {}) or {})
         return {name: spec for name, spec in schedule.items() if spec}

@@ -16,7 +16,7 @@ from .links import comment_unsubscribe_url, one_click_unsubscribe
 from .models import Comment
 from .services.curation import notify_promoted
 from .services.deliveries import deliver, queue_due
-from .services.follows import queue_digests
+from .services.follows import forget_unconfirmed, queue_digests
 from .services.ratings import fold_in_matured_votes, recompute_all
 from .services.vote_rings import detect_rings, hold_fast_climbers
 
@@ -40,6 +40,13 @@ def send_digests():
     """Queue this week's digest of each community to its followers by e-mail (once a week:
     run again in the same week, it queues nothing more); return how many."""
     return queue_digests()
+
+
+@task()
+def forget_unconfirmed_follows():
+    """Forget the follows by e-mail that were never confirmed within a week (and the
+    addresses left with nothing); return how many follows were deleted."""
+    return forget_unconfirmed()
 
 
 # The senders below do the work of each kind of e-mail (deliver_email calls them); queued
@@ -134,4 +141,5 @@ PERIODIC = {
     "recompute_scores": recompute_scores,
     "retry_emails": retry_emails,
     "send_digests": send_digests,
+    "forget_unconfirmed_follows": forget_unconfirmed_follows,
 }

@@ -40,6 +40,9 @@ logger = logging.getLogger(__name__)
 # e-mail per new follow (asking again for the same one sends nothing), and at most this many
 # per address in a day.
 CONFIRMATIONS_PER_DAY = 3
+# A follow nobody confirmed is forgotten after this long (``forget_unconfirmed``): the address
+# was someone else's, or its owner changed their mind.
+UNCONFIRMED_DAYS = 7
 BATCH = 500
 
 
@@ -179,6 +182,18 @@ def unfollow(follower, follow_id=None):
     if follow_id is not None:
         follows = follows.filter(pk=follow_id)
     deleted, _per_model = follows.delete()
+    return deleted
+
+
+def forget_unconfirmed(now=None):
+    """Delete the follows an address never confirmed within ``UNCONFIRMED_DAYS``, and the
+    addresses left with nothing (and no account); return how many follows were deleted."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(days=UNCONFIRMED_DAYS)
+    deleted, _per_model = Follow.objects.filter(
+        confirmed_at__isnull=True, created_at__lt=cutoff
+    ).delete()
+    Follower.objects.filter(user__isnull=True, follows__isnull=True, created_at__lt=cutoff).delete()
     return deleted
 
 
