@@ -118,10 +118,6 @@ def shared_inbox(page):
     return _absolute(page, reverse("wagtail_communityblog:activitypub_shared_inbox"))
 
 
-def handle(blog_or_community, host):
-    return f"{blog_or_community.slug}@{host}"
-
-
 # Documents ---------------------------------------------------------------------------------
 
 

@@ -197,17 +197,6 @@ def forget_unconfirmed(now=None):
     return deleted
 
 
-def member_follows(user, community=None):
-    """What the member ``user`` follows by e-mail (confirmed), as ``{(kind, blog, tag)}`` for
-    one community, to show the right buttons."""
-    if user is None or not user.is_authenticated:
-        return set()
-    follows = Follow.objects.filter(follower__user=user, confirmed_at__isnull=False)
-    if community is not None:
-        follows = follows.filter(community=community)
-    return set(follows.values_list("kind", "blog_id", "tag_id"))
-
-
 # Links ------------------------------------------------------------------------------------
 
 

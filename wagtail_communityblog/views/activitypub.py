@@ -15,7 +15,7 @@ from django.http import JsonResponse
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
-from wagtail.models import Site
+from wagtail.models import Page, Site
 
 from .. import __version__, activitypub
 from ..models import CommunityIndexPage, CommunityPostPage, MemberBlogPage
@@ -52,18 +52,16 @@ def _hosts(request):
     return hosts
 
 
+def _federated_blogs():
+    """The member blogs that are actors: live, public, of members who are not suspended."""
+    suspended = CommunityMember.objects.filter(is_suspended=True).values("user_id")
+    return MemberBlogPage.objects.live().public().exclude(owner__in=suspended)
+
+
 def _actor_by_slug(slug):
     """The live, public member blog with this slug (the oldest, if communities share it), else
     the community index with it."""
-    suspended = CommunityMember.objects.filter(is_suspended=True).values("user_id")
-    blog = (
-        MemberBlogPage.objects.live()
-        .public()
-        .filter(slug__iexact=slug)
-        .exclude(owner__in=suspended)
-        .order_by("pk")
-        .first()
-    )
+    blog = _federated_blogs().filter(slug__iexact=slug).order_by("pk").first()
     if blog is not None:
         return blog
     return (
@@ -113,8 +111,7 @@ def nodeinfo_links(request):
 def nodeinfo(request):
     """NodeInfo 2.1: what software this is and how many blogs and posts it has."""
     posts = CommunityPostPage.objects.listed().count()
-    suspended = CommunityMember.objects.filter(is_suspended=True).values("user_id")
-    blogs = MemberBlogPage.objects.live().public().exclude(owner__in=suspended).count()
+    blogs = _federated_blogs().count()
     return JsonResponse(
         {
             "version": "2.1",
@@ -134,8 +131,6 @@ def nodeinfo(request):
 
 
 def _actor_or_error(actor_id):
-    from wagtail.models import Page
-
     page = Page.objects.filter(pk=actor_id).first()
     page = page.specific if page is not None else None
     if not isinstance(page, (MemberBlogPage, CommunityIndexPage)):
