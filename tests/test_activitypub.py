@@ -150,7 +150,7 @@ def test_the_outbox_lists_the_posts_newest_first_in_pages(client, federation, bl
         HOST + second.url,
         HOST + first.url,
     ]
-    for bad in ("abc", "0", "-1", "99999999999"):
+    for bad in ("abc", "0", "-1", "99999999999", "²", "١"):
         assert client.get(url, {"page": bad}).status_code == 400
 
 

@@ -217,7 +217,8 @@ def test_the_manage_page_stops_one_follow_or_all(client, run, blog):
     assert list(Follow.objects.values_list("kind", flat=True)) == [Follow.DIGEST]
     client.post(manage, {"unfollow": "all"})
     assert Follow.objects.count() == 0
-    assert client.post(manage, {"unfollow": "nonsense"}).status_code == 400
+    for nonsense in ("nonsense", "99999999999999999999999", "²", "-1", "0"):
+        assert client.post(manage, {"unfollow": nonsense}).status_code == 400
 
 
 @pytest.mark.parametrize(
@@ -254,6 +255,8 @@ def test_someone_elses_follow_cannot_be_stopped_with_my_token(client, run, blog)
     [
         ({"blog": "999999", "email": READER}, 404),
         ({"blog": "x' OR 1=1", "email": READER}, 400),
+        ({"blog": "²", "email": READER}, 400),
+        ({"blog": "99999999999999999999", "email": READER}, 400),
         ({"community": "999999", "kind": "digest", "email": READER}, 404),
         ({"community": "COMMUNITY", "tag": "nobody-uses-it", "email": READER}, 404),
         ({"community": "COMMUNITY", "kind": "everything", "email": READER}, 400),

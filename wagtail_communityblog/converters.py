@@ -5,9 +5,12 @@ reaches the database, which refuses it: a 500 (``OverflowError`` on SQLite, ``Da
 PostgreSQL). This one matches only ids a row can have, so anything else is a 404.
 """
 
+import re
+
 from django.urls import register_converter
 
 MAX_ID = 2**63 - 1
+_ROW_ID = re.compile(r"[0-9]{1,19}")
 
 
 class RowIdConverter:
@@ -21,6 +24,16 @@ class RowIdConverter:
 
     def to_url(self, value):
         return str(value)
+
+
+def row_id(value):
+    """``value`` (a form's or a query's text) as an id a row can have, or None: the same rule
+    as the converter, for ids that do not come in the path."""
+    value = str(value or "").strip()
+    if not _ROW_ID.fullmatch(value):
+        return None
+    number = int(value)
+    return number if 0 < number <= MAX_ID else None
 
 
 # A name of the package's own, so it never replaces a converter the site registered.

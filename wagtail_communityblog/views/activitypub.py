@@ -145,7 +145,7 @@ def _page_number(request):
     value = request.GET.get("page")
     if value is None:
         return None
-    if not value.isdigit() or not 0 < int(value) < 100_000:
+    if not (value.isascii() and value.isdigit()) or not 0 < int(value) < 100_000:
         raise ValueError
     return int(value)
 

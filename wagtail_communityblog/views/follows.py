@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
+from ..converters import row_id
 from ..errors import FollowError
 from ..models import Follow, Follower
 from ..ratelimit import check_limits
@@ -43,19 +44,14 @@ def _error(request, error, status=None):
 def _target(request):
     data = request.POST if request.method == "POST" else request.GET
     for name in ("blog", "community"):
-        if data.get(name) and _integer(data[name]) is None:
+        if data.get(name) and row_id(data[name]) is None:
             raise FollowError(_("Choose what to follow."))
     return service.target(
-        community_id=_integer(data.get("community")),
-        blog_id=_integer(data.get("blog")),
+        community_id=row_id(data.get("community")),
+        blog_id=row_id(data.get("blog")),
         tag_slug=(data.get("tag") or "").strip()[:100] or None,
         kind=data.get("kind") or None,
     )
-
-
-def _integer(value):
-    value = (value or "").strip()
-    return int(value) if value.isdigit() and len(value) < 12 else None
 
 
 def _hidden_fields(what):
@@ -153,8 +149,8 @@ def follow_manage(request, token):
         if choice == "all":
             service.unfollow(follower)
             message = _("You follow nothing by e-mail any more.")
-        elif choice.isdigit() and follower.follows.filter(pk=int(choice)).exists():
-            service.unfollow(follower, int(choice))
+        elif row_id(choice) and follower.follows.filter(pk=row_id(choice)).exists():
+            service.unfollow(follower, row_id(choice))
             message = _("Stopped: you will get no more of these e-mails.")
         else:
             return _error(request, FollowError(_("Choose what to stop following.")))
