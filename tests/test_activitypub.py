@@ -177,16 +177,18 @@ def test_nodeinfo_says_what_this_is(client, federation, blog):
     assert data["usage"] == {"users": {"total": 1}, "localPosts": 1}
 
 
-def test_the_inbox_says_it_accepts_nothing_yet_and_changes_nothing(client, federation, blog):
-    from wagtail_communityblog.models import Comment
+def test_an_unsigned_activity_is_refused_401_and_changes_nothing(client, federation, blog):
+    from wagtail_communityblog.models import Comment, RemoteActor, RemoteFollower
 
     activity = {"type": "Follow", "actor": "https://remote.example/users/x", "object": blog.url}
     server = Client(enforce_csrf_checks=True)  # other servers have no CSRF token
     for url in ("/community/ap/inbox/", f"/community/ap/actors/{blog.pk}/inbox/"):
         response = server.post(url, json.dumps(activity), content_type=AP)
-        assert response.status_code == 501 and response.json()["error"]
+        assert response.status_code == 401
+        assert "Signature" in response.json()["error"]
         assert client.get(url).status_code == 405
     assert Comment.objects.count() == 0
+    assert not RemoteActor.objects.exists() and not RemoteFollower.objects.exists()
 
 
 def test_an_actor_that_is_not_an_actor_is_a_404(client, federation, blog):

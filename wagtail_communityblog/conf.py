@@ -182,6 +182,47 @@ class AppSettings:
         return bool(self._get("ACTIVITYPUB", False))
 
     @property
+    def ACTIVITYPUB_ALLOW_PRIVATE_ADDRESSES(self):
+        """Whether the site may fetch from and deliver to ``http://`` addresses and to
+        loopback or private networks (development and tests only: on a public site it would let
+        any remote request make the server call into its own network)."""
+        return bool(self._get("ACTIVITYPUB_ALLOW_PRIVATE_ADDRESSES", False))
+
+    @property
+    def ACTIVITYPUB_SIGNATURE_WINDOW(self):
+        """Seconds a signed request's date may be from the server's clock, either way."""
+        return int(self._get("ACTIVITYPUB_SIGNATURE_WINDOW", 3600))
+
+    @property
+    def ACTIVITYPUB_MAX_BYTES(self):
+        """The largest activity (request body) an inbox accepts, and the largest document the
+        site fetches from another server."""
+        return int(self._get("ACTIVITYPUB_MAX_BYTES", 256 * 1024))
+
+    @property
+    def ACTIVITYPUB_KEY_REFRESH_SECONDS(self):
+        """How old a cached remote key must be before a signature that fails with it makes the
+        site fetch the key again (a rotated key); a day's keys are kept otherwise."""
+        return int(self._get("ACTIVITYPUB_KEY_REFRESH_SECONDS", 60))
+
+    @property
+    def ACTIVITYPUB_FETCH_TIMEOUT(self):
+        """Seconds to wait for another server (fetching a key, delivering an activity)."""
+        return float(self._get("ACTIVITYPUB_FETCH_TIMEOUT", 10))
+
+    @property
+    def ACTIVITYPUB_RETRY_MINUTES(self):
+        """Minutes to wait before each new attempt at a failed delivery; after the last, the
+        delivery is given up on."""
+        return list(self._get("ACTIVITYPUB_RETRY_MINUTES", [1, 5, 30, 120, 720, 1440]))
+
+    @property
+    def ACTIVITYPUB_GIVE_UP_DAYS(self):
+        """Days a server's deliveries may fail before it is given up on: nothing more is
+        queued for it until it sends the site something again."""
+        return float(self._get("ACTIVITYPUB_GIVE_UP_DAYS", 7))
+
+    @property
     def DIGEST_POSTS(self):
         """How many posts the weekly digest of a community lists at most."""
         return int(self._get("DIGEST_POSTS", 10))
@@ -227,6 +268,7 @@ class AppSettings:
             "retry_emails": "* * * * *",
             "send_digests": "0 7 * * 1",
             "forget_unconfirmed_follows": "43 4 * * *",
+            "retry_activities": "* * * * *",
         }
         schedule.update(self._get("SCHEDULE", {}) or {})
         return {name: spec for name, spec in schedule.items() if spec}

@@ -18,6 +18,7 @@ from . import signals
 from .cache import rankings_changed
 from .links import dashboard_url_for, page_full_url
 from .models import CommunityMember, CommunityPostPage, MemberBlogPage
+from .services import activitypub as federation
 from .services import deliveries, follows
 from .services.listing import refresh_listed, sync_post_score
 from .services.members import member_leaving
@@ -35,6 +36,10 @@ def post_published_or_unpublished(sender, instance, signal, **kwargs):
     rankings_changed()
     if signal is page_published and first_publication(instance):
         follows.post_published(instance)
+    if signal is page_published:
+        federation.post_published(instance, first=first_publication(instance))
+    else:
+        federation.post_withdrawn(instance)
     public = signals.post_published if signal is page_published else signals.post_unpublished
     signals.send_on_commit(public, sender, post=instance, author=instance.author)
 

@@ -14,6 +14,7 @@ from .adapter import get_adapter
 from .frontend_cache import purge_posts
 from .links import comment_unsubscribe_url, one_click_unsubscribe
 from .models import Comment
+from .services import activitypub as federation
 from .services.curation import notify_promoted
 from .services.deliveries import deliver, queue_due
 from .services.follows import forget_unconfirmed, queue_digests
@@ -33,6 +34,20 @@ def retry_emails():
     """Hand the worker again the e-mails that are due: retries after an error, e-mails whose
     task was lost, claims of a worker that was killed while sending; return how many."""
     return queue_due()
+
+
+@task()
+def deliver_activity(delivery_id):
+    """Sign and send one ActivityPub delivery (``models.ActivityDelivery``), unless it has
+    been sent or another worker is sending it; return its status (``None``: nothing to do)."""
+    return federation.deliver(delivery_id)
+
+
+@task()
+def retry_activities():
+    """Hand the worker again the ActivityPub deliveries that are due (retries after a failure,
+    deliveries whose task was lost); return how many."""
+    return federation.queue_due()
 
 
 @task()
@@ -142,4 +157,5 @@ PERIODIC = {
     "retry_emails": retry_emails,
     "send_digests": send_digests,
     "forget_unconfirmed_follows": forget_unconfirmed_follows,
+    "retry_activities": retry_activities,
 }

@@ -7,7 +7,14 @@ from .comments import (
 )
 from .curation import Flag, PromotionEvent
 from .deliveries import EmailDelivery
-from .federation import ActorKey
+from .federation import (
+    ActivityDelivery,
+    ActorKey,
+    RemoteActor,
+    RemoteFollower,
+    RemoteReaction,
+    RemoteServer,
+)
 from .follows import Follow, Follower
 from .members import CommunityMember
 from .pages import (
@@ -22,6 +29,7 @@ from .scores import PostScore
 from .vote_rings import PostHold, VoteCluster, VoteClusterMember
 
 __all__ = [
+    "ActivityDelivery",
     "ActorKey",
     "Comment",
     "CommentFlag",
@@ -41,6 +49,10 @@ __all__ = [
     "PostScore",
     "PromotionEvent",
     "Rating",
+    "RemoteActor",
+    "RemoteFollower",
+    "RemoteReaction",
+    "RemoteServer",
     "VoteCluster",
     "VoteClusterMember",
     "display_name",

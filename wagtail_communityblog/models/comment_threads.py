@@ -194,7 +194,7 @@ def build_thread(post, user=None, sort="oldest", now=None, *, suspended=False):
     viewer_id = user.pk if user is not None and user.is_authenticated else None
     comments = list(
         Comment.objects.filter(post_id=post.pk)
-        .select_related("author")
+        .select_related("author", "remote_actor__server")
         .order_by("created_at", "pk")
     )
     recommended = set()

@@ -64,6 +64,19 @@ class Comment(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
     )
+    # A reply from the fediverse (ActivityPub): no member wrote it, a remote account did;
+    # ``remote_id`` is its Note's id, by which it is edited or deleted from there.
+    remote_actor = models.ForeignKey(
+        "wagtail_communityblog.RemoteActor",
+        verbose_name=_("fediverse account"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="comments",
+    )
+    remote_id = models.URLField(
+        _("fediverse id"), max_length=500, null=True, blank=True, unique=True
+    )
     depth = models.PositiveSmallIntegerField(_("depth"), default=0)
     body = models.TextField(_("comment"))
     status = models.CharField(
@@ -153,7 +166,14 @@ class Comment(models.Model):
 
     @property
     def author_name(self):
+        if self.remote_actor_id is not None:
+            return self.remote_actor.display_name
         return get_adapter().display_name(self.author)
+
+    @property
+    def author_handle(self):
+        """A fediverse author's ``@user@server`` (empty for a member)."""
+        return self.remote_actor.handle if self.remote_actor_id is not None else ""
 
     def get_url(self, request=None):
         """The post's page at this comment."""

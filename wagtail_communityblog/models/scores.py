@@ -84,6 +84,9 @@ class PostScore(models.Model):
     # Comments readers can see (approved, not hidden, not deleted), kept by services/comments.py.
     comment_count = models.PositiveIntegerField(_("comments"), default=0)
     comments_closed = models.BooleanField(_("comments closed"), default=False)
+    # From other servers (ActivityPub): shown, never counted as votes.
+    fediverse_likes = models.PositiveIntegerField(_("likes from the fediverse"), default=0)
+    fediverse_boosts = models.PositiveIntegerField(_("boosts from the fediverse"), default=0)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     objects = PostScoreQuerySet.as_manager()

@@ -89,16 +89,7 @@ def create_comment(post, user, text, parent=None):
     if refusal is not None:
         raise refusal
     body = _clean(text)
-    reply_to = None
-    depth = 0
-    if parent is not None:
-        if parent.post_id != post.pk or not parent.is_visible:
-            raise CommentError(_("That comment cannot be replied to."), 404)
-        reply_to = parent
-        max_depth = app_settings.COMMENT_MAX_DEPTH
-        while parent is not None and parent.depth >= max_depth:
-            parent = parent.parent
-        depth = parent.depth + 1 if parent is not None else 0
+    parent, reply_to, depth = _thread_position(post, parent)
     status = Comment.STATUS_PENDING if needs_moderation(user) else Comment.STATUS_APPROVED
     with transaction.atomic():
         comment = Comment.objects.create(
@@ -120,6 +111,81 @@ def create_comment(post, user, text, parent=None):
             signals.comment_posted, Comment, comment=comment, post=post, author=user
         )
     return comment
+
+
+def _thread_position(post, parent):
+    """Where a reply to ``parent`` goes: its thread parent, whom it answers, and its depth.
+    Replies nest up to ``COMMENT_MAX_DEPTH``; deeper, they join the deepest comment's thread."""
+    if parent is None:
+        return None, None, 0
+    if parent.post_id != post.pk or not parent.is_visible:
+        raise CommentError(_("That comment cannot be replied to."), 404)
+    reply_to = parent
+    max_depth = app_settings.COMMENT_MAX_DEPTH
+    while parent is not None and parent.depth >= max_depth:
+        parent = parent.parent
+    return parent, reply_to, parent.depth + 1 if parent is not None else 0
+
+
+# Replies from the fediverse (ActivityPub) --------------------------------------------------
+
+
+def remote_needs_moderation(actor):
+    """Does a reply from this remote account wait for an editor? As a new member's would:
+    always under ``"all"``, until one of its replies has been approved under ``"first_post"``,
+    never under ``"none"``."""
+    mode = app_settings.COMMENT_MODERATION
+    if mode == "none":
+        return False
+    if mode == "all":
+        return True
+    return not Comment.objects.filter(remote_actor=actor, status=Comment.STATUS_APPROVED).exists()
+
+
+def create_remote_comment(post, actor, html, remote_id, parent=None):
+    """Record a reply from a remote account (its Note's HTML, ``remote_id`` its id) under
+    ``post``; ``CommentError`` when comments are closed here or the text is unusable."""
+    if not app_settings.COMMENTS_ENABLED or post.score.comments_closed:
+        raise CommentError(_("Comments are closed on this post."), 403)
+    body = _clean(html)
+    parent, reply_to, depth = _thread_position(post, parent)
+    status = Comment.STATUS_PENDING if remote_needs_moderation(actor) else Comment.STATUS_APPROVED
+    with transaction.atomic():
+        comment = Comment.objects.create(
+            post=post,
+            remote_actor=actor,
+            remote_id=remote_id,
+            parent=parent,
+            reply_to=reply_to,
+            depth=depth,
+            body=body,
+            status=status,
+        )
+        if status == Comment.STATUS_APPROVED:
+            _published(comment)
+        signals.send_on_commit(
+            signals.comment_posted, Comment, comment=comment, post=post, author=None
+        )
+    return comment
+
+
+def edit_remote_comment(comment, html):
+    """Replace a fediverse reply's text with its author's edit (``Update``)."""
+    body = _clean(html)
+    if body == comment.body or comment.is_removed:
+        return comment
+    now = timezone.now()
+    Comment.objects.filter(pk=comment.pk).update(body=body, edited_at=now)
+    comment.body, comment.edited_at = body, now
+    return comment
+
+
+def remove_remote_comment(comment):
+    """Remove a fediverse reply its author deleted (``Delete``)."""
+    with transaction.atomic():
+        gone = _remove(comment)
+        recount_comments([comment.post_id])
+    return gone
 
 
 def _published(comment):

@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from wagtail.log_actions import log
 
 from .. import signals
+from ..activitypub import enabled as activitypub_enabled
 from ..cache import rankings_changed
 from ..conf import app_settings
 from ..errors import CurationError
@@ -14,6 +15,7 @@ from ..links import dashboard_url_for, page_full_url
 from ..models import CommunityPostPage, Flag, PostScore, PromotionEvent
 from ..models.curation import counted_reports, report_refusal
 from . import deliveries
+from .activitypub import community_followers_exist
 from .follows import promoted_followers_exist
 from .listing import set_rank_time
 
@@ -117,6 +119,8 @@ def check_promotion(post_id):
     deliveries.queue("promotion", f"promotion:{event.pk}", post_id)
     if promoted_followers_exist(post_id):
         deliveries.queue("followers_promoted", f"followers:promoted:{event.pk}", post_id)
+    if activitypub_enabled() and community_followers_exist(post_id):
+        deliveries.queue("activitypub_announce", f"activitypub:announce:{event.pk}", post_id)
     signals.send_on_commit(signals.post_promoted, CommunityPostPage, post_id=post_id)
     return True
 

@@ -86,26 +86,65 @@ def _enqueue(delivery_id, run_after=None):
     # At call time: the tasks import the services they run (see tasks.py).
     from ..tasks import deliver_email
 
-    task = deliver_email
+    enqueue(deliver_email, delivery_id, run_after, what="e-mail")
+
+
+def enqueue(task, delivery_id, run_after=None, *, what):
+    """Hand one outbox row to the worker (``task``), now or at ``run_after``; a queue that is
+    down loses nothing: the row is the record, and the periodic retry hands it over."""
     if run_after is not None:
         if not task.get_backend().supports_defer:
-            return  # queue_due() hands it over when it is due
+            return  # the periodic retry hands it over when it is due
         task = task.using(run_after=run_after)
     try:
         task.enqueue(delivery_id)
     except Exception as error:  # noqa: BLE001 - the queue is down: the row is the record
         logger.warning(
-            "Could not queue e-mail %s (%s: %s); retry_emails will hand it to the worker.",
+            "Could not queue %s %s (%s: %s); its periodic retry will hand it to the worker.",
+            what,
             delivery_id,
             type(error).__name__,
             error,
         )
 
 
+def claim(model, delivery_id):
+    """Claim one outbox row (an ``EmailDelivery`` or an ``ActivityDelivery``) for sending: a
+    conditional ``UPDATE``, so of two workers handed the same row one sends. False if it is
+    sent, being sent, or not due."""
+    now = timezone.now()
+    return bool(
+        model.objects.filter(pk=delivery_id)
+        .filter(
+            Q(status=model.PENDING, next_attempt_at__lte=now)
+            | Q(status=model.SENDING, claimed_until__lt=now)
+        )
+        .update(
+            status=model.SENDING,
+            attempts=F("attempts") + 1,
+            claimed_until=now + timedelta(seconds=app_settings.EMAIL_CLAIM_SECONDS),
+        )
+    )
+
+
+def due(model, now=None):
+    """The outbox rows that should have been sent by now and are not being sent (at most 1,000),
+    each marked due now so that it is handed over at most once every ``STILL_WAITING``."""
+    now = now or timezone.now()
+    due = list(
+        model.objects.filter(
+            Q(status=model.PENDING, next_attempt_at__lte=now - STILL_WAITING)
+            | Q(status=model.SENDING, claimed_until__lt=now)
+        ).values_list("pk", flat=True)[:1000]
+    )
+    model.objects.filter(pk__in=due, status=model.PENDING).update(next_attempt_at=now)
+    return due
+
+
 def senders():
     """Each kind of e-mail and the function that sends one (the tasks' bodies)."""
     from ..tasks import send_comment_notification, send_member_email, send_promotion_email
-    from . import follows
+    from . import activitypub, follows
 
     return {
         "member": send_member_email.call,
@@ -119,25 +158,14 @@ def senders():
         # telling the followers is never lost with a task and never done twice.
         "followers_post": follows.notify_new_post,
         "followers_promoted": follows.notify_promoted,
+        # The community's boost of a promoted post, to its followers on other servers.
+        "activitypub_announce": activitypub.announce_promoted,
     }
 
 
 def deliver(delivery_id):
     """Send one e-mail of the outbox unless it is sent or being sent; return its status."""
-    now = timezone.now()
-    claimed = (
-        EmailDelivery.objects.filter(pk=delivery_id)
-        .filter(
-            Q(status=EmailDelivery.PENDING, next_attempt_at__lte=now)
-            | Q(status=EmailDelivery.SENDING, claimed_until__lt=now)
-        )
-        .update(
-            status=EmailDelivery.SENDING,
-            attempts=F("attempts") + 1,
-            claimed_until=now + timedelta(seconds=app_settings.EMAIL_CLAIM_SECONDS),
-        )
-    )
-    if not claimed:
+    if not claim(EmailDelivery, delivery_id):
         return None
     delivery = EmailDelivery.objects.get(pk=delivery_id)
     token = MESSAGE_ID.set(
@@ -184,16 +212,7 @@ def _failed(delivery, error):
 def queue_due(now=None):
     """Hand the worker again every e-mail that should have been sent by now and is not being
     sent (at most once every ``STILL_WAITING`` per e-mail); return how many."""
-    now = now or timezone.now()
-    due = list(
-        EmailDelivery.objects.filter(
-            Q(status=EmailDelivery.PENDING, next_attempt_at__lte=now - STILL_WAITING)
-            | Q(status=EmailDelivery.SENDING, claimed_until__lt=now)
-        ).values_list("pk", flat=True)[:1000]
-    )
-    EmailDelivery.objects.filter(pk__in=due, status=EmailDelivery.PENDING).update(
-        next_attempt_at=now
-    )
-    for delivery_id in due:
+    ids = due(EmailDelivery, now)
+    for delivery_id in ids:
         _enqueue(delivery_id)
-    return len(due)
+    return len(ids)

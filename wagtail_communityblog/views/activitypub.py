@@ -7,9 +7,12 @@ WebFinger and NodeInfo live at the root of the site (``/.well-known/...``), so t
 collections are routes of the package's URLs.
 """
 
+import json
+import logging
 import re
 from functools import wraps
 
+from django.core.exceptions import RequestDataTooBig
 from django.db.models import Q
 from django.http import JsonResponse
 from django.urls import reverse
@@ -18,8 +21,12 @@ from django.views.decorators.http import require_GET, require_http_methods
 from wagtail.models import Page, Site
 
 from .. import __version__, activitypub
-from ..models import CommunityIndexPage, CommunityPostPage, MemberBlogPage
+from ..conf import app_settings
+from ..models import CommunityIndexPage, CommunityPostPage, MemberBlogPage, RemoteFollower
 from ..models.members import CommunityMember
+from ..services import activitypub as federation
+
+logger = logging.getLogger(__name__)
 
 ACCT = re.compile(r"^acct:(?P<user>[A-Za-z0-9_.~-]{1,255})@(?P<host>[A-Za-z0-9.:\[\]-]{1,255})$")
 NODEINFO_SCHEMA = "http://nodeinfo.diaspora.software/ns/schema/2.1"
@@ -188,22 +195,54 @@ def outbox(request, actor_id):
 @federated
 @require_GET
 def followers(request, actor_id):
-    """The actor's followers on other servers: only how many (who they are is theirs)."""
+    """The actor's followers on other servers: only how many (who they are is theirs to
+    tell)."""
     page, error = _actor_or_error(actor_id)
     if error:
         return error
     collection = activitypub.endpoint(page, "followers")
-    return activitypub.activity_response(activitypub.ordered_collection(collection, 0))
+    total = RemoteFollower.objects.filter(page_id=page.pk).count()
+    return activitypub.activity_response(activitypub.ordered_collection(collection, total))
 
 
 @csrf_exempt
 @federated
 @require_http_methods(["POST"])
 def inbox(request, actor_id=None):
-    """Activities from other servers: not accepted yet (follows from the fediverse are the
-    next step of federation); refused with 501 and a message, changing nothing."""
+    """Activities from other servers (an actor's inbox, or the shared one).
+
+    Refused with a 4xx and a message, changing nothing: a body over ``ACTIVITYPUB_MAX_BYTES``
+    (413), not a JSON activity (400), unsigned or badly signed (401), from a blocked account or
+    server or signed by someone other than its actor (403). Accepted ones answer 202.
+    """
     if actor_id is not None:
         _page, error = _actor_or_error(actor_id)
         if error:
             return error
-    return _error("This site does not accept activities from other servers yet.", 501)
+    limit = app_settings.ACTIVITYPUB_MAX_BYTES
+    length = request.META.get("CONTENT_LENGTH") or ""
+    if length.isdigit() and int(length) > limit:
+        return _error(f"An activity may be at most {limit} bytes.", 413)
+    try:
+        body = request.read(limit + 1)
+    except (OSError, RequestDataTooBig):
+        return _error("The request body could not be read.", 400)
+    if len(body) > limit:
+        return _error(f"An activity may be at most {limit} bytes.", 413)
+    try:
+        activity = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        return _error("Send an ActivityPub activity as JSON.", 400)
+    if not isinstance(activity, dict) or not isinstance(activity.get("type"), str):
+        return _error("Send an ActivityPub activity: a JSON object with a type.", 400)
+    try:
+        actor = federation.verified_actor(request, body)
+        claimed = activity.get("actor")
+        claimed = claimed.get("id") if isinstance(claimed, dict) else claimed
+        if claimed != actor.url:
+            raise federation.InboxError("The activity's actor did not sign it.", 403)
+        outcome = federation.receive(activity, actor)
+    except federation.InboxError as error:
+        logger.info("Inbox refused an activity (%s): %s", error.status, error.message)
+        return _error(error.message, error.status)
+    return JsonResponse({"status": outcome}, status=202)

@@ -22,8 +22,8 @@ from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from wagtail.rich_text import expand_db_html
 
-from .conf import app_settings
-from .sanitize import clean_rendered_html, escape_text
+from ..conf import app_settings
+from ..sanitize import clean_rendered_html, escape_text
 
 AS_CONTEXT = "https://www.w3.org/ns/activitystreams"
 SECURITY_CONTEXT = "https://w3id.org/security/v1"
@@ -66,7 +66,7 @@ def activity_response(data, status=200):
 
 def actor_key(page):
     """The actor's key pair (``models.ActorKey``), made the first time it is needed."""
-    from .models import ActorKey
+    from ..models import ActorKey
 
     key = ActorKey.objects.filter(page_id=page.pk).first()
     if key is not None:
@@ -95,13 +95,13 @@ def actor_key(page):
 
 
 def _absolute(page, path):
-    from .links import absolute_url
+    from ..links import absolute_url
 
     return absolute_url(page, path)
 
 
 def actor_id(page):
-    from .links import page_full_url
+    from ..links import page_full_url
 
     return page_full_url(page)
 
@@ -145,7 +145,7 @@ def _media_type(url):
 
 def actor_document(page):
     """The actor of a member blog (``Person``) or of a community index (``Group``)."""
-    from .models import MemberBlogPage
+    from ..models import MemberBlogPage
 
     key = actor_key(page)
     url = actor_id(page)
@@ -183,7 +183,7 @@ def actor_document(page):
 
 def article(post):
     """A post as an ``Article``: its title, summary, sanitised body, tags and header image."""
-    from .links import page_full_url
+    from ..links import page_full_url
 
     blog = post.get_blog()
     url = page_full_url(post)
@@ -289,8 +289,8 @@ def ordered_collection(collection_id, total, items=None, page=None, per_page=PAG
 def refusal(page):
     """Why ``page`` is not federated (a status and a message), or None: not live or public, a
     suspended member's blog or post."""
-    from .models import CommunityPostPage, MemberBlogPage
-    from .models.members import is_suspended_id
+    from ..models import CommunityPostPage, MemberBlogPage
+    from ..models.members import is_suspended_id
 
     if not page.live or page.get_view_restrictions().exists():
         return 404, "Not found."
@@ -306,7 +306,7 @@ def refusal(page):
 
 def document_for(page):
     """The ActivityPub document a package page answers with, or None (not federated)."""
-    from .models import CommunityIndexPage, CommunityPostPage, MemberBlogPage
+    from ..models import CommunityIndexPage, CommunityPostPage, MemberBlogPage
 
     if refusal(page) is not None:
         return None
@@ -328,7 +328,7 @@ class FederationMixin:
         if not enabled():
             return super().serve(request, *args, **kwargs)
         if wants_activity(request) and not getattr(request, "is_preview", False):
-            from .http_caching import cache_headers
+            from ..http_caching import cache_headers
 
             refused = refusal(self)
             if refused is not None:

@@ -1,0 +1,135 @@
+"""Talking to other servers: fetching their documents and posting to their inboxes, guarded.
+
+Every address comes from another server (a key id, an actor's inbox), so every request is
+checked before it is made: ``https://`` only, a host name that resolves to public addresses
+only (never loopback, a private network, link-local or the like), no redirects that have not
+passed the same check, a timeout, and at most ``ACTIVITYPUB_MAX_BYTES`` read. Otherwise any
+server could make ours call into its own network (SSRF). ``ACTIVITYPUB_ALLOW_PRIVATE_ADDRESSES``
+lifts the address and scheme checks for development and tests, never on a public site.
+
+The check resolves the name before ``requests`` resolves it again to connect; a name whose
+answer changes between the two (DNS rebinding) could slip through, which is why a deployment
+should also refuse outgoing connections to its own networks at the firewall (docs/how-to/
+activitypub.md).
+"""
+
+import ipaddress
+import json
+import socket
+from urllib.parse import urljoin, urlsplit
+
+import requests
+
+from .. import __version__
+from ..conf import app_settings
+
+ACCEPT = 'application/activity+json, application/ld+json; profile="https://www.w3.org/ns/activitystreams"'
+USER_AGENT = f"wagtail-communityblog/{__version__} (ActivityPub)"
+MAX_REDIRECTS = 3
+
+
+class RemoteError(Exception):
+    """Another server could not be asked, or answered with something unusable."""
+
+    def __init__(self, message, status=None):
+        super().__init__(message)
+        self.status = status
+
+
+def host_of(url):
+    """The lower-case host name (with a port other than the scheme's) of ``url``."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    if parts.port and parts.port not in (80, 443):
+        host = f"{host}:{parts.port}"
+    return host
+
+
+def check_url(url):
+    """Refuse (``RemoteError``) an address the site must not call; return it otherwise."""
+    if not isinstance(url, str) or len(url) > 2000:
+        raise RemoteError("Not an address.")
+    parts = urlsplit(url)
+    allow_private = app_settings.ACTIVITYPUB_ALLOW_PRIVATE_ADDRESSES
+    schemes = ("https", "http") if allow_private else ("https",)
+    if parts.scheme not in schemes or not parts.hostname:
+        raise RemoteError(f"Only {' or '.join(schemes)} addresses are fetched: {url[:200]}")
+    if parts.username or parts.password:
+        raise RemoteError("Addresses with credentials are refused.")
+    if allow_private:
+        return url
+    try:
+        port = parts.port or 443
+        infos = socket.getaddrinfo(parts.hostname, port, type=socket.SOCK_STREAM)
+    except (OSError, ValueError, UnicodeError) as error:
+        raise RemoteError(f"Cannot resolve {parts.hostname}: {error}") from error
+    for info in infos:
+        address = ipaddress.ip_address(info[4][0].split("%")[0])
+        if not address.is_global:
+            raise RemoteError(f"{parts.hostname} is not a public address.")
+    return url
+
+
+def _read(response):
+    limit = app_settings.ACTIVITYPUB_MAX_BYTES
+    length = response.headers.get("Content-Length")
+    if length and length.isdigit() and int(length) > limit:
+        raise RemoteError(f"The document is larger than {limit} bytes.")
+    body = b""
+    for chunk in response.iter_content(16384):
+        body += chunk
+        if len(body) > limit:
+            raise RemoteError(f"The document is larger than {limit} bytes.")
+    return body
+
+
+def fetch_json(url):
+    """GET an ActivityPub document (following at most ``MAX_REDIRECTS`` checked redirects)."""
+    for _hop in range(MAX_REDIRECTS + 1):
+        check_url(url)
+        try:
+            with requests.get(
+                url,
+                headers={"Accept": ACCEPT, "User-Agent": USER_AGENT},
+                timeout=app_settings.ACTIVITYPUB_FETCH_TIMEOUT,
+                allow_redirects=False,
+                stream=True,
+            ) as response:
+                if response.is_redirect and response.headers.get("Location"):
+                    url = urljoin(url, response.headers["Location"])
+                    continue
+                if response.status_code == 410:
+                    raise RemoteError("Gone.", 410)
+                if response.status_code != 200:
+                    raise RemoteError(
+                        f"{url[:200]} answered {response.status_code}.", response.status_code
+                    )
+                body = _read(response)
+        except requests.RequestException as error:
+            raise RemoteError(f"{url[:200]}: {type(error).__name__}") from error
+        try:
+            data = json.loads(body)
+        except (ValueError, UnicodeDecodeError) as error:
+            raise RemoteError(f"{url[:200]} did not answer with JSON.") from error
+        if not isinstance(data, dict):
+            raise RemoteError(f"{url[:200]} did not answer with a JSON object.")
+        return data
+    raise RemoteError("Too many redirects.")
+
+
+def post(url, body, headers):
+    """POST ``body`` (bytes) to an inbox; return the status code (``RemoteError`` when the
+    server cannot be reached)."""
+    check_url(url)
+    try:
+        with requests.post(
+            url,
+            data=body,
+            headers={"User-Agent": USER_AGENT, **headers},
+            timeout=app_settings.ACTIVITYPUB_FETCH_TIMEOUT,
+            allow_redirects=False,
+            stream=True,
+        ) as response:
+            return response.status_code
+    except requests.RequestException as error:
+        raise RemoteError(f"{url[:200]}: {type(error).__name__}: {error}") from error
