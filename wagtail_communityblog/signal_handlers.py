@@ -37,7 +37,7 @@ def post_published_or_unpublished(sender, instance, signal, **kwargs):
     if signal is page_published and first_publication(instance):
         follows.post_published(instance)
     if signal is page_published:
-        federation.post_published(instance, first=first_publication(instance))
+        federation.post_published(instance)
     else:
         federation.post_withdrawn(instance)
     public = signals.post_published if signal is page_published else signals.post_unpublished

@@ -27,7 +27,6 @@ suspended member's blog sends nothing.
 import hashlib
 import json
 import logging
-import re
 from datetime import timedelta
 from urllib.parse import urlsplit
 
@@ -264,9 +263,13 @@ def _receive_follow(activity, actor):
     if not follow_id:
         raise InboxError("A Follow needs an id.", 400)
     with transaction.atomic():
-        RemoteFollower.objects.update_or_create(
-            page=page, actor=actor, defaults={"follow_id": follow_id}
-        )
+        try:
+            with transaction.atomic():
+                RemoteFollower.objects.update_or_create(
+                    page=page, actor=actor, defaults={"follow_id": follow_id}
+                )
+        except IntegrityError:  # the same follow, delivered twice at once: one row stands
+            pass
         accept = {
             "@context": activitypub.AS_CONTEXT,
             "id": f"{activitypub.actor_id(page)}#accepts/follows/{actor.pk}-{_digest(follow_id)}",
@@ -349,7 +352,8 @@ def _receive_create(activity, actor):
     try:
         comment_service.create_remote_comment(post, actor, _note_html(note), note_id, parent)
     except CommentError as error:
-        raise InboxError(str(error), 422) from error
+        status = getattr(error, "status", 422)
+        raise InboxError(str(error), status if status in (403, 404) else 422) from error
     except IntegrityError:
         return "known"  # the same reply delivered twice at once
     return "comment"
@@ -396,9 +400,13 @@ def _receive_reaction(kind):
         if post is None or not activity_id:
             return "ignored"
         with transaction.atomic():
-            RemoteReaction.objects.update_or_create(
-                post=post, actor=actor, kind=kind, defaults={"activity_id": activity_id}
-            )
+            try:
+                with transaction.atomic():
+                    RemoteReaction.objects.update_or_create(
+                        post=post, actor=actor, kind=kind, defaults={"activity_id": activity_id}
+                    )
+            except IntegrityError:  # delivered twice at once: one row stands
+                pass
             recount_reactions([post.pk])
         return kind
 
@@ -559,9 +567,9 @@ def _sending_blog(post):
     return blog
 
 
-def post_published(post, *, first):
-    """A post was published: a ``Create`` (its first publication) or an ``Update`` to its
-    blog's followers, if it federates."""
+def post_published(post):
+    """A post was published: a ``Create`` (the first time it goes out) or an ``Update`` to
+    its blog's followers, if it federates."""
     if not activitypub.enabled() or activitypub.refusal(post) is not None:
         return 0
     blog = _sending_blog(post)
@@ -570,15 +578,12 @@ def post_published(post, *, first):
     inboxes = follower_inboxes(blog)
     if not inboxes:
         return 0
-    if first:
-        activity = {"@context": activitypub.AS_CONTEXT, **activitypub.create_activity(post)}
+    create = {"@context": activitypub.AS_CONTEXT, **activitypub.create_activity(post)}
+    if not ActivityDelivery.objects.filter(page_id=blog.pk, activity__id=create["id"]).exists():
+        activity = create
     else:
         stamp = (post.last_published_at or timezone.now()).strftime("%Y%m%d%H%M%S%f")
-        activity = {
-            "@context": activitypub.AS_CONTEXT,
-            **activitypub.create_activity(post),
-            "type": "Update",
-        }
+        activity = {**create, "type": "Update"}
         activity["id"] = f"{activitypub.actor_id(post)}#update-{stamp}"
     return queue_activity(blog, activity, inboxes)
 
@@ -719,6 +724,3 @@ def queue_due(now=None):
     for delivery_id in due:
         _enqueue(delivery_id)
     return len(due)
-
-
-_HANDLE = re.compile(r"^@?([^@\s]+)@([^@\s]+)$")

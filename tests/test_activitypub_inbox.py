@@ -1,0 +1,446 @@
+"""Federation with an independent peer (tests/activitypub_peer.py): another server's account
+follows a member's blog, receives her next post signed, replies into the moderation queue,
+likes and boosts it, undoes it all; bad, unsigned and oversized activities get a 4xx and change
+nothing; blocked servers and accounts are refused; deliveries are retried, then given up on."""
+
+import json
+from datetime import timedelta
+from email.utils import formatdate
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from tests.activitypub_peer import AP, Peer
+from tests.factories import make_blog, make_community, make_post, make_user
+from tests.hostile import HOSTILE_HTML
+from wagtail_communityblog.models import (
+    ActivityDelivery,
+    Comment,
+    PostScore,
+    Rating,
+    RemoteActor,
+    RemoteFollower,
+    RemoteReaction,
+    RemoteServer,
+)
+from wagtail_communityblog.services import activitypub as federation
+from wagtail_communityblog.services.comments import approve
+from wagtail_communityblog.services.members import suspend_member
+from wagtail_communityblog.services.posts import unpublish_post
+
+pytestmark = pytest.mark.django_db
+
+SHARED_INBOX = "/community/ap/inbox/"
+
+
+@pytest.fixture
+def federation_on(settings):
+    settings.WAGTAIL_COMMUNITYBLOG_ACTIVITYPUB = True
+    # The peer is on loopback, over http: allowed for the tests only.
+    settings.WAGTAIL_COMMUNITYBLOG_ACTIVITYPUB_ALLOW_PRIVATE_ADDRESSES = True
+    settings.WAGTAIL_COMMUNITYBLOG_COMMENT_MODERATION = "first_post"
+
+
+@pytest.fixture
+def peer():
+    peer = Peer()
+    yield peer
+    peer.close()
+
+
+@pytest.fixture
+def server():
+    return Client(enforce_csrf_checks=True)  # other servers have no CSRF token
+
+
+@pytest.fixture
+def author():
+    return make_user("amara")
+
+
+@pytest.fixture
+def blog(author):
+    return make_blog(make_community(), author, title="Amara on housing")
+
+
+def site_json(url):
+    """The site's documents as the peer reads them (through the test client)."""
+    response = Client().get(url.replace("http://testserver", ""), HTTP_ACCEPT=AP)
+    assert response.status_code == 200, response.content[:200]
+    return json.loads(response.content)
+
+
+def blog_url(blog):
+    return f"http://testserver{blog.url}"
+
+
+def follow(peer, server, blog, capture, scheme="rfc9421"):
+    activity = peer.follow(blog_url(blog))
+    with capture(execute=True):
+        response = peer.post(server, SHARED_INBOX, activity, scheme=scheme)
+    assert response.status_code == 202, response.content
+    return activity
+
+
+def publish(blog, capture, **kwargs):
+    with capture(execute=True):
+        return make_post(blog, **kwargs)
+
+
+@pytest.mark.parametrize("scheme", ["rfc9421", "cavage"])
+def test_a_peer_follows_a_blog_and_gets_a_signed_accept(
+    federation_on, peer, server, blog, django_capture_on_commit_callbacks, scheme
+):
+    activity = follow(peer, server, blog, django_capture_on_commit_callbacks, scheme)
+
+    follower = RemoteFollower.objects.get()
+    assert follower.page_id == blog.pk and follower.actor.url == peer.actor_url
+    assert follower.actor.handle == f"@zoe@127.0.0.1:{peer.server.server_port}"
+    assert follower.actor.name == "Zoë Peer"  # its markup is not kept
+    followers = site_json(f"/community/ap/actors/{blog.pk}/followers/")
+    assert followers["totalItems"] == 1
+
+    [(accept, key_id)] = peer.deliveries(site_json)
+    assert accept["type"] == "Accept"
+    assert accept["actor"] == blog_url(blog)
+    assert accept["object"]["id"] == activity["id"]
+    assert key_id == f"{blog_url(blog)}#main-key"
+    assert peer.received[0][0] == "/users/zoe/inbox"  # an Accept goes to its own inbox
+
+
+def test_the_followers_receive_the_next_post_signed_then_its_update_and_its_deletion(
+    federation_on, peer, server, blog, author, django_capture_on_commit_callbacks
+):
+    follow(peer, server, blog, django_capture_on_commit_callbacks)
+    peer.received.clear()
+
+    post = publish(
+        blog, django_capture_on_commit_callbacks, title="Rent caps", body="".join(HOSTILE_HTML)
+    )
+    [(create, key_id)] = peer.deliveries(site_json)
+    assert peer.received[0][0] == "/inbox"  # the shared inbox
+    assert create["type"] == "Create" and key_id == f"{blog_url(blog)}#main-key"
+    article = create["object"]
+    assert article["id"] == f"http://testserver{post.url}" and article["name"] == "Rent caps"
+    assert "<script" not in article["content"] and "onerror" not in article["content"]
+
+    peer.received.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        post.title = "Rent caps, revised"
+        post.save_revision(user=author).publish(user=author, skip_permission_checks=True)
+    [(update, _key)] = peer.deliveries(site_json)
+    assert update["type"] == "Update" and update["object"]["name"] == "Rent caps, revised"
+
+    peer.received.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        unpublish_post(post, author)
+    [(delete, _key)] = peer.deliveries(site_json)
+    assert delete["type"] == "Delete"
+    assert delete["object"] == {"id": f"http://testserver{post.url}", "type": "Tombstone"}
+
+
+def test_a_delivery_is_sent_once_however_often_its_task_runs(
+    federation_on, peer, server, blog, django_capture_on_commit_callbacks
+):
+    follow(peer, server, blog, django_capture_on_commit_callbacks)
+    publish(blog, django_capture_on_commit_callbacks)
+    sent = ActivityDelivery.objects.filter(activity__type="Create").get()
+    before = len(peer.received)
+    assert federation.deliver(sent.pk) is None  # sent already: nothing to do
+    assert len(peer.received) == before
+
+
+def test_a_reply_waits_for_moderation_sanitised_then_shows_with_its_handle(
+    federation_on, peer, server, blog, django_capture_on_commit_callbacks, client
+):
+    post = publish(blog, django_capture_on_commit_callbacks)
+    reply = peer.reply(f"http://testserver{post.url}", "<p>Agreed!</p>" + "".join(HOSTILE_HTML))
+    response = peer.post(server, SHARED_INBOX, reply)
+    assert response.status_code == 202
+
+    comment = Comment.objects.get()
+    assert comment.status == Comment.STATUS_PENDING and comment.author is None
+    assert comment.remote_actor.url == peer.actor_url
+    assert "<script" not in comment.body and "Agreed!" in comment.body
+    assert "Agreed!" not in client.get(post.url).content.decode()
+
+    approve(comment, make_user("editor", is_staff=True))
+    page = client.get(post.url).content.decode()
+    assert "Agreed!" in page and f"@zoe@127.0.0.1:{peer.server.server_port}" in page
+
+    # Its author approved once, the next reply (to the first) is shown at once.
+    second = peer.reply(reply["object"]["id"], "<p>And another thing.</p>")
+    assert peer.post(server, SHARED_INBOX, second).status_code == 202
+    answer = Comment.objects.get(remote_id=second["object"]["id"])
+    assert answer.status == Comment.STATUS_APPROVED and answer.reply_to_id == comment.pk
+
+    # The same reply delivered again is not a second comment.
+    assert peer.post(server, SHARED_INBOX, second).status_code == 202
+    assert Comment.objects.count() == 2
+
+    edit = {
+        **second,
+        "id": second["id"] + "#edit",
+        "type": "Update",
+        "object": {**second["object"], "content": "<p>Edited.</p>"},
+    }
+    assert peer.post(server, SHARED_INBOX, edit).status_code == 202
+    answer.refresh_from_db()
+    assert answer.body == "<p>Edited.</p>" and answer.edited_at is not None
+
+    delete = {
+        "id": peer.new_id("deletes"),
+        "type": "Delete",
+        "actor": peer.actor_url,
+        "object": {"id": second["object"]["id"], "type": "Tombstone"},
+    }
+    assert peer.post(server, SHARED_INBOX, delete).status_code == 202
+    assert not Comment.objects.filter(remote_id=second["object"]["id"]).exists()
+
+
+def test_a_reply_on_a_post_with_closed_comments_is_refused(
+    federation_on, peer, server, blog, django_capture_on_commit_callbacks
+):
+    post = publish(blog, django_capture_on_commit_callbacks)
+    PostScore.objects.filter(pk=post.pk).update(comments_closed=True)
+    response = peer.post(server, SHARED_INBOX, peer.reply(f"http://testserver{post.url}", "Hi"))
+    assert response.status_code == 403 and "closed" in response.json()["error"]
+    assert not Comment.objects.exists()
+
+
+def test_likes_and_boosts_are_counted_apart_from_votes_and_can_be_undone(
+    federation_on, peer, server, blog, django_capture_on_commit_callbacks, client
+):
+    post = publish(blog, django_capture_on_commit_callbacks)
+    url = f"http://testserver{post.url}"
+    like, boost = peer.like(url), peer.like(url, "Announce")
+    assert peer.post(server, SHARED_INBOX, like).status_code == 202
+    assert peer.post(server, SHARED_INBOX, boost).status_code == 202
+    assert peer.post(server, SHARED_INBOX, like).status_code == 202  # again: still one
+
+    score = PostScore.objects.get(pk=post.pk)
+    assert (score.fediverse_likes, score.fediverse_boosts) == (1, 1)
+    assert (score.vote_count, score.score) == (0, 0) and not Rating.objects.exists()
+    page = client.get(post.url).content.decode()
+    assert "1 like from the fediverse" in page and "1 boost" in page
+
+    assert peer.post(server, SHARED_INBOX, peer.undo(like)).status_code == 202
+    score.refresh_from_db()
+    assert (score.fediverse_likes, score.fediverse_boosts) == (0, 1)
+
+
+def test_undoing_a_follow_stops_the_deliveries(
+    federation_on, peer, server, blog, django_capture_on_commit_callbacks
+):
+    activity = follow(peer, server, blog, django_capture_on_commit_callbacks)
+    assert peer.post(server, SHARED_INBOX, peer.undo(activity)).status_code == 202
+    assert not RemoteFollower.objects.exists()
+    peer.received.clear()
+    publish(blog, django_capture_on_commit_callbacks)
+    assert peer.received == []
+
+
+# Refusals ----------------------------------------------------------------------------------
+
+
+def _swap_body(body, headers):
+    return body.replace(b"Follow", b"Block!"), headers
+
+
+def _drop_signature(body, headers):
+    return body, {k: v for k, v in headers.items() if not k.lower().startswith("signature")}
+
+
+def _old_date(body, headers):
+    return body, headers
+
+
+@pytest.mark.parametrize(
+    ("scheme", "tamper", "status", "words"),
+    [
+        ("rfc9421", _swap_body, 401, "Content-Digest"),
+        ("cavage", _swap_body, 401, "Digest"),
+        ("rfc9421", _drop_signature, 401, "Signature"),
+        ("cavage", _drop_signature, 401, "Signature"),
+    ],
+)
+def test_a_tampered_or_unsigned_activity_is_refused_and_changes_nothing(
+    federation_on, peer, server, blog, scheme, tamper, status, words
+):
+    response = peer.post(
+        server, SHARED_INBOX, peer.follow(blog_url(blog)), scheme=scheme, tamper=tamper
+    )
+    assert response.status_code == status
+    assert response.json()["error"]
+    assert not RemoteFollower.objects.exists() and not ActivityDelivery.objects.exists()
+
+
+def test_a_signature_by_another_key_is_refused(federation_on, peer, server, blog):
+    impostor = Peer()
+    try:
+        # Signed with the impostor's key, in the name of the peer's key id.
+        impostor.key_id, impostor.actor_url = peer.key_id, peer.actor_url
+        response = impostor.post(server, SHARED_INBOX, peer.follow(blog_url(blog)))
+    finally:
+        impostor.close()
+    assert response.status_code == 401
+    assert "does not match" in response.json()["error"]
+    assert not RemoteFollower.objects.exists()
+
+
+@pytest.mark.parametrize("scheme", ["rfc9421", "cavage"])
+def test_an_old_date_is_refused(federation_on, peer, server, blog, scheme):
+    old = formatdate((timezone.now() - timedelta(hours=3)).timestamp(), usegmt=True)
+    response = peer.post(server, SHARED_INBOX, peer.follow(blog_url(blog)), scheme=scheme, date=old)
+    if scheme == "rfc9421":
+        # The RFC 9421 signature's own created time is now; its Date header is only a header.
+        assert response.status_code == 202
+    else:
+        assert response.status_code == 401 and "clock" in response.json()["error"]
+        assert not RemoteFollower.objects.exists()
+
+
+def test_a_cavage_signature_over_too_few_headers_is_refused(federation_on, peer, server, blog):
+    def only_date(body, headers):
+        signature = headers["Signature"].replace(
+            'headers="(request-target) host date digest content-type"', 'headers="date"'
+        )
+        return body, {**headers, "Signature": signature}
+
+    response = peer.post(
+        server, SHARED_INBOX, peer.follow(blog_url(blog)), scheme="cavage", tamper=only_date
+    )
+    assert response.status_code == 401
+    assert "must be signed" in response.json()["error"]
+
+
+def test_an_activity_in_someone_elses_name_is_refused(federation_on, peer, server, blog):
+    activity = {**peer.follow(blog_url(blog)), "actor": "http://127.0.0.1:1/users/victim"}
+    response = peer.post(server, SHARED_INBOX, activity)
+    assert response.status_code == 403
+    assert not RemoteFollower.objects.exists()
+
+
+def test_an_oversized_or_malformed_activity_is_refused(federation_on, peer, server, blog, settings):
+    settings.WAGTAIL_COMMUNITYBLOG_ACTIVITYPUB_MAX_BYTES = 2000
+    big = {**peer.follow(blog_url(blog)), "padding": "x" * 3000}
+    assert peer.post(server, SHARED_INBOX, big).status_code == 413
+    assert peer.post(server, SHARED_INBOX, b"{not json").status_code == 400
+    assert peer.post(server, SHARED_INBOX, b"[1, 2]").status_code == 400
+    assert not RemoteFollower.objects.exists() and not RemoteActor.objects.exists()
+
+
+def test_a_key_on_a_private_address_is_not_fetched_on_a_public_site(
+    federation_on, peer, server, blog, settings
+):
+    settings.WAGTAIL_COMMUNITYBLOG_ACTIVITYPUB_ALLOW_PRIVATE_ADDRESSES = False
+    response = peer.post(server, SHARED_INBOX, peer.follow(blog_url(blog)))
+    assert response.status_code == 401
+    assert "https" in response.json()["error"]
+    assert not RemoteActor.objects.exists()
+
+
+def test_a_rotated_key_is_fetched_again(
+    federation_on, peer, server, blog, django_capture_on_commit_callbacks
+):
+    follow(peer, server, blog, django_capture_on_commit_callbacks)
+    peer.rotate_key()
+    # A key fetched a moment ago is not fetched again for every bad signature...
+    response = peer.post(server, SHARED_INBOX, peer.follow(blog_url(blog)))
+    assert response.status_code == 401
+    # ...one fetched long enough ago is.
+    RemoteActor.objects.update(fetched_at=timezone.now() - timedelta(minutes=5))
+    response = peer.post(server, SHARED_INBOX, peer.like(blog_url(blog)))
+    assert response.status_code == 202
+    assert RemoteActor.objects.get().public_key_pem == peer.public_pem
+
+
+def test_a_blocked_server_is_refused_and_loses_its_follows(
+    federation_on, peer, server, blog, django_capture_on_commit_callbacks
+):
+    follow(peer, server, blog, django_capture_on_commit_callbacks)
+    federation.block_domain(f"127.0.0.1:{peer.server.server_port}", reason="spam")
+    assert not RemoteFollower.objects.exists()
+    response = peer.post(server, SHARED_INBOX, peer.follow(blog_url(blog)))
+    assert response.status_code == 403
+    assert not RemoteFollower.objects.exists()
+    peer.received.clear()
+    publish(blog, django_capture_on_commit_callbacks)
+    assert peer.received == []
+
+
+def test_a_blocked_account_is_refused_and_its_waiting_replies_rejected(
+    federation_on, peer, server, blog, django_capture_on_commit_callbacks
+):
+    post = publish(blog, django_capture_on_commit_callbacks)
+    peer.post(server, SHARED_INBOX, peer.reply(f"http://testserver{post.url}", "spam"))
+    federation.block_actor(RemoteActor.objects.get())
+    assert Comment.objects.get().status == Comment.STATUS_REJECTED
+    response = peer.post(server, SHARED_INBOX, peer.like(f"http://testserver{post.url}"))
+    assert response.status_code == 403
+    assert not RemoteReaction.objects.exists()
+
+
+def test_a_suspended_members_blog_stops_federating(
+    federation_on, peer, server, blog, author, django_capture_on_commit_callbacks
+):
+    follow(peer, server, blog, django_capture_on_commit_callbacks)
+    suspend_member(author, reason="abuse")
+    peer.received.clear()
+    publish(blog, django_capture_on_commit_callbacks)
+    assert peer.received == []
+    response = peer.post(server, SHARED_INBOX, peer.follow(blog_url(blog)))
+    assert response.status_code == 404
+
+
+# Deliveries that fail --------------------------------------------------------------------
+
+
+def test_a_failing_inbox_is_retried_with_back_off_then_given_up(
+    federation_on, peer, server, blog, settings, django_capture_on_commit_callbacks
+):
+    settings.WAGTAIL_COMMUNITYBLOG_ACTIVITYPUB_RETRY_MINUTES = [1, 10]
+    follow(peer, server, blog, django_capture_on_commit_callbacks)
+    peer.inbox_status = 503
+    publish(blog, django_capture_on_commit_callbacks)
+    delivery = ActivityDelivery.objects.get(activity__type="Create")
+    assert delivery.status == ActivityDelivery.PENDING and delivery.attempts == 1
+    assert delivery.next_attempt_at > timezone.now() + timedelta(seconds=50)
+    assert "503" in delivery.last_error
+
+    for _attempt in range(2):
+        ActivityDelivery.objects.filter(pk=delivery.pk).update(next_attempt_at=timezone.now())
+        federation.deliver(delivery.pk)
+    delivery.refresh_from_db()
+    assert delivery.status == ActivityDelivery.FAILED and delivery.attempts == 3
+
+
+def test_a_server_failing_for_days_is_given_up_on_until_it_speaks_again(
+    federation_on, peer, server, blog, settings, django_capture_on_commit_callbacks
+):
+    follow(peer, server, blog, django_capture_on_commit_callbacks)
+    peer.inbox_status = 500
+    RemoteServer.objects.update(failing_since=timezone.now() - timedelta(days=8))
+    publish(blog, django_capture_on_commit_callbacks)
+    remote = RemoteServer.objects.get()
+    assert remote.is_unavailable
+    assert ActivityDelivery.objects.get(activity__type="Create").status == ActivityDelivery.FAILED
+
+    publish(blog, django_capture_on_commit_callbacks)
+    assert ActivityDelivery.objects.filter(activity__type="Create").count() == 1  # none queued
+
+    peer.inbox_status = 202
+    assert peer.post(server, SHARED_INBOX, peer.like(blog_url(blog))).status_code == 202
+    remote.refresh_from_db()
+    assert not remote.is_unavailable and remote.failing_since is None
+
+
+def test_a_refusing_inbox_is_not_retried(
+    federation_on, peer, server, blog, django_capture_on_commit_callbacks
+):
+    follow(peer, server, blog, django_capture_on_commit_callbacks)
+    peer.inbox_status = 403
+    publish(blog, django_capture_on_commit_callbacks)
+    delivery = ActivityDelivery.objects.get(activity__type="Create")
+    assert delivery.status == ActivityDelivery.FAILED and delivery.attempts == 1
