@@ -444,3 +444,63 @@ def test_a_refusing_inbox_is_not_retried(
     publish(blog, django_capture_on_commit_callbacks)
     delivery = ActivityDelivery.objects.get(activity__type="Create")
     assert delivery.status == ActivityDelivery.FAILED and delivery.attempts == 1
+
+
+# Editors in the admin ------------------------------------------------------------------------
+
+SERVERS = "wagtailsnippets_wagtail_communityblog_remoteserver"
+ACCOUNTS = "wagtailsnippets_wagtail_communityblog_remoteactor"
+DELIVERIES = "wagtailsnippets_wagtail_communityblog_activitydelivery"
+
+
+@pytest.fixture
+def admin_client(client):
+    client.force_login(make_user("chief", is_superuser=True, is_staff=True))
+    return client
+
+
+def test_an_editor_blocks_a_domain_in_the_admin_before_it_ever_speaks(
+    federation_on, peer, server, blog, admin_client
+):
+    from django.urls import reverse
+
+    domain = f"127.0.0.1:{peer.server.server_port}"
+    response = admin_client.post(
+        reverse(f"{SERVERS}:add"), {"domain": domain, "is_blocked": "on", "reason": "harassment"}
+    )
+    assert response.status_code == 302
+    assert RemoteServer.objects.get(domain=domain).is_blocked
+    bad = admin_client.post(reverse(f"{SERVERS}:add"), {"domain": "https://x.example/path"})
+    assert bad.status_code == 200 and "host name" in bad.content.decode()
+
+    refused = peer.post(server, SHARED_INBOX, peer.follow(blog_url(blog)))
+    assert refused.status_code == 403 and not RemoteFollower.objects.exists()
+    listing = admin_client.get(reverse(f"{SERVERS}:list")).content.decode()
+    assert domain in listing
+
+
+def test_an_editor_blocks_an_account_from_its_page_in_the_admin(
+    federation_on, peer, server, blog, admin_client, django_capture_on_commit_callbacks
+):
+    from django.urls import reverse
+
+    follow(peer, server, blog, django_capture_on_commit_callbacks)
+    actor = RemoteActor.objects.get()
+    listing = admin_client.get(reverse(f"{ACCOUNTS}:list")).content.decode()
+    assert actor.handle in listing
+    assert admin_client.get(reverse(f"{ACCOUNTS}:add")).status_code in (302, 403, 404)
+    response = admin_client.post(reverse(f"{ACCOUNTS}:edit", args=[actor.pk]), {"is_blocked": "on"})
+    assert response.status_code == 302
+    actor.refresh_from_db()
+    assert actor.is_blocked and not RemoteFollower.objects.exists()
+    deliveries = admin_client.get(reverse(f"{DELIVERIES}:list"))
+    assert deliveries.status_code == 200 and "Accept" in deliveries.content.decode()
+
+
+def test_an_editor_without_the_curation_permission_cannot_block(federation_on, client):
+    from django.urls import reverse
+
+    client.force_login(make_user("intern", is_staff=True))
+    response = client.post(reverse(f"{SERVERS}:add"), {"domain": "x.example", "is_blocked": "on"})
+    assert response.status_code in (302, 403)
+    assert not RemoteServer.objects.exists()

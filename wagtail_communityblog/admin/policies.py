@@ -8,7 +8,17 @@ from this module).
 from django.contrib.auth import get_user_model
 from wagtail.permission_policies import ModelPermissionPolicy
 
-from ..models import Comment, CommunityMember, EmailDelivery, Follower, PostScore, Rating
+from ..models import (
+    ActivityDelivery,
+    Comment,
+    CommunityMember,
+    EmailDelivery,
+    Follower,
+    PostScore,
+    Rating,
+    RemoteActor,
+    RemoteServer,
+)
 from ..models.curation import CURATE_PERMISSION, can_curate
 
 
@@ -51,6 +61,26 @@ class CuratorPolicy(ModelPermissionPolicy):
         return self._get_users_with_any_permission_codenames([CURATE_PERMISSION.split(".", 1)[1]])
 
 
+class FederationPolicy(ModelPermissionPolicy):
+    """The fediverse's servers and accounts: editors who curate the community see them and
+    block them (``allowed`` says which writes there are at all)."""
+
+    def __init__(self, model, allowed, **kwargs):
+        super().__init__(model, **kwargs)
+        self.allowed = frozenset(allowed)
+
+    def user_has_permission(self, user, action):
+        if action in ("add", "change", "delete", "copy") and action not in self.allowed:
+            return False
+        return can_curate(user)
+
+    def user_has_any_permission(self, user, actions):
+        return any(self.user_has_permission(user, action) for action in actions)
+
+    def users_with_any_permission(self, actions):
+        return self._get_users_with_any_permission_codenames([CURATE_PERMISSION.split(".", 1)[1]])
+
+
 class CommentPolicy(CuratorPolicy):
     """Editors who curate the community moderate its comments; nobody writes them here."""
 
@@ -80,6 +110,11 @@ def policies():
         EmailDelivery: RestrictedActionsPolicy(EmailDelivery, denied={"add", "change", "delete"}),
         # Followers sign up on the site; an address is only ever removed (its owner's request).
         Follower: RestrictedActionsPolicy(Follower, denied={"add", "change"}),
+        # The fediverse: editors block servers (adding one to block it) and accounts; what
+        # the site delivered is a record.
+        RemoteServer: FederationPolicy(RemoteServer, allowed={"add", "change"}),
+        RemoteActor: FederationPolicy(RemoteActor, allowed={"change"}),
+        ActivityDelivery: FederationPolicy(ActivityDelivery, allowed=()),
     }
 
 

@@ -13,8 +13,21 @@ from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.admin.widgets import Button
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
-from .. import converters  # noqa: F401  (registers the communityblog_id path converter)
-from ..models import Comment, CommunityMember, EmailDelivery, Follower, PostScore, Rating
+from .. import (
+    converters,  # noqa: F401  (registers the communityblog_id path converter)
+)
+from ..models import (
+    ActivityDelivery,
+    Comment,
+    CommunityMember,
+    EmailDelivery,
+    Follower,
+    PostScore,
+    Rating,
+    RemoteActor,
+    RemoteServer,
+)
+from .activitypub import RemoteActorForm, RemoteServerForm
 from .comments import (
     CommentActionView,
     CommentFilterSet,
@@ -334,6 +347,93 @@ class FollowerViewSet(PolicyMixin, SnippetViewSet):
         return Follower.objects.select_related("user").annotate(follow_count=Count("follows"))
 
 
+class RemoteServerViewSet(PolicyMixin, SnippetViewSet):
+    """Community > Fediverse servers: block a whole server by its domain (listed or not)."""
+
+    model = RemoteServer
+    icon = "globe"
+    menu_label = _("Fediverse servers")
+    url_prefix = "community/fediverse/servers"
+    list_display = [
+        "domain",
+        Column("account_count", label=_("Accounts"), sort_key="account_count"),
+        "is_blocked",
+        "is_unavailable",
+        "failing_since",
+        "created_at",
+    ]
+    list_filter = ["is_blocked", "is_unavailable"]
+    search_fields = ["domain"]
+    search_backend_name = None
+    ordering = ["domain"]
+    copy_view_enabled = False
+
+    def get_form_class(self, for_update=False):
+        return RemoteServerForm
+
+    def get_queryset(self, request):
+        return RemoteServer.objects.annotate(account_count=Count("actors"))
+
+
+class RemoteActorViewSet(PolicyMixin, SnippetViewSet):
+    """Community > Fediverse accounts: who follows, replies, likes and boosts from other
+    servers; block one."""
+
+    model = RemoteActor
+    icon = "user"
+    menu_label = _("Fediverse accounts")
+    url_prefix = "community/fediverse/accounts"
+    list_display = [
+        "handle",
+        "name",
+        Column("follow_count", label=_("Follows"), sort_key="follow_count"),
+        Column("comment_count", label=_("Replies"), sort_key="comment_count"),
+        "is_blocked",
+        "fetched_at",
+    ]
+    list_filter = ["is_blocked"]
+    search_fields = ["url", "username", "name", "server__domain"]
+    search_backend_name = None
+    ordering = ["server__domain", "username"]
+    inspect_view_enabled = True
+    inspect_view_fields = [
+        "url",
+        "username",
+        "name",
+        "profile_url",
+        "inbox",
+        "server",
+        "is_blocked",
+    ]
+    copy_view_enabled = False
+
+    def get_form_class(self, for_update=False):
+        return RemoteActorForm
+
+    def get_queryset(self, request):
+        return RemoteActor.objects.select_related("server").annotate(
+            follow_count=Count("follows", distinct=True),
+            comment_count=Count("comments", distinct=True),
+        )
+
+
+class ActivityDeliveryViewSet(PolicyMixin, SnippetViewSet):
+    """Community > Fediverse deliveries: what was sent to other servers, what waits, what
+    failed and why."""
+
+    model = ActivityDelivery
+    icon = "resubmit"
+    menu_label = _("Fediverse deliveries")
+    url_prefix = "community/fediverse/deliveries"
+    list_display = ["__str__", "status", "attempts", "created_at", "sent_at", "last_error"]
+    list_filter = ["status"]
+    search_fields = ["inbox"]
+    search_backend_name = None
+    ordering = ["-created_at"]
+    inspect_view_enabled = True
+    copy_view_enabled = False
+
+
 class CommunityViewSetGroup(SnippetViewSetGroup):
     menu_label = _("Community")
     menu_icon = "group"
@@ -349,4 +449,7 @@ class CommunityViewSetGroup(SnippetViewSetGroup):
         RatingViewSet,
         FollowerViewSet,
         EmailDeliveryViewSet,
+        RemoteServerViewSet,
+        RemoteActorViewSet,
+        ActivityDeliveryViewSet,
     ]
