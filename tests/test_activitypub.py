@@ -261,3 +261,9 @@ def test_the_checks_say_when_federation_cannot_work(settings):
         "wagtail_communityblog.W050",
         "wagtail_communityblog.W051",
     ]
+    settings.ROOT_URLCONF = "example.urls"
+    settings.WAGTAILADMIN_BASE_URL = "https://party.example"
+    settings.WAGTAIL_COMMUNITYBLOG_ACTIVITYPUB_ALLOW_PRIVATE_ADDRESSES = True
+    assert [m.id for m in check_activitypub(None)] == ["wagtail_communityblog.W052"]
+    settings.DEBUG = True  # two sites on one developer's machine: fine
+    assert check_activitypub(None) == []

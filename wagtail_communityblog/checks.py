@@ -369,4 +369,14 @@ def check_activitypub(app_configs, **kwargs):
                 id="wagtail_communityblog.W051",
             )
         )
+    if not settings.DEBUG and app_settings.ACTIVITYPUB_ALLOW_PRIVATE_ADDRESSES:
+        messages.append(
+            Warning(
+                "WAGTAIL_COMMUNITYBLOG_ACTIVITYPUB_ALLOW_PRIVATE_ADDRESSES is on with DEBUG off: "
+                "any server can make this site fetch from (and post to) addresses on its own "
+                "network, over plain http.",
+                hint="Turn it off on a public site; it is for two sites on one machine and tests.",
+                id="wagtail_communityblog.W052",
+            )
+        )
     return messages
