@@ -55,6 +55,7 @@ class Peer:
         self.key, self.public_pem = new_key()
         self.received = []  # (path, headers, body) of what was posted to its inboxes
         self.inbox_status = 202
+        self.subscribe_template = None
         peer = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -62,8 +63,14 @@ class Peer:
                 pass
 
             def do_GET(self):
-                if self.path.split("?")[0] == urlsplit(peer.actor_url).path:
-                    body = json.dumps(peer.actor_document()).encode()
+                path = self.path.split("?")[0]
+                document = None
+                if path == urlsplit(peer.actor_url).path:
+                    document = peer.actor_document()
+                elif path == "/.well-known/webfinger":
+                    document = peer.webfinger_document()
+                if document is not None:
+                    body = json.dumps(document).encode()
                     self.send_response(200)
                     self.send_header("Content-Type", AP)
                     self.send_header("Content-Length", str(len(body)))
@@ -115,6 +122,21 @@ class Peer:
             },
         }
 
+    def webfinger_document(self):
+        links = [{"rel": "self", "type": AP, "href": self.actor_url}]
+        if self.subscribe_template:
+            links.append(
+                {
+                    "rel": "http://ostatus.org/schema/1.0/subscribe",
+                    "template": self.subscribe_template,
+                }
+            )
+        return {"subject": f"acct:{self.username}@{urlsplit(self.base).netloc}", "links": links}
+
+    @property
+    def handle(self):
+        return f"@{self.username}@{urlsplit(self.base).netloc}"
+
     def new_id(self, kind):
         self._serial += 1
         return f"{self.base}/{kind}/{self._serial}"
@@ -154,6 +176,32 @@ class Peer:
             "type": "Create",
             "actor": self.actor_url,
             "object": note,
+        }
+
+    def note(self, html, **fields):
+        note = {
+            "id": self.new_id("notes"),
+            "type": "Note",
+            "attributedTo": self.actor_url,
+            "content": html,
+            "to": [f"{AS}#Public"],
+            **fields,
+        }
+        return {
+            "@context": AS,
+            "id": note["id"] + "/activity",
+            "type": "Create",
+            "actor": self.actor_url,
+            "object": note,
+        }
+
+    def accept(self, follow):
+        return {
+            "@context": AS,
+            "id": self.new_id("accepts"),
+            "type": "Accept",
+            "actor": self.actor_url,
+            "object": follow,
         }
 
     def like(self, post_url, kind="Like"):

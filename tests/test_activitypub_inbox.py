@@ -504,3 +504,155 @@ def test_an_editor_without_the_curation_permission_cannot_block(federation_on, c
     response = client.post(reverse(f"{SERVERS}:add"), {"domain": "x.example", "is_blocked": "on"})
     assert response.status_code in (302, 403)
     assert not RemoteServer.objects.exists()
+
+
+# Members following the fediverse -----------------------------------------------------------
+
+
+def test_a_member_follows_a_fediverse_account_and_reads_its_posts_on_the_dashboard(
+    federation_on, peer, server, blog, author, client, django_capture_on_commit_callbacks
+):
+    from django.urls import reverse
+
+    from wagtail_communityblog.models import RemoteFollowing, RemotePost
+
+    client.force_login(author)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("wagtail_communityblog:activitypub_following_add"), {"handle": peer.handle}
+        )
+    assert response.status_code == 302
+    following = RemoteFollowing.objects.get()
+    assert following.page_id == blog.pk and not following.is_accepted
+    [(follow_activity, key_id)] = peer.deliveries(site_json)
+    assert follow_activity["type"] == "Follow" and follow_activity["object"] == peer.actor_url
+    assert key_id == f"{blog_url(blog)}#main-key"
+    dashboard = client.get(reverse("wagtail_communityblog:dashboard")).content.decode()
+    assert peer.handle in dashboard and "waiting for their server" in dashboard
+
+    # Before its server accepts, its posts are not kept.
+    early = peer.note("<p>Too early</p>")
+    assert peer.post(server, SHARED_INBOX, early).status_code == 202
+    assert not RemotePost.objects.exists()
+
+    assert peer.post(server, SHARED_INBOX, peer.accept(follow_activity)).status_code == 202
+    assert RemoteFollowing.objects.get().is_accepted
+    hostile = "".join(HOSTILE_HTML)
+    note = peer.note(
+        f'<p>Housing <span class="h-card">@amara</span> news</p>{hostile}',
+        name="Housing news",
+        url=f"{peer.base}/@zoe/1",
+    )
+    assert peer.post(server, SHARED_INBOX, note).status_code == 202
+    post = RemotePost.objects.get()
+    assert "<script" not in post.content and "onerror" not in post.content
+    dashboard = client.get(reverse("wagtail_communityblog:dashboard")).content.decode()
+    assert "Housing news" in dashboard and "waiting for their server" not in dashboard
+    assert "<script>alert" not in dashboard
+
+    delete = {
+        "id": peer.new_id("deletes"),
+        "type": "Delete",
+        "actor": peer.actor_url,
+        "object": note["object"]["id"],
+    }
+    assert peer.post(server, SHARED_INBOX, delete).status_code == 202
+    assert not RemotePost.objects.exists()
+
+    peer.received.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("wagtail_communityblog:activitypub_following_remove", args=[following.pk])
+        )
+    assert response.status_code == 302 and not RemoteFollowing.objects.exists()
+    [(undo, _key)] = peer.deliveries(site_json)
+    assert undo["type"] == "Undo" and undo["object"]["id"] == follow_activity["id"]
+
+
+def test_following_needs_a_real_handle_and_a_federated_blog(
+    federation_on, peer, blog, author, client
+):
+    from django.urls import reverse
+
+    from wagtail_communityblog.models import RemoteFollowing
+
+    url = reverse("wagtail_communityblog:activitypub_following_add")
+    client.force_login(author)
+    for handle in ("", "zoe", "@zoe", "https://", "@zoe@127.0.0.1:1/../x", "@a@b@c"):
+        response = client.post(url, {"handle": handle})
+        assert response.status_code in (400, 404), handle
+    assert client.post(url, {"handle": "@nobody@127.0.0.1:1"}).status_code == 404
+    assert client.get(url).status_code == 405
+    stranger = Client()
+    stranger.force_login(make_user("nobody"))  # no blog
+    assert stranger.post(url, {"handle": peer.handle}).status_code == 403
+    assert not RemoteFollowing.objects.exists()
+
+
+def test_follow_from_the_fediverse_sends_the_reader_to_their_own_server(
+    federation_on, peer, blog, client
+):
+    from urllib.parse import quote
+
+    from django.urls import reverse
+
+    url = reverse("wagtail_communityblog:activitypub_remote_follow")
+    page = client.get(url, {"actor": blog.pk})
+    assert page.status_code == 200 and "@amara@testserver" in page.content.decode()
+    assert "from the fediverse" in client.get(blog.url).content.decode()
+
+    peer.subscribe_template = f"{peer.base}/authorize_interaction?uri={{uri}}"
+    response = client.get(url, {"actor": blog.pk, "handle": peer.handle})
+    assert response.status_code == 302
+    assert response["Location"] == (
+        f"{peer.base}/authorize_interaction?uri={quote(blog_url(blog), safe='')}"
+    )
+    # A template that points anywhere but the reader's own server is not followed.
+    peer.subscribe_template = "https://evil.example/?u={uri}"
+    response = client.get(url, {"actor": blog.pk, "handle": peer.handle})
+    assert response.status_code == 200 and "search for" in response.content.decode()
+    assert client.get(url, {"actor": blog.pk, "handle": "not a handle"}).status_code == 400
+
+
+def test_the_interact_page_follows_an_account_after_the_member_confirms(
+    federation_on, peer, blog, author, client, django_capture_on_commit_callbacks
+):
+    from django.urls import reverse
+
+    from wagtail_communityblog.models import RemoteFollowing
+
+    url = reverse("wagtail_communityblog:activitypub_interact")
+    anonymous = client.get(url, {"uri": peer.actor_url})
+    assert anonymous.status_code == 302 and "login" in anonymous["Location"]
+    client.force_login(author)
+    page = client.get(url, {"uri": peer.actor_url})
+    assert page.status_code == 200 and peer.handle in page.content.decode()
+    assert not RemoteFollowing.objects.exists()  # nothing written on GET
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url, {"uri": peer.actor_url, "blog": blog.pk})
+    assert response.status_code == 302
+    assert RemoteFollowing.objects.get().actor.url == peer.actor_url
+    webfinger = client.get("/.well-known/webfinger", {"resource": "acct:amara@testserver"})
+    [link] = [x for x in webfinger.json()["links"] if x["rel"].startswith("http://ostatus")]
+    assert link["template"] == "http://testserver/community/ap/interact/?uri={uri}"
+
+
+def test_a_mastodon_reply_reads_as_text_with_its_mention_not_as_markup(
+    federation_on, peer, server, blog, django_capture_on_commit_callbacks
+):
+    post = publish(blog, django_capture_on_commit_callbacks)
+    html = (
+        '<p><span class="h-card" translate="no"><a href="http://testserver/community/amara/" '
+        'class="u-url mention">@<span>amara</span></a></span> Rent caps &amp; more</p>'
+    )
+    assert (
+        peer.post(
+            server, SHARED_INBOX, peer.reply(f"http://testserver{post.url}", html)
+        ).status_code
+        == 202
+    )
+    body = Comment.objects.get().body
+    assert body == (
+        '<p><a href="http://testserver/community/amara/" rel="nofollow ugc">@amara</a>'
+        " Rent caps &amp; more</p>"
+    )

@@ -36,3 +36,7 @@ class CurationError(ActionRefused):
 
 class FollowError(ActionRefused):
     """A follow by e-mail that cannot be made, confirmed or changed."""
+
+
+class FederationError(ActionRefused):
+    """A member's follow of an account on another server that cannot be made or undone."""

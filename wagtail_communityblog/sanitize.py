@@ -283,6 +283,26 @@ def clean_comment_html(text):
     return str(soup).strip()
 
 
+def clean_federated_html(html):
+    """HTML from another server (a reply, a post members follow) reduced to the comment subset:
+    unlike a member's typed comment it *is* HTML, so tags outside the subset go and their text
+    stays (Mastodon's ``<span class="h-card">`` mentions read as ``@amara``); links are
+    absolute or dropped, with ``rel="nofollow ugc"``."""
+    cleaned = _nh3_clean(html or "", COMMENT_TAGS, attributes={"*": set(), "a": {"href"}})
+    soup = BeautifulSoup(cleaned, "html.parser")
+    for name, new_name in (("strong", "b"), ("em", "i")):
+        for tag in soup.find_all(name):
+            tag.name = new_name
+    for link in soup.find_all("a"):
+        if not link.get("href", "").startswith(("http://", "https://")):
+            link.unwrap()
+    _wrap_loose_inline_content(soup)
+    for tag in soup.find_all(["p", "blockquote"]):
+        if not tag.get_text(strip=True) and not tag.find("br"):
+            tag.decompose()
+    return str(soup).strip()
+
+
 def _link_bare_addresses(soup):
     from bs4 import NavigableString
 

@@ -86,6 +86,14 @@ urlpatterns = [
     path("dashboard/following/", follows.following, name="following"),
     # ActivityPub (WAGTAIL_COMMUNITYBLOG_ACTIVITYPUB): the actors' collections
     path("ap/inbox/", activitypub.inbox, name="activitypub_shared_inbox"),
+    path("ap/follow/", activitypub.remote_follow, name="activitypub_remote_follow"),
+    path("ap/interact/", activitypub.interact, name="activitypub_interact"),
+    path("ap/following/", activitypub.following_add, name="activitypub_following_add"),
+    path(
+        "ap/following/<communityblog_id:following_id>/remove/",
+        activitypub.following_remove,
+        name="activitypub_following_remove",
+    ),
     path(
         "ap/actors/<communityblog_id:actor_id>/inbox/",
         activitypub.inbox,

@@ -324,6 +324,11 @@ class FederationMixin:
     def activity_document(self):
         return document_for(self)
 
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        context["activitypub_enabled"] = enabled()
+        return context
+
     def serve(self, request, *args, **kwargs):
         if not enabled():
             return super().serve(request, *args, **kwargs)

@@ -12,6 +12,8 @@ from .federation import (
     ActorKey,
     RemoteActor,
     RemoteFollower,
+    RemoteFollowing,
+    RemotePost,
     RemoteReaction,
     RemoteServer,
 )
@@ -51,6 +53,8 @@ __all__ = [
     "Rating",
     "RemoteActor",
     "RemoteFollower",
+    "RemoteFollowing",
+    "RemotePost",
     "RemoteReaction",
     "RemoteServer",
     "VoteCluster",

@@ -237,3 +237,87 @@ class ActivityDelivery(models.Model):
     @property
     def activity_type(self):
         return self.activity.get("type", "")
+
+
+class RemoteFollowing(models.Model):
+    """A member's blog following an account on another server (the member's reading list):
+    asked with a signed ``Follow``, in force once that server sends its ``Accept``."""
+
+    wagtail_reference_index_ignore = True
+
+    page = models.ForeignKey(
+        Page, verbose_name=_("following blog"), on_delete=models.CASCADE, related_name="+"
+    )
+    actor = models.ForeignKey(
+        RemoteActor,
+        verbose_name=_("followed account"),
+        on_delete=models.CASCADE,
+        related_name="followed_by",
+    )
+    follow_id = models.URLField(_("follow activity"), max_length=500, unique=True)
+    created_at = models.DateTimeField(_("asked at"), default=timezone.now)
+    accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("fediverse account followed")
+        verbose_name_plural = _("fediverse accounts followed")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["page", "actor"], name="wagtail_communityblog_one_remote_following"
+            )
+        ]
+
+    def __str__(self):
+        return f"page {self.page_id} follows {self.actor_id}"
+
+    @property
+    def is_accepted(self):
+        return self.accepted_at is not None
+
+
+class RemotePost(models.Model):
+    """A post from an account members follow, as its server delivered it (``Create``), kept
+    sanitised for the members' reading lists; ``Update`` and ``Delete`` follow it."""
+
+    wagtail_reference_index_ignore = True
+
+    actor = models.ForeignKey(
+        RemoteActor, verbose_name=_("account"), on_delete=models.CASCADE, related_name="posts"
+    )
+    object_id = models.URLField(_("fediverse id"), max_length=500, unique=True)
+    url = models.URLField(_("address"), max_length=500, blank=True)
+    name = models.CharField(_("title"), max_length=255, blank=True)
+    summary = models.TextField(_("summary"), blank=True)
+    content = models.TextField(_("content"), blank=True)
+    published_at = models.DateTimeField(_("published at"), default=timezone.now, db_index=True)
+    received_at = models.DateTimeField(_("received at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("post from the fediverse")
+        verbose_name_plural = _("posts from the fediverse")
+        ordering = ["-published_at"]
+
+    def __str__(self):
+        return self.name or self.object_id
+
+    @property
+    def link(self):
+        return self.url or self.object_id
+
+
+def reading_list(blogs, limit=20):
+    """A member's fediverse dashboard: their federated ``blogs``, whom those follow, and the
+    latest posts of the accounts that accepted (three queries)."""
+    page_ids = [blog.pk for blog in blogs]
+    followings = list(
+        RemoteFollowing.objects.filter(page_id__in=page_ids)
+        .select_related("actor__server")
+        .order_by("-created_at")
+    )
+    accepted = {f.actor_id for f in followings if f.accepted_at is not None}
+    posts = list(
+        RemotePost.objects.filter(actor_id__in=accepted)
+        .select_related("actor__server")
+        .order_by("-published_at")[:limit]
+    )
+    return {"blogs": blogs, "followings": followings, "posts": posts}

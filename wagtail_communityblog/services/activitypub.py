@@ -27,20 +27,23 @@ suspended member's blog sends nothing.
 import hashlib
 import json
 import logging
-from datetime import timedelta
-from urllib.parse import urlsplit
+import re
+import uuid
+from datetime import UTC, datetime, timedelta
+from urllib.parse import quote, urlsplit
 
 from django.db import IntegrityError, transaction
 from django.db.models import Count, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.html import strip_tags
+from django.utils.translation import gettext as _
 from wagtail.models import Page, Site
 
 from .. import activitypub
 from ..activitypub import remote, signatures
 from ..conf import app_settings
-from ..errors import CommentError
+from ..errors import CommentError, FederationError
 from ..models import (
     ActivityDelivery,
     Comment,
@@ -50,9 +53,12 @@ from ..models import (
     PostScore,
     RemoteActor,
     RemoteFollower,
+    RemoteFollowing,
+    RemotePost,
     RemoteReaction,
     RemoteServer,
 )
+from ..sanitize import clean_federated_html
 from . import comments as comment_service
 from . import deliveries
 
@@ -346,6 +352,8 @@ def _receive_create(activity, actor):
         raise InboxError("The object is attributed to another actor.", 403)
     post, parent = _reply_target(note)
     if post is None:
+        if not _url(note.get("inReplyTo")) and _is_followed(actor):
+            return _store_post(actor, note_id, note)
         return "ignored"  # not a reply to anything of ours
     if Comment.objects.filter(remote_id=note_id).exists():
         return "known"
@@ -353,7 +361,7 @@ def _receive_create(activity, actor):
         comment_service.create_remote_comment(post, actor, _note_html(note), note_id, parent)
     except CommentError as error:
         status = getattr(error, "status", 422)
-        raise InboxError(str(error), status if status in (403, 404) else 422) from error
+        raise InboxError(str(error), status if status in (403, 404, 413) else 422) from error
     except IntegrityError:
         return "known"  # the same reply delivered twice at once
     return "comment"
@@ -371,13 +379,16 @@ def _receive_update(activity, actor):
         except InboxError as error:
             logger.info("Could not refresh %s: %s", actor.url, error.message)
         return "refreshed"
-    comment = Comment.objects.filter(remote_id=_url(target.get("id")), remote_actor=actor).first()
+    target_id = _url(target.get("id"))
+    if RemotePost.objects.filter(object_id=target_id, actor=actor).exists():
+        return _store_post(actor, target_id, target)
+    comment = Comment.objects.filter(remote_id=target_id, remote_actor=actor).first()
     if comment is None:
         return "ignored"
     try:
         comment_service.edit_remote_comment(comment, _note_html(target))
     except CommentError as error:
-        raise InboxError(str(error), 422) from error
+        raise InboxError(str(error), getattr(error, "status", 422)) from error
     return "edited"
 
 
@@ -386,6 +397,8 @@ def _receive_delete(activity, actor):
     if target_id == actor.url:
         forget_actor(actor)
         return "forgotten"
+    if RemotePost.objects.filter(object_id=target_id, actor=actor).delete()[0]:
+        return "deleted"
     comment = Comment.objects.filter(remote_id=target_id, remote_actor=actor).first()
     if comment is None:
         return "ignored"
@@ -413,9 +426,50 @@ def _receive_reaction(kind):
     return handler
 
 
+def _receive_accept(activity, actor, accepted=True):
+    follow_id = _object_id(activity.get("object"))
+    followings = RemoteFollowing.objects.filter(follow_id=follow_id, actor=actor)
+    if accepted:
+        done = followings.filter(accepted_at__isnull=True).update(accepted_at=timezone.now())
+    else:
+        done = followings.delete()[0]
+    return ("accepted" if accepted else "rejected") if done else "ignored"
+
+
+def _is_followed(actor):
+    return RemoteFollowing.objects.filter(actor=actor, accepted_at__isnull=False).exists()
+
+
+def _store_post(actor, note_id, note):
+    """Keep (or update) a followed account's post for the members' reading lists."""
+    published = note.get("published")
+    try:
+        published = datetime.fromisoformat(published) if isinstance(published, str) else None
+    except ValueError:
+        published = None
+    if published is not None and published.tzinfo is None:
+        published = published.replace(tzinfo=UTC)
+    values = {
+        "actor": actor,
+        "url": _url(note.get("url")),
+        "name": _text(note.get("name")),
+        "summary": _text(note.get("summary"), 1000),
+        "content": clean_federated_html(_note_html(note)[: app_settings.ACTIVITYPUB_MAX_BYTES]),
+        "published_at": min(published or timezone.now(), timezone.now()),
+    }
+    try:
+        with transaction.atomic():
+            RemotePost.objects.update_or_create(object_id=note_id, defaults=values)
+    except IntegrityError:  # delivered twice at once: one row stands
+        pass
+    return "stored"
+
+
 HANDLERS = {
     "Follow": _receive_follow,
     "Undo": _receive_undo,
+    "Accept": _receive_accept,
+    "Reject": lambda activity, actor: _receive_accept(activity, actor, accepted=False),
     "Create": _receive_create,
     "Update": _receive_update,
     "Delete": _receive_delete,
@@ -724,3 +778,146 @@ def queue_due(now=None):
     for delivery_id in due:
         _enqueue(delivery_id)
     return len(due)
+
+
+# Members following the fediverse ----------------------------------------------------------
+
+HANDLE = re.compile(r"^@?(?P<user>[^@\s/:?#]+)@(?P<host>[A-Za-z0-9.-]+(:[0-9]{1,5})?)$")
+ACTIVITY_TYPES = {
+    activitypub.CONTENT_TYPE,
+    'application/ld+json; profile="https://www.w3.org/ns/activitystreams"',
+}
+
+
+def parse_handle(text):
+    """``(user, host)`` of ``@user@host`` (or ``user@host``); ``FederationError`` otherwise."""
+    match = HANDLE.match((text or "").strip())
+    if not match:
+        raise FederationError(
+            _("Enter an account as @name@server.example, the way the fediverse writes it.")
+        )
+    return match["user"], match["host"].lower()
+
+
+def webfinger(handle):
+    """The WebFinger document of ``@user@host`` on its own server (https; http too where
+    private addresses are allowed, for development)."""
+    user, host = parse_handle(handle)
+    resource = quote(f"acct:{user}@{host}", safe=":@")
+    schemes = ("https", "http") if app_settings.ACTIVITYPUB_ALLOW_PRIVATE_ADDRESSES else ("https",)
+    error = None
+    for scheme in schemes:
+        try:
+            return remote.fetch_json(f"{scheme}://{host}/.well-known/webfinger?resource={resource}")
+        except remote.RemoteError as problem:
+            error = problem
+    raise FederationError(
+        _("Could not find %(handle)s on its server (%(error)s).")
+        % {"handle": f"@{user}@{host}", "error": error},
+        404,
+    )
+
+
+def _link(jrd, rel, types=None):
+    for link in jrd.get("links") or []:
+        if not isinstance(link, dict) or link.get("rel") != rel:
+            continue
+        if types is None or link.get("type") in types:
+            return link
+    return None
+
+
+def lookup(handle_or_url):
+    """The remote account a handle (``@user@host``) or an actor's URL names, fetched and
+    recorded; ``FederationError`` when it cannot be found or is blocked here."""
+    text = (handle_or_url or "").strip()
+    if text.startswith(("https://", "http://")):
+        actor_url = _url(text)
+    else:
+        link = _link(webfinger(text), "self", ACTIVITY_TYPES) or {}
+        actor_url = _url(link.get("href"))
+    if not actor_url:
+        raise FederationError(_("That account has no ActivityPub address."), 404)
+    if RemoteServer.objects.filter(domain=remote.host_of(actor_url), is_blocked=True).exists():
+        raise FederationError(_("This site does not federate with that server."), 403)
+    try:
+        document = remote.fetch_json(actor_url)
+    except remote.RemoteError as error:
+        raise FederationError(
+            _("Could not read that account (%(error)s).") % {"error": error}, 404
+        ) from error
+    actor_url = _url(document.get("id"))
+    keys = document.get("publicKey")
+    key = (keys[0] if isinstance(keys, list) and keys else keys) or {}
+    if not actor_url or not isinstance(key, dict) or not key.get("publicKeyPem"):
+        raise FederationError(_("That address is not an ActivityPub account."), 404)
+    if remote.host_of(actor_url) != remote.host_of(str(key.get("id", ""))):
+        raise FederationError(_("That account's key is on another server."), 404)
+    try:
+        actor = record_actor(document, key)
+    except InboxError as error:
+        raise FederationError(error.message, 404) from error
+    if actor.is_blocked:
+        raise FederationError(_("This site does not federate with that account."), 403)
+    return actor
+
+
+def subscribe_template(handle):
+    """Where the server of ``@user@host`` lets its user follow an address (OStatus's
+    subscribe template, which Mastodon and others publish), or None."""
+    link = _link(webfinger(handle), "http://ostatus.org/schema/1.0/subscribe") or {}
+    template = link.get("template")
+    return template if isinstance(template, str) and "{uri}" in template else None
+
+
+def follow_remote(user, blog, handle_or_url):
+    """``user``'s ``blog`` follows a remote account: recorded, and a signed ``Follow`` sent;
+    it is in force when the other server accepts. Following again changes nothing."""
+    if blog.owner_id != user.pk:
+        raise FederationError(_("You can only follow from your own blog."), 403)
+    if activitypub.refusal(blog) is not None:
+        raise FederationError(_("Only a published, public blog can follow other accounts."), 403)
+    actor = lookup(handle_or_url)
+    existing = RemoteFollowing.objects.filter(page_id=blog.pk, actor=actor).first()
+    if existing is not None:
+        return existing
+    follow_id = f"{activitypub.actor_id(blog)}#follows/{uuid.uuid4().hex}"
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                following = RemoteFollowing.objects.create(
+                    page_id=blog.pk, actor=actor, follow_id=follow_id
+                )
+        except IntegrityError:  # the same follow, asked twice at once
+            return RemoteFollowing.objects.get(page_id=blog.pk, actor=actor)
+        queue_activity(blog, _follow_activity(blog, actor, follow_id), [actor.inbox])
+    return following
+
+
+def _follow_activity(blog, actor, follow_id):
+    return {
+        "@context": activitypub.AS_CONTEXT,
+        "id": follow_id,
+        "type": "Follow",
+        "actor": activitypub.actor_id(blog),
+        "object": actor.url,
+    }
+
+
+def unfollow_remote(user, following):
+    """Stop following: a signed ``Undo`` of the ``Follow``, and the row goes."""
+    blog = MemberBlogPage.objects.filter(pk=following.page_id).first()
+    if blog is None or blog.owner_id != user.pk:
+        raise FederationError(_("That is not one of your follows."), 404)
+    actor = following.actor
+    with transaction.atomic():
+        undo = {
+            "@context": activitypub.AS_CONTEXT,
+            "id": f"{following.follow_id}/undo",
+            "type": "Undo",
+            "actor": activitypub.actor_id(blog),
+            "object": _follow_activity(blog, actor, following.follow_id),
+        }
+        if activitypub.refusal(blog) is None:
+            queue_activity(blog, undo, [actor.inbox])
+        following.delete()

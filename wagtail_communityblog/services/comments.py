@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, IntegerField, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.html import strip_tags
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from wagtail.log_actions import log
@@ -42,7 +43,7 @@ from ..models.comments import VISIBLE
 from ..models.curation import counted_reports
 from ..models.members import suspension_refusal
 from ..ranking import wilson_lower_bound
-from ..sanitize import clean_comment_html
+from ..sanitize import clean_comment_html, clean_federated_html
 from . import deliveries
 
 # Who may do what -------------------------------------------------------------------------
@@ -142,12 +143,26 @@ def remote_needs_moderation(actor):
     return not Comment.objects.filter(remote_actor=actor, status=Comment.STATUS_APPROVED).exists()
 
 
+def _clean_federated(html):
+    body = clean_federated_html(html)
+    length = len(strip_tags(body))
+    if length > app_settings.COMMENT_MAX_LENGTH:
+        raise CommentError(
+            _("A comment can be at most %(max)d characters long (it has %(length)d).")
+            % {"max": app_settings.COMMENT_MAX_LENGTH, "length": length},
+            413,
+        )
+    if not strip_tags(body).strip():
+        raise CommentError(_("The reply has no text."), 422)
+    return body
+
+
 def create_remote_comment(post, actor, html, remote_id, parent=None):
     """Record a reply from a remote account (its Note's HTML, ``remote_id`` its id) under
     ``post``; ``CommentError`` when comments are closed here or the text is unusable."""
     if not app_settings.COMMENTS_ENABLED or post.score.comments_closed:
         raise CommentError(_("Comments are closed on this post."), 403)
-    body = _clean(html)
+    body = _clean_federated(html)
     parent, reply_to, depth = _thread_position(post, parent)
     status = Comment.STATUS_PENDING if remote_needs_moderation(actor) else Comment.STATUS_APPROVED
     with transaction.atomic():
@@ -171,7 +186,7 @@ def create_remote_comment(post, actor, html, remote_id, parent=None):
 
 def edit_remote_comment(comment, html):
     """Replace a fediverse reply's text with its author's edit (``Update``)."""
-    body = _clean(html)
+    body = _clean_federated(html)
     if body == comment.body or comment.is_removed:
         return comment
     now = timezone.now()

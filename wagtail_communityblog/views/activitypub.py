@@ -11,20 +11,34 @@ import json
 import logging
 import re
 from functools import wraps
+from urllib.parse import quote, urlsplit
 
+from django.contrib import messages
 from django.core.exceptions import RequestDataTooBig
 from django.db.models import Q
-from django.http import JsonResponse
+from django.http import HttpResponseRedirect, JsonResponse
+from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 from wagtail.models import Page, Site
 
 from .. import __version__, activitypub
 from ..conf import app_settings
-from ..models import CommunityIndexPage, CommunityPostPage, MemberBlogPage, RemoteFollower
+from ..converters import row_id
+from ..errors import FederationError
+from ..models import (
+    CommunityIndexPage,
+    CommunityPostPage,
+    MemberBlogPage,
+    RemoteFollower,
+    RemoteFollowing,
+)
 from ..models.members import CommunityMember
+from ..ratelimit import check_limits
 from ..services import activitypub as federation
+from .responses import TemplateResponse, member_required, refuse
 
 logger = logging.getLogger(__name__)
 
@@ -97,6 +111,13 @@ def webfinger(request):
             "links": [
                 {"rel": "self", "type": activitypub.CONTENT_TYPE, "href": url},
                 {"rel": "http://webfinger.net/rel/profile-page", "type": "text/html", "href": url},
+                {
+                    "rel": "http://ostatus.org/schema/1.0/subscribe",
+                    "template": request.build_absolute_uri(
+                        reverse("wagtail_communityblog:activitypub_interact")
+                    )
+                    + "?uri={uri}",
+                },
             ],
         },
         content_type="application/jrd+json",
@@ -246,3 +267,127 @@ def inbox(request, actor_id=None):
         logger.info("Inbox refused an activity (%s): %s", error.status, error.message)
         return _error(error.message, error.status)
     return JsonResponse({"status": outcome}, status=202)
+
+
+# Members following the fediverse ------------------------------------------------------------
+
+TEMPLATE_DIR = "wagtail_communityblog/activitypub/"
+
+
+def _refused(request, error):
+    return refuse(request, error, template=TEMPLATE_DIR + "error.html")
+
+
+def _members_blog(request, value):
+    """The requesting member's blog with id ``value`` (their first one when it is empty)."""
+    blogs = list(MemberBlogPage.objects.of_member(request.user).live())
+    blog_id = row_id(value) if value else None
+    if value and blog_id is None:
+        raise FederationError(_("Choose one of your blogs."))
+    chosen = next((b for b in blogs if blog_id is None or b.pk == blog_id), None)
+    if chosen is None:
+        raise FederationError(
+            _("Follow accounts from your blog: start a blog, publish it, then follow."), 403
+        )
+    return chosen
+
+
+@federated
+@member_required
+@require_http_methods(["POST"])
+def following_add(request):
+    """A member's blog follows an account on another server (``handle``: ``@name@server``)."""
+    try:
+        check_limits(request, FederationError, "follow")
+        blog = _members_blog(request, request.POST.get("blog"))
+        following = federation.follow_remote(request.user, blog, request.POST.get("handle", ""))
+    except FederationError as error:
+        return _refused(request, error)
+    messages.success(
+        request,
+        _("Asked to follow %(handle)s: its posts appear here once its server accepts.")
+        % {"handle": following.actor.handle},
+    )
+    return redirect(reverse("wagtail_communityblog:dashboard") + "#communityblog-fediverse")
+
+
+@federated
+@member_required
+@require_http_methods(["POST"])
+def following_remove(request, following_id):
+    following = (
+        RemoteFollowing.objects.filter(pk=following_id).select_related("actor__server").first()
+    )
+    try:
+        if following is None:
+            raise FederationError(_("That is not one of your follows."), 404)
+        federation.unfollow_remote(request.user, following)
+    except FederationError as error:
+        return _refused(request, error)
+    messages.success(
+        request, _("You no longer follow %(handle)s.") % {"handle": following.actor.handle}
+    )
+    return redirect(reverse("wagtail_communityblog:dashboard") + "#communityblog-fediverse")
+
+
+@federated
+@member_required
+@require_http_methods(["GET", "POST"])
+def interact(request):
+    """Where another site sends its reader to follow an account from here (WebFinger's
+    subscribe template, ``?uri=``): the account, and a button to follow it from one of the
+    member's blogs."""
+    uri = (request.POST if request.method == "POST" else request.GET).get("uri", "").strip()
+    try:
+        if request.method == "POST":
+            check_limits(request, FederationError, "follow")
+            blog = _members_blog(request, request.POST.get("blog"))
+            federation.follow_remote(request.user, blog, uri)
+            messages.success(request, _("Asked to follow that account."))
+            return redirect(reverse("wagtail_communityblog:dashboard") + "#communityblog-fediverse")
+        actor = federation.lookup(uri.removeprefix("acct:"))
+        blogs = [
+            b
+            for b in MemberBlogPage.objects.of_member(request.user).live()
+            if activitypub.refusal(b) is None
+        ]
+    except FederationError as error:
+        return _refused(request, error)
+    return TemplateResponse(
+        request, TEMPLATE_DIR + "interact.html", {"actor": actor, "uri": uri, "blogs": blogs}
+    )
+
+
+@federated
+@require_GET
+def remote_follow(request):
+    """ "Follow from the fediverse" on a blog or a community: the handle to search for, and a
+    form for the reader's own account (``handle``) that sends them to their server to follow
+    (its subscribe template), when it has one."""
+    page, error = _actor_or_error(row_id(request.GET.get("actor", "")) or 0)
+    if error:
+        return error
+    host = request.get_host().lower()
+    context = {"page": page, "handle": f"@{page.slug}@{host}", "uri": activitypub.actor_id(page)}
+    handle = request.GET.get("handle", "").strip()
+    if handle:
+        try:
+            check_limits(request, FederationError, "follow")
+            _user, their_host = federation.parse_handle(handle)
+            template = federation.subscribe_template(handle)
+        except FederationError as error:
+            context["message"] = str(error)
+            return TemplateResponse(
+                request, TEMPLATE_DIR + "remote_follow.html", context, status=error.status
+            )
+        if template:
+            target = template.replace("{uri}", quote(context["uri"], safe=""))
+            parts = urlsplit(target)
+            # Only to the reader's own server, over http(s): never anywhere a page says.
+            if parts.scheme in ("https", "http") and (parts.netloc or "").lower() == their_host:
+                return HttpResponseRedirect(target)
+        context["message"] = _(
+            "Your server does not say how to follow from another site: search for %(handle)s "
+            "on it instead."
+        ) % {"handle": context["handle"]}
+    return TemplateResponse(request, TEMPLATE_DIR + "remote_follow.html", context)

@@ -9,8 +9,10 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from .. import activitypub
 from ..forms.frontend import BlogForm, ImageUploadForm, PostForm
 from ..models import CommunityIndexPage, CommunityMember, CommunityPostPage, MemberBlogPage
+from ..models.federation import reading_list
 from ..ratelimit import check_limits
 from ..sanitize import editor_html
 from ..services import posts as post_service
@@ -72,8 +74,18 @@ def dashboard(request):
             "rows": rows,
             "suspension": membership,
             "can_start_blog": bool(missing),
+            "fediverse": _fediverse(blogs),
         },
     )
+
+
+def _fediverse(blogs):
+    """What the dashboard shows of the fediverse: while federation is on and the member has a
+    blog that federates."""
+    if not activitypub.enabled():
+        return None
+    federated = [blog for blog in blogs if activitypub.refusal(blog) is None]
+    return reading_list(federated) if federated else None
 
 
 @member_required
