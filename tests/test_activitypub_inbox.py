@@ -656,3 +656,23 @@ def test_a_mastodon_reply_reads_as_text_with_its_mention_not_as_markup(
         '<p><a href="http://testserver/community/amara/" rel="nofollow ugc">@amara</a>'
         " Rent caps &amp; more</p>"
     )
+
+
+def test_a_community_boosts_a_promoted_post_to_its_followers(
+    federation_on, peer, server, blog, settings, django_capture_on_commit_callbacks
+):
+    from wagtail_communityblog.services.curation import check_promotion
+
+    settings.WAGTAIL_COMMUNITYBLOG_PROMOTION_MIN_VOTES = 0
+    settings.WAGTAIL_COMMUNITYBLOG_PROMOTION_MIN_SCORE = 0
+    community = blog.get_parent().specific
+    activity = peer.follow(f"http://testserver{community.url}")
+    with django_capture_on_commit_callbacks(execute=True):
+        assert peer.post(server, SHARED_INBOX, activity).status_code == 202
+    post = publish(blog, django_capture_on_commit_callbacks)
+    peer.received.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert check_promotion(post.pk)
+    [(announce, key_id)] = peer.deliveries(site_json)
+    assert announce["type"] == "Announce" and announce["object"] == f"http://testserver{post.url}"
+    assert key_id == f"http://testserver{community.url}#main-key"
