@@ -38,7 +38,7 @@ NEWEST_STAMP := $(VENV_NEWEST)/.installed-$(subst $(comma),-,$(EXTRAS))
 MANAGE := $(VENV_PY) example_site/manage.py
 BROWSER_NODE := tests/browser/node_modules/.package-lock.json
 
-.PHONY: help install run stack test test-sqlite test-postgres test-oldest test-newest test-outsider test-browser screenshots \
+.PHONY: help install run run-second stack test test-sqlite test-postgres test-oldest test-newest test-outsider test-browser screenshots \
 	lint format messages migrations-check docs bench-votes bench-community bench-scale bench-sanitize bench-load clean distclean reset-db
 
 help: ## Show this help
@@ -109,6 +109,11 @@ run: $(STAMP) ## Migrate, seed demo content and serve the example site on http:/
 	$(MANAGE) migrate --noinput
 	$(MANAGE) communityblog_demo
 	$(MANAGE) runserver $(ADDR)
+
+run-second: $(STAMP) ## A second example site on http://127.0.0.1:8001/ (its own database) to federate with the first (make run)
+	DJANGO_SETTINGS_MODULE=example.settings.second_site $(MANAGE) migrate --noinput
+	DJANGO_SETTINGS_MODULE=example.settings.second_site $(MANAGE) communityblog_demo
+	DJANGO_SETTINGS_MODULE=example.settings.second_site $(MANAGE) runserver 127.0.0.1:8001
 
 stack: $(BENCH_STAMP) ## The production shape on loopback: PostgreSQL, Redis, 2 gunicorn app servers, Varnish, the task worker and the scheduler (Ctrl-C stops it)
 	$(VENV_PY) scripts/stack.py $(ARGS)

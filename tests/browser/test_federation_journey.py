@@ -33,7 +33,7 @@ def second_site(tmp_path):
     url = f"http://127.0.0.1:{port}"
     env = {
         **os.environ,
-        "DJANGO_SETTINGS_MODULE": "tests.browser.second_site_settings",
+        "DJANGO_SETTINGS_MODULE": "example.settings.second_site",
         "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "example_site")]),
         "SECOND_SITE_DB": str(tmp_path / "second.sqlite3"),
         "SECOND_SITE_URL": url,
