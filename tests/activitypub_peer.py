@@ -56,6 +56,8 @@ class Peer:
         self.received = []  # (path, headers, body) of what was posted to its inboxes
         self.inbox_status = 202
         self.subscribe_template = None
+        self.drip = False
+        self.document_changes = {}
         peer = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -69,6 +71,16 @@ class Peer:
                     document = peer.actor_document()
                 elif path == "/.well-known/webfinger":
                     document = peer.webfinger_document()
+                if document is not None and peer.drip:
+                    # A hostile server: headers, then a byte at a time.
+                    self.send_response(200)
+                    self.send_header("Content-Type", AP)
+                    self.end_headers()
+                    for byte in json.dumps(document).encode():
+                        self.wfile.write(bytes([byte]))
+                        self.wfile.flush()
+                        time.sleep(0.2)
+                    return
                 if document is not None:
                     body = json.dumps(document).encode()
                     self.send_response(200)
@@ -120,6 +132,7 @@ class Peer:
                 "owner": self.actor_url,
                 "publicKeyPem": self.public_pem,
             },
+            **self.document_changes,
         }
 
     def webfinger_document(self):

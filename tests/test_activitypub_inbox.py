@@ -4,6 +4,7 @@ likes and boosts it, undoes it all; bad, unsigned and oversized activities get a
 nothing; blocked servers and accounts are refused; deliveries are retried, then given up on."""
 
 import json
+import re
 from datetime import timedelta
 from email.utils import formatdate
 
@@ -286,7 +287,8 @@ def test_a_signature_by_another_key_is_refused(federation_on, peer, server, blog
         impostor.close()
     assert response.status_code == 401
     assert "does not match" in response.json()["error"]
-    assert not RemoteFollower.objects.exists()
+    # The key it fetched to check is not kept: a bad request writes nothing.
+    assert not RemoteFollower.objects.exists() and not RemoteActor.objects.exists()
 
 
 @pytest.mark.parametrize("scheme", ["rfc9421", "cavage"])
@@ -676,3 +678,112 @@ def test_a_community_boosts_a_promoted_post_to_its_followers(
     [(announce, key_id)] = peer.deliveries(site_json)
     assert announce["type"] == "Announce" and announce["object"] == f"http://testserver{post.url}"
     assert key_id == f"http://testserver{community.url}#main-key"
+
+
+# What an outside probe found (each once a 500, a hang or a write on a refused request) -------
+
+
+def test_deeply_nested_json_is_a_400_not_a_500(federation_on, server):
+    deep = b"[" * 100_000 + b"]" * 100_000
+    response = server.post(SHARED_INBOX, deep, content_type=AP)
+    assert response.status_code == 400
+
+
+@pytest.mark.parametrize(
+    "key_id", ["http://127.0.0.1:99999/k#main-key", "http://[::1/x#k", "http://127.0.0.1:abc/x"]
+)
+def test_a_key_id_that_is_not_an_address_is_a_401(federation_on, peer, server, blog, key_id):
+    peer.key_id = key_id
+    response = peer.post(server, SHARED_INBOX, peer.follow(blog_url(blog)))
+    assert response.status_code == 401
+    assert not RemoteActor.objects.exists()
+
+
+@pytest.mark.parametrize("bad", ["http://[::1/x", "http://127.0.0.1:99999/community/amara/"])
+def test_objects_that_are_not_addresses_are_ignored_not_a_500(
+    federation_on, peer, server, blog, django_capture_on_commit_callbacks, bad
+):
+    post = publish(blog, django_capture_on_commit_callbacks)
+    for activity in (peer.like(bad), peer.follow(bad), peer.reply(bad, "hi")):
+        assert peer.post(server, SHARED_INBOX, activity).status_code in (202, 404)
+    assert not RemoteReaction.objects.exists() and not Comment.objects.exists()
+    assert PostScore.objects.get(pk=post.pk).fediverse_likes == 0
+
+
+def test_signature_times_out_of_range_are_a_401(federation_on, peer, server, blog):
+    def created_far_away(body, headers):
+        signature = headers["Signature"].replace(
+            'headers="(request-target) host date digest content-type"',
+            'created="99999999999999999999",headers="(request-target) host (created) digest"',
+        )
+        return body, {**headers, "Signature": signature}
+
+    response = peer.post(
+        server, SHARED_INBOX, peer.follow(blog_url(blog)), scheme="cavage", tamper=created_far_away
+    )
+    assert response.status_code == 401
+
+    def rfc9421_far_away(body, headers):
+        signature_input = re.sub(
+            r"created=\d+", "created=999999999999999", headers["Signature-Input"]
+        )
+        return body, {**headers, "Signature-Input": signature_input}
+
+    response = peer.post(server, SHARED_INBOX, peer.follow(blog_url(blog)), tamper=rfc9421_far_away)
+    assert response.status_code == 401
+
+
+@pytest.mark.parametrize("pem", [{}, 5, ["x"], "not a key"])
+def test_a_key_of_the_wrong_shape_is_a_401_and_records_nothing(
+    federation_on, peer, server, blog, pem
+):
+    peer.document_changes = {
+        "publicKey": {"id": peer.key_id, "owner": peer.actor_url, "publicKeyPem": pem}
+    }
+    response = peer.post(server, SHARED_INBOX, peer.follow(blog_url(blog)))
+    assert response.status_code == 401
+    assert not RemoteActor.objects.exists() and not RemoteServer.objects.exists()
+
+
+def test_a_key_server_that_drips_is_given_up_on_within_the_timeout(
+    federation_on, peer, server, blog, settings
+):
+    import time
+
+    settings.WAGTAIL_COMMUNITYBLOG_ACTIVITYPUB_FETCH_TIMEOUT = 1
+    peer.drip = True
+    started = time.monotonic()
+    response = peer.post(server, SHARED_INBOX, peer.follow(blog_url(blog)))
+    assert response.status_code == 401
+    assert time.monotonic() - started < 4
+
+
+def test_an_inbox_on_another_server_is_never_delivered_to(federation_on, peer, server, blog):
+    peer.document_changes = {"inbox": "http://127.0.0.1:1/somewhere-else/inbox"}
+    response = peer.post(server, SHARED_INBOX, peer.follow(blog_url(blog)))
+    assert response.status_code == 400
+    assert not RemoteFollower.objects.exists() and not ActivityDelivery.objects.exists()
+
+
+def test_an_activity_id_on_another_server_is_refused(federation_on, peer, server, blog):
+    activity = {**peer.follow(blog_url(blog)), "id": "http://127.0.0.1:1/follows/1"}
+    assert peer.post(server, SHARED_INBOX, activity).status_code == 400
+    assert not RemoteFollower.objects.exists()
+
+
+def test_undoing_someone_elses_follow_undoes_nothing(
+    federation_on, peer, server, blog, django_capture_on_commit_callbacks
+):
+    follow(peer, server, blog, django_capture_on_commit_callbacks)
+    theirs = {**peer.follow(blog_url(blog)), "actor": "http://127.0.0.1:1/users/mallory"}
+    assert peer.post(server, SHARED_INBOX, peer.undo(theirs)).status_code == 202
+    assert RemoteFollower.objects.count() == 1
+
+
+def test_a_reply_of_only_blank_space_is_refused(
+    federation_on, peer, server, blog, django_capture_on_commit_callbacks
+):
+    post = publish(blog, django_capture_on_commit_callbacks)
+    reply = peer.reply(f"http://testserver{post.url}", "<p> &nbsp; </p>")
+    assert peer.post(server, SHARED_INBOX, reply).status_code == 422
+    assert not Comment.objects.exists()

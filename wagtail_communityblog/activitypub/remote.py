@@ -16,6 +16,10 @@ activitypub.md).
 import ipaddress
 import json
 import socket
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from urllib.parse import urljoin, urlsplit
 
 import requests
@@ -37,11 +41,16 @@ class RemoteError(Exception):
 
 
 def host_of(url):
-    """The lower-case host name (with a port other than the scheme's) of ``url``."""
-    parts = urlsplit(url)
+    """The lower-case host name (with a port other than the scheme's) of ``url``; '' when it
+    has none or does not parse."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except (ValueError, TypeError, AttributeError):
+        return ""
     host = (parts.hostname or "").lower()
-    if parts.port and parts.port not in (80, 443):
-        host = f"{host}:{parts.port}"
+    if port and port not in (80, 443):
+        host = f"{host}:{port}"
     return host
 
 
@@ -49,7 +58,11 @@ def check_url(url):
     """Refuse (``RemoteError``) an address the site must not call; return it otherwise."""
     if not isinstance(url, str) or len(url) > 2000:
         raise RemoteError("Not an address.")
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError as error:
+        raise RemoteError(f"Not an address: {error}") from error
     allow_private = app_settings.ACTIVITYPUB_ALLOW_PRIVATE_ADDRESSES
     schemes = ("https", "http") if allow_private else ("https",)
     if parts.scheme not in schemes or not parts.hostname:
@@ -59,7 +72,6 @@ def check_url(url):
     if allow_private:
         return url
     try:
-        port = parts.port or 443
         infos = socket.getaddrinfo(parts.hostname, port, type=socket.SOCK_STREAM)
     except (OSError, ValueError, UnicodeError) as error:
         raise RemoteError(f"Cannot resolve {parts.hostname}: {error}") from error
@@ -70,47 +82,86 @@ def check_url(url):
     return url
 
 
-def _read(response):
+def _read(response, deadline):
     limit = app_settings.ACTIVITYPUB_MAX_BYTES
     length = response.headers.get("Content-Length")
     if length and length.isdigit() and int(length) > limit:
         raise RemoteError(f"The document is larger than {limit} bytes.")
     body = b""
-    for chunk in response.iter_content(16384):
+    # chunk_size=None: each piece as it arrives, so a server that sends a byte at a time
+    # is stopped at the deadline rather than kept for as long as it drips.
+    for chunk in response.iter_content(None):
         body += chunk
         if len(body) > limit:
             raise RemoteError(f"The document is larger than {limit} bytes.")
+        if time.monotonic() > deadline:
+            raise RemoteError("The server took too long to answer.")
     return body
 
 
+def _get(url, deadline):
+    """One GET (no redirects followed): ``(status, location, body)``."""
+    timeout = app_settings.ACTIVITYPUB_FETCH_TIMEOUT
+    try:
+        with requests.get(
+            url,
+            headers={"Accept": ACCEPT, "User-Agent": USER_AGENT},
+            timeout=timeout,
+            allow_redirects=False,
+            stream=True,
+        ) as response:
+            if response.is_redirect:
+                return response.status_code, response.headers.get("Location"), b""
+            if response.status_code != 200:
+                return response.status_code, None, b""
+            return 200, None, _read(response, deadline)
+    except requests.RequestException as error:
+        raise RemoteError(f"{url[:200]}: {type(error).__name__}") from error
+
+
+# Fetches run on a few threads of their own, so that however slowly another server answers
+# (a byte at a time, headers included, each within the read timeout), the request waiting
+# for it gives up after ACTIVITYPUB_FETCH_TIMEOUT; a slow fetch left behind only holds one
+# of these threads, and while all are busy new fetches fail at once rather than queue.
+_FETCHERS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="communityblog-fetch")
+_BUSY = threading.BoundedSemaphore(4)
+
+
+def _get_within(url, deadline):
+    if not _BUSY.acquire(blocking=False):
+        raise RemoteError("Too many fetches from other servers are under way; try again.")
+
+    def run():
+        try:
+            return _get(url, deadline)
+        finally:
+            _BUSY.release()
+
+    future = _FETCHERS.submit(run)
+    try:
+        return future.result(timeout=max(0.0, deadline - time.monotonic()) + 0.5)
+    except FutureTimeout as error:
+        raise RemoteError(f"{url[:200]} took too long to answer.") from error
+
+
 def fetch_json(url):
-    """GET an ActivityPub document (following at most ``MAX_REDIRECTS`` checked redirects)."""
+    """GET an ActivityPub document (following at most ``MAX_REDIRECTS`` checked redirects),
+    all of it within ``ACTIVITYPUB_FETCH_TIMEOUT``."""
+    deadline = time.monotonic() + app_settings.ACTIVITYPUB_FETCH_TIMEOUT
     for _hop in range(MAX_REDIRECTS + 1):
         check_url(url)
-        try:
-            with requests.get(
-                url,
-                headers={"Accept": ACCEPT, "User-Agent": USER_AGENT},
-                timeout=app_settings.ACTIVITYPUB_FETCH_TIMEOUT,
-                allow_redirects=False,
-                stream=True,
-            ) as response:
-                if response.is_redirect and response.headers.get("Location"):
-                    url = urljoin(url, response.headers["Location"])
-                    continue
-                if response.status_code == 410:
-                    raise RemoteError("Gone.", 410)
-                if response.status_code != 200:
-                    raise RemoteError(
-                        f"{url[:200]} answered {response.status_code}.", response.status_code
-                    )
-                body = _read(response)
-        except requests.RequestException as error:
-            raise RemoteError(f"{url[:200]}: {type(error).__name__}") from error
+        status, location, body = _get_within(url, deadline)
+        if location:
+            url = urljoin(url, location)
+            continue
+        if status == 410:
+            raise RemoteError("Gone.", 410)
+        if status != 200:
+            raise RemoteError(f"{url[:200]} answered {status}.", status)
         try:
             data = json.loads(body)
-        except (ValueError, UnicodeDecodeError) as error:
-            raise RemoteError(f"{url[:200]} did not answer with JSON.") from error
+        except (ValueError, UnicodeDecodeError, RecursionError) as error:
+            raise RemoteError(f"{url[:200]} did not answer with usable JSON.") from error
         if not isinstance(data, dict):
             raise RemoteError(f"{url[:200]} did not answer with a JSON object.")
         return data

@@ -42,7 +42,7 @@ from http_message_signatures.exceptions import HTTPMessageSignaturesException
 
 from ..conf import app_settings
 
-CAVAGE_PARAM = re.compile(r'([A-Za-z]+)="([^"]*)"')
+CAVAGE_PARAM = re.compile(r'([A-Za-z]+)=(?:"([^"]*)"|([0-9.]+))')
 RFC9421_ALGORITHMS = {
     "rsa-v1_5-sha256": algorithms.RSA_V1_5_SHA256,
     "rsa-pss-sha512": algorithms.RSA_PSS_SHA512,
@@ -71,6 +71,13 @@ class Signed:
 
 def _window():
     return timedelta(seconds=app_settings.ACTIVITYPUB_SIGNATURE_WINDOW)
+
+
+def _from_timestamp(value, what):
+    try:
+        return datetime.fromtimestamp(int(value), UTC)
+    except (OverflowError, OSError, ValueError) as error:
+        raise SignatureError(f"The {what} is not a usable time.") from error
 
 
 def _check_time(when, what):
@@ -104,7 +111,7 @@ def parse(request, body):
 
 
 def _parse_cavage(request, body, header):
-    params = dict(CAVAGE_PARAM.findall(header))
+    params = {name: quoted or bare for name, quoted, bare in CAVAGE_PARAM.findall(header)}
     key_id, signature = params.get("keyId", ""), params.get("signature", "")
     if not key_id or not signature:
         raise SignatureError("The Signature header needs a keyId and a signature.")
@@ -122,7 +129,7 @@ def _parse_cavage(request, body, header):
     if "date" in signed:
         try:
             when = parsedate_to_datetime(request.headers.get("Date", ""))
-        except (TypeError, ValueError, IndexError) as error:
+        except (TypeError, ValueError, IndexError, OverflowError) as error:
             raise SignatureError("The Date header is missing or not a date.") from error
         if when.tzinfo is None:
             when = when.replace(tzinfo=UTC)
@@ -131,7 +138,7 @@ def _parse_cavage(request, body, header):
         created = params.get("created", "")
         if not created.isdigit():
             raise SignatureError("(created) is signed but the signature has no created time.")
-        _check_time(datetime.fromtimestamp(int(created), UTC), "signature's created time")
+        _check_time(_from_timestamp(created, "created time"), "signature's created time")
     if body:
         digests = dict(
             part.strip().split("=", 1)
@@ -217,9 +224,9 @@ def _parse_rfc9421(request, body):
     created = params.get("created")
     if not isinstance(key_id, str) or not key_id:
         raise SignatureError("The signature needs a keyid.")
-    if not isinstance(created, int):
+    if not isinstance(created, int) or isinstance(created, bool):
         raise SignatureError("The signature needs its created time.")
-    _check_time(datetime.fromtimestamp(created, UTC), "signature's created time")
+    _check_time(_from_timestamp(created, "created time"), "signature's created time")
     algorithm = RFC9421_ALGORITHMS.get(params.get("alg", "rsa-v1_5-sha256"))
     if algorithm is None:
         raise SignatureError(f"Unsupported signature algorithm {str(params.get('alg'))[:40]!r}.")

@@ -6,6 +6,7 @@ in the database (one ``UPDATE`` with a subquery) after any change that could alt
 never drifts, whatever races; a comment's recommendation and report counts likewise.
 """
 
+import html as html_module
 from datetime import UTC, datetime
 
 from django.core import signing
@@ -145,14 +146,14 @@ def remote_needs_moderation(actor):
 
 def _clean_federated(html):
     body = clean_federated_html(html)
-    length = len(strip_tags(body))
+    length = len(html_module.unescape(strip_tags(body)))
     if length > app_settings.COMMENT_MAX_LENGTH:
         raise CommentError(
             _("A comment can be at most %(max)d characters long (it has %(length)d).")
             % {"max": app_settings.COMMENT_MAX_LENGTH, "length": length},
             413,
         )
-    if not strip_tags(body).strip():
+    if not html_module.unescape(strip_tags(body)).strip():
         raise CommentError(_("The reply has no text."), 422)
     return body
 

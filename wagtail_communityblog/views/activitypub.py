@@ -252,7 +252,7 @@ def inbox(request, actor_id=None):
         return _error(f"An activity may be at most {limit} bytes.", 413)
     try:
         activity = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         return _error("Send an ActivityPub activity as JSON.", 400)
     if not isinstance(activity, dict) or not isinstance(activity.get("type"), str):
         return _error("Send an ActivityPub activity: a JSON object with a type.", 400)

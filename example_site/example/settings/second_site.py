@@ -8,7 +8,10 @@ import os
 from example.settings.dev import *  # noqa: F403
 
 DATABASES = {
-    "default": {"ENGINE": "django.db.backends.sqlite3", "NAME": os.environ.get("SECOND_SITE_DB", str(BASE_DIR / "second.sqlite3"))}
+    "default": {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": os.environ.get("SECOND_SITE_DB", str(BASE_DIR / "second.sqlite3")),  # noqa: F405
+    }
 }
 ALLOWED_HOSTS = ["*"]
 WAGTAILADMIN_BASE_URL = os.environ.get("SECOND_SITE_URL", "http://127.0.0.1:8001")

@@ -37,12 +37,17 @@ def _text(value, limit=255):
 
 
 def _url(value):
-    """An http(s) URL from a document, else ''."""
+    """An http(s) URL from a document (with a host, and a port that parses), else ''."""
     if isinstance(value, dict):
         value = value.get("id") or value.get("href")
     if not isinstance(value, str) or len(value) > 500:
         return ""
-    return value if urlsplit(value).scheme in ("https", "http") else ""
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not one
+    except ValueError:
+        return ""
+    return value if parts.scheme in ("https", "http") and parts.hostname else ""
 
 
 def _object_id(value):
@@ -64,21 +69,29 @@ def server_for(url):
 
 
 def _key_of(document, key_id):
-    """The PEM of ``key_id`` among an actor document's ``publicKey``\\s, else None."""
+    """The ``publicKey`` entry ``key_id`` of an actor document (its PEM a string), else None."""
     keys = document.get("publicKey")
     keys = keys if isinstance(keys, list) else [keys]
     for key in keys:
-        if isinstance(key, dict) and key.get("id") == key_id and key.get("publicKeyPem"):
+        if (
+            isinstance(key, dict)
+            and key.get("id") == key_id
+            and isinstance(key.get("publicKeyPem"), str)
+            and key["publicKeyPem"].strip()
+        ):
             return key
     return None
 
 
-def fetch_actor_for_key(key_id):
-    """Fetch the actor that ``key_id`` belongs to and record it (``RemoteActor``); refuse
-    (``InboxError``) a key its actor does not publish, or an actor on another host."""
+def fetch_key(key_id):
+    """Fetch the actor document that publishes ``key_id``: ``(document, key)``, recording
+    nothing; ``InboxError`` (401) for a key its actor does not publish, or an actor on another
+    host than its key."""
+    if not _url(key_id):
+        raise InboxError("The keyId is not an http(s) address.", 401)
     try:
         document = remote.fetch_json(key_id)
-        if "publicKeyPem" in document and document.get("owner"):
+        if "publicKeyPem" in document and _url(document.get("owner")):
             # A key document of its own (GoToSocial, some others): its owner is the actor.
             document = remote.fetch_json(_url(document["owner"]))
     except remote.RemoteError as error:
@@ -89,23 +102,34 @@ def fetch_actor_for_key(key_id):
         raise InboxError("The signing key is not published by its actor.", 401)
     if remote.host_of(actor_url) != remote.host_of(key_id):
         raise InboxError("The signing key and its actor are on different servers.", 401)
+    return document, key
+
+
+def fetch_actor_for_key(key_id):
+    """Fetch and record (``RemoteActor``) the actor of ``key_id``."""
+    document, key = fetch_key(key_id)
     return record_actor(document, key)
 
 
 def record_actor(document, key):
     """Create or refresh the ``RemoteActor`` an actor document describes."""
     actor_url = _url(document.get("id"))
+    host = remote.host_of(actor_url)
     inbox = _url(document.get("inbox"))
-    if not inbox:
-        raise InboxError("The actor has no inbox.", 400)
+    # Deliveries go only to the actor's own server, never wherever its document says.
+    if not inbox or remote.host_of(inbox) != host:
+        raise InboxError("The actor has no inbox on its own server.", 400)
     endpoints = document.get("endpoints") if isinstance(document.get("endpoints"), dict) else {}
+    shared_inbox = _url(endpoints.get("sharedInbox"))
+    if shared_inbox and remote.host_of(shared_inbox) != host:
+        shared_inbox = ""
     values = {
         "server": server_for(actor_url),
         "username": _text(document.get("preferredUsername"))[:255],
         "name": _text(document.get("name")),
         "profile_url": _url(document.get("url")) or actor_url,
         "inbox": inbox,
-        "shared_inbox": _url(endpoints.get("sharedInbox")),
+        "shared_inbox": shared_inbox,
         "key_id": key["id"][:500],
         "public_key_pem": key["publicKeyPem"][:10000],
         "fetched_at": timezone.now(),
@@ -118,39 +142,34 @@ def record_actor(document, key):
     return actor
 
 
-def actor_for_key(key_id, *, refresh=False):
-    """The remote actor whose key is ``key_id``: the one recorded, or fetched (again, when
-    ``refresh``: a signature failed with a key old enough to have been rotated)."""
-    if not refresh:
-        actor = (
-            RemoteActor.objects.filter(key_id=key_id).select_related("server").order_by("-pk")
-        ).first()
-        if actor is not None:
-            return actor
-    return fetch_actor_for_key(key_id)
-
-
 def verified_actor(request, body):
     """Check the request's HTTP signature; return the remote actor that signed it.
 
     The key is the one recorded for its ``keyId`` or, the first time, fetched; when the
     signature fails with a recorded key older than ``ACTIVITYPUB_KEY_REFRESH_SECONDS``, the
-    key is fetched again once (the actor may have rotated it) before the request is refused.
+    key is fetched again once (the actor may have rotated it). A fetched key is recorded only
+    once a signature verifies with it: a bad request writes nothing.
     """
     try:
         signed = signatures.parse(request, body)
     except signatures.SignatureError as error:
         raise InboxError(str(error), 401) from error
+    if not _url(signed.key_id):
+        raise InboxError("The keyId is not an http(s) address.", 401)
     _refuse_blocked_host(remote.host_of(signed.key_id))
-    actor = actor_for_key(signed.key_id)
-    if signatures.verify(signed, actor.public_key_pem):
-        return actor
-    age = (timezone.now() - actor.fetched_at).total_seconds()
-    if age >= app_settings.ACTIVITYPUB_KEY_REFRESH_SECONDS:
-        actor = actor_for_key(signed.key_id, refresh=True)
+    actor = (
+        RemoteActor.objects.filter(key_id=signed.key_id).select_related("server").order_by("-pk")
+    ).first()
+    if actor is not None:
         if signatures.verify(signed, actor.public_key_pem):
             return actor
-    raise InboxError("The signature does not match the request.", 401)
+        age = (timezone.now() - actor.fetched_at).total_seconds()
+        if age < app_settings.ACTIVITYPUB_KEY_REFRESH_SECONDS:
+            raise InboxError("The signature does not match the request.", 401)
+    document, key = fetch_key(signed.key_id)
+    if not signatures.verify(signed, key["publicKeyPem"]):
+        raise InboxError("The signature does not match the request.", 401)
+    return record_actor(document, key)
 
 
 def _refuse_blocked_host(domain):

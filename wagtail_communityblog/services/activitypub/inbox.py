@@ -45,16 +45,20 @@ def receive(activity, actor):
     done (for the sending server and the logs)."""
     if actor.is_blocked or actor.server.is_blocked:
         raise InboxError("This site does not accept activities from your account.", 403)
+    activity_id = activity.get("id")
+    if activity_id is not None and (
+        not _url(activity_id) or remote.host_of(activity_id) != actor.server.domain
+    ):
+        raise InboxError("An activity's id must be an address on its actor's server.", 400)
+    kind = activity.get("type")
+    handler = HANDLERS.get(kind if isinstance(kind, str) else "")
+    outcome = handler(activity, actor) if handler is not None else "ignored"
     if actor.server.is_unavailable or actor.server.failing_since:
         # It speaks again: deliver to it again.
         RemoteServer.objects.filter(pk=actor.server_id).update(
             is_unavailable=False, failing_since=None
         )
-    kind = activity.get("type")
-    handler = HANDLERS.get(kind if isinstance(kind, str) else "")
-    if handler is None:
-        return "ignored"
-    return handler(activity, actor)
+    return outcome
 
 
 def _receive_follow(activity, actor):
@@ -93,6 +97,8 @@ def _receive_undo(activity, actor):
     target_id = _object_id(target)
     kind = target.get("type") if isinstance(target, dict) else None
     with transaction.atomic():
+        if isinstance(target, dict) and _url(target.get("actor")) not in ("", actor.url):
+            return "ignored"  # only one's own follows, likes and boosts are undone
         if kind in (None, "Follow"):
             follows = RemoteFollower.objects.filter(actor=actor)
             followed = _local_actor(target.get("object")) if isinstance(target, dict) else None
