@@ -629,7 +629,8 @@ def test_the_interact_page_follows_an_account_after_the_member_confirms(
     client.force_login(author)
     page = client.get(url, {"uri": peer.actor_url})
     assert page.status_code == 200 and peer.handle in page.content.decode()
-    assert not RemoteFollowing.objects.exists()  # nothing written on GET
+    # Nothing written on GET: not the follow, not even the account it looked up.
+    assert not RemoteFollowing.objects.exists() and not RemoteActor.objects.exists()
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(url, {"uri": peer.actor_url, "blog": blog.pk})
     assert response.status_code == 302

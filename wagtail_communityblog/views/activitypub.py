@@ -345,7 +345,7 @@ def interact(request):
             federation.follow_remote(request.user, blog, uri)
             messages.success(request, _("Asked to follow that account."))
             return redirect(reverse("wagtail_communityblog:dashboard") + "#communityblog-fediverse")
-        actor = federation.lookup(uri.removeprefix("acct:"))
+        actor = federation.describe(uri.removeprefix("acct:"))  # nothing written on GET
         blogs = [
             b
             for b in MemberBlogPage.objects.of_member(request.user).live()

@@ -27,6 +27,7 @@ suspended member's blog sends nothing.
 from .actors import InboxError, local_page, verified_actor
 from .blocking import block_actor, block_domain, block_server
 from .following import (
+    describe,
     follow_remote,
     lookup,
     parse_handle,
@@ -54,6 +55,7 @@ __all__ = [
     "block_server",
     "community_followers_exist",
     "deliver",
+    "describe",
     "follow_remote",
     "follower_inboxes",
     "forget_actor",

@@ -13,10 +13,11 @@ from ...conf import app_settings
 from ...errors import FederationError
 from ...models import (
     MemberBlogPage,
+    RemoteActor,
     RemoteFollowing,
     RemoteServer,
 )
-from .actors import InboxError, _url, record_actor
+from .actors import InboxError, _text, _url, record_actor
 from .outbox import queue_activity
 
 # Members following the fediverse ----------------------------------------------------------
@@ -66,9 +67,10 @@ def _link(jrd, rel, types=None):
     return None
 
 
-def lookup(handle_or_url):
-    """The remote account a handle (``@user@host``) or an actor's URL names, fetched and
-    recorded; ``FederationError`` when it cannot be found or is blocked here."""
+def find_account(handle_or_url):
+    """Fetch the account a handle (``@user@host``) or an actor's URL names: ``(document,
+    key)``, recording nothing; ``FederationError`` when it cannot be found or its server is
+    blocked here."""
     text = (handle_or_url or "").strip()
     if text.startswith(("https://", "http://")):
         actor_url = _url(text)
@@ -88,17 +90,40 @@ def lookup(handle_or_url):
     actor_url = _url(document.get("id"))
     keys = document.get("publicKey")
     key = (keys[0] if isinstance(keys, list) and keys else keys) or {}
-    if not actor_url or not isinstance(key, dict) or not key.get("publicKeyPem"):
+    if (
+        not actor_url
+        or not isinstance(key, dict)
+        or not isinstance(key.get("publicKeyPem"), str)
+        or not isinstance(key.get("id"), str)
+    ):
         raise FederationError(_("That address is not an ActivityPub account."), 404)
-    if remote.host_of(actor_url) != remote.host_of(str(key.get("id", ""))):
+    if remote.host_of(actor_url) != remote.host_of(key["id"]):
         raise FederationError(_("That account's key is on another server."), 404)
+    if RemoteActor.objects.filter(url=actor_url, is_blocked=True).exists():
+        raise FederationError(_("This site does not federate with that account."), 403)
+    return document, key
+
+
+def describe(handle_or_url):
+    """The account as a ``RemoteActor`` that is not saved (for a page that only shows it)."""
+    document, _key = find_account(handle_or_url)
+    actor_url = _url(document.get("id"))
+    return RemoteActor(
+        url=actor_url,
+        server=RemoteServer(domain=remote.host_of(actor_url)),
+        username=_text(document.get("preferredUsername")),
+        name=_text(document.get("name")),
+        profile_url=_url(document.get("url")) or actor_url,
+    )
+
+
+def lookup(handle_or_url):
+    """The remote account a handle or an actor's URL names, fetched and recorded."""
+    document, key = find_account(handle_or_url)
     try:
-        actor = record_actor(document, key)
+        return record_actor(document, key)
     except InboxError as error:
         raise FederationError(error.message, 404) from error
-    if actor.is_blocked:
-        raise FederationError(_("This site does not federate with that account."), 403)
-    return actor
 
 
 def subscribe_template(handle):
