@@ -13,7 +13,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
-class EmailDelivery(models.Model):
+class OutboxRow(models.Model):
+    """What every outbox row has (``EmailDelivery``, ``federation.ActivityDelivery``): its
+    state, attempts and schedule, claimed and retried by ``services.deliveries``."""
+
     PENDING, SENDING, SENT, FAILED = "pending", "sending", "sent", "failed"
     STATUSES = [
         (PENDING, _("Waiting to be sent")),
@@ -22,9 +25,6 @@ class EmailDelivery(models.Model):
         (FAILED, _("Given up")),
     ]
 
-    key = models.CharField(_("key"), max_length=255, unique=True)
-    kind = models.CharField(_("kind"), max_length=40)
-    arguments = models.JSONField(_("arguments"), default=list)
     status = models.CharField(_("status"), max_length=10, choices=STATUSES, default=PENDING)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
@@ -32,6 +32,15 @@ class EmailDelivery(models.Model):
     claimed_until = models.DateTimeField(_("claimed until"), null=True, blank=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     last_error = models.TextField(_("last error"), blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class EmailDelivery(OutboxRow):
+    key = models.CharField(_("key"), max_length=255, unique=True)
+    kind = models.CharField(_("kind"), max_length=40)
+    arguments = models.JSONField(_("arguments"), default=list)
 
     class Meta:
         verbose_name = _("e-mail delivery")

@@ -20,6 +20,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from wagtail.models import Page
 
+from .deliveries import OutboxRow
+
 
 class ActorKey(models.Model):
     page = models.OneToOneField(
@@ -184,19 +186,11 @@ class RemoteReaction(models.Model):
         return f"{self.kind} of post {self.post_id} by {self.actor_id}"
 
 
-class ActivityDelivery(models.Model):
+class ActivityDelivery(OutboxRow):
     """One activity for one inbox: claimed, signed with the actor's key and sent by the task
     worker (``services.activitypub.deliver``); retried with ``ACTIVITYPUB_RETRY_MINUTES``,
     then given up on. ``key`` keeps one delivery per activity and inbox however often the
     event that made it is replayed."""
-
-    PENDING, SENDING, SENT, FAILED = "pending", "sending", "sent", "failed"
-    STATUSES = [
-        (PENDING, _("Waiting to be sent")),
-        (SENDING, _("Being sent")),
-        (SENT, _("Sent")),
-        (FAILED, _("Given up")),
-    ]
 
     wagtail_reference_index_ignore = True
 
@@ -212,13 +206,6 @@ class ActivityDelivery(models.Model):
         RemoteServer, verbose_name=_("server"), on_delete=models.CASCADE, related_name="+"
     )
     activity = models.JSONField(_("activity"))
-    status = models.CharField(_("status"), max_length=10, choices=STATUSES, default=PENDING)
-    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
-    created_at = models.DateTimeField(_("created at"), default=timezone.now)
-    next_attempt_at = models.DateTimeField(_("next attempt at"), default=timezone.now)
-    claimed_until = models.DateTimeField(_("claimed until"), null=True, blank=True)
-    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
-    last_error = models.TextField(_("last error"), blank=True)
 
     class Meta:
         verbose_name = _("ActivityPub delivery")

@@ -90,27 +90,33 @@ def create_comment(post, user, text, parent=None):
     refusal = commenting_refusal(post, user)
     if refusal is not None:
         raise refusal
-    body = _clean(text)
+    return _add_comment(post, parent, _clean(text), needs_moderation(user), author=user)
+
+
+def _add_comment(post, parent, body, held, *, author=None, **fields):
+    """Save a comment (a member's, or with ``fields`` a reply from the fediverse) in its place
+    in the thread, waiting for moderation if ``held``; tell whoever should hear of it."""
     parent, reply_to, depth = _thread_position(post, parent)
-    status = Comment.STATUS_PENDING if needs_moderation(user) else Comment.STATUS_APPROVED
+    status = Comment.STATUS_PENDING if held else Comment.STATUS_APPROVED
     with transaction.atomic():
         comment = Comment.objects.create(
             post=post,
-            author=user,
+            author=author,
             parent=parent,
             reply_to=reply_to,
             depth=depth,
             body=body,
             status=status,
+            **fields,
         )
-        if preferences_for(user).follow_commented:
+        if author is not None and preferences_for(author).follow_commented:
             CommentSubscription.objects.bulk_create(
-                [CommentSubscription(post=post, user=user, active=True)], ignore_conflicts=True
+                [CommentSubscription(post=post, user=author, active=True)], ignore_conflicts=True
             )
         if status == Comment.STATUS_APPROVED:
             _published(comment)
         signals.send_on_commit(
-            signals.comment_posted, Comment, comment=comment, post=post, author=user
+            signals.comment_posted, Comment, comment=comment, post=post, author=author
         )
     return comment
 
@@ -163,26 +169,14 @@ def create_remote_comment(post, actor, html, remote_id, parent=None):
     ``post``; ``CommentError`` when comments are closed here or the text is unusable."""
     if not app_settings.COMMENTS_ENABLED or post.score.comments_closed:
         raise CommentError(_("Comments are closed on this post."), 403)
-    body = _clean_federated(html)
-    parent, reply_to, depth = _thread_position(post, parent)
-    status = Comment.STATUS_PENDING if remote_needs_moderation(actor) else Comment.STATUS_APPROVED
-    with transaction.atomic():
-        comment = Comment.objects.create(
-            post=post,
-            remote_actor=actor,
-            remote_id=remote_id,
-            parent=parent,
-            reply_to=reply_to,
-            depth=depth,
-            body=body,
-            status=status,
-        )
-        if status == Comment.STATUS_APPROVED:
-            _published(comment)
-        signals.send_on_commit(
-            signals.comment_posted, Comment, comment=comment, post=post, author=None
-        )
-    return comment
+    return _add_comment(
+        post,
+        parent,
+        _clean_federated(html),
+        remote_needs_moderation(actor),
+        remote_actor=actor,
+        remote_id=remote_id,
+    )
 
 
 def edit_remote_comment(comment, html):

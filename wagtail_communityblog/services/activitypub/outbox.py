@@ -85,24 +85,22 @@ def _enqueue(delivery_id, run_after=None):
     deliveries.enqueue(deliver_activity, delivery_id, run_after, what="ActivityPub delivery")
 
 
-def _sending_blog(post):
-    """The blog whose actor sends ``post``'s activities, if it federates."""
+def _blog_and_followers(post):
+    """The blog that sends ``post``'s activities and its followers' inboxes, if federation is
+    on, the blog federates and anyone follows it; else ``(None, [])``."""
+    if not activitypub.enabled():
+        return None, []
     blog = post.get_blog()
     if blog is None or activitypub.refusal(blog) is not None:
-        return None
-    return blog
+        return None, []
+    return blog, follower_inboxes(blog)
 
 
 def post_published(post):
     """A post was published: a ``Create`` (the first time it goes out) or an ``Update`` to
     its blog's followers, if it federates."""
-    if not activitypub.enabled() or activitypub.refusal(post) is not None:
-        return 0
-    blog = _sending_blog(post)
-    if blog is None:
-        return 0
-    inboxes = follower_inboxes(blog)
-    if not inboxes:
+    blog, inboxes = _blog_and_followers(post)
+    if not inboxes or activitypub.refusal(post) is not None:
         return 0
     create = {"@context": activitypub.AS_CONTEXT, **activitypub.create_activity(post)}
     if not ActivityDelivery.objects.filter(page_id=blog.pk, activity__id=create["id"]).exists():
@@ -117,15 +115,10 @@ def post_published(post):
 def post_withdrawn(post):
     """A federated post was unpublished or deleted: a ``Delete`` (with a ``Tombstone``) to
     its blog's followers."""
-    if not activitypub.enabled() or post.first_published_at is None:
+    if post.first_published_at is None:
         return 0
-    blog = _sending_blog(post)
-    if blog is None:
-        return 0
-    inboxes = follower_inboxes(blog)
-    if not inboxes:
-        return 0
-    url = activitypub.actor_id(post)
+    blog, inboxes = _blog_and_followers(post)
+    url = activitypub.actor_id(post) if inboxes else ""
     if not url:
         return 0
     activity = {
