@@ -113,8 +113,14 @@ class Params:
     rescue_per_visit: int = 2
     rescue_noise: float = 0.15
     # Attacks
-    ring_kind: str = ""  # "", "fresh", "patient", "farming"
+    ring_kind: str = ""  # "", "fresh", "patient", "farming", "adaptive"
     ring_size: int = 20
+    # The adaptive farming ring knows the defences: its push is spread over this many hours,
+    # by this many sub-groups each starting at its own time, and each account casts this many
+    # honest-looking early up votes a day on other new posts.
+    adaptive_spread: float = 4 * HOUR
+    adaptive_groups: int = 4
+    adaptive_camouflage: float = 0.6
     attack_days: tuple = tuple(range(2, 13))
     attack_hour: float = 14.0
     target_quality: float = 0.33  # "mediocre": the 25th percentile of Beta(2, 2)
@@ -434,7 +440,7 @@ class Community:
                     account = self._new_account(attack_at - rng.uniform(1, 12) * HOUR, 0)
                 elif p.ring_kind == "patient":
                     account = self._new_account(-rng.uniform(21, 60) * DAY, rng.randint(2, 6))
-                else:  # farming
+                else:  # farming, adaptive: long, ordinary histories
                     account = self._new_account(-rng.uniform(21, 60) * DAY, rng.randint(100, 300))
                 accounts.append(account)
             self.ring_accounts.update(accounts)
@@ -454,7 +460,19 @@ class Community:
             return []
         index = self.p.attack_days.index(int(target.published // DAY))
         actions = []
-        for account in self.rings[index]:
+        accounts = self.rings[index]
+        if self.p.ring_kind == "adaptive":
+            # Sub-groups, each starting at its own moment of the spread and voting over its
+            # share of it: no burst in the first hour, no one group always together.
+            p, groups = self.p, max(1, self.p.adaptive_groups)
+            share = p.adaptive_spread / groups
+            for number, account in enumerate(accounts):
+                start = target.published + (number % groups) * share
+                at = start + self.ring_rng.uniform(0, share)
+                actions.append((at, account, target, 1))
+                actions.append((at + 1.0, account, target, "competitors"))
+            return sorted(actions, key=lambda action: action[0])
+        for account in accounts:
             at = target.published + self.ring_rng.uniform(0, HOUR)
             actions.append((at, account, target, 1))
             actions.append((at + 1.0, account, target, "competitors"))
@@ -463,7 +481,16 @@ class Community:
     def _farm(self, front):
         """Farming accounts copy the crowd; patient ones cast their few ordinary votes."""
         p = self.p
-        if p.ring_kind == "farming" and front:
+        if p.ring_kind == "adaptive":
+            # Honest-looking early votes: up votes on other new posts, not yet promoted.
+            chance = p.adaptive_camouflage * p.step / DAY
+            new = [post for post in self.new_list() if not post.target]
+            if new:
+                for accounts in self.rings:
+                    for account in accounts:
+                        if self.ring_rng.random() < chance:
+                            self.vote(account, self.ring_rng.choice(new), 1)
+        if p.ring_kind in ("farming", "adaptive") and front:
             # About five up votes a day each, on what is on the front page.
             chance = 5.0 * p.step / DAY / len(front)
             for accounts in self.rings:

@@ -68,7 +68,7 @@ def matrix(quick):
         for defence in DEFENCES:
             if defence in ("hold-all", "votes-only", "ring-hold") and ranking != "hot":
                 continue
-            for kind in kinds:
+            for kind in kinds + (("adaptive",) if ranking == "hot" else ()):
                 configs.append(
                     ("main", {"ranking": ranking, "defences": DEFENCES[defence], "ring_kind": kind})
                 )
@@ -89,7 +89,7 @@ def matrix(quick):
                     )
         for members, per_day in ((300, 20), (300, 100), (2000, 100), (10000, 20), (10000, 100)):
             for defence in ("none", "defaults"):
-                for kind in ("", "fresh", "patient", "farming"):
+                for kind in ("", "fresh", "patient", "farming", "adaptive"):
                     configs.append(
                         (
                             "size",
@@ -232,7 +232,7 @@ def print_tables(results, out):
     for ranking in ("hot", "best", "top"):
         for defence, defences in DEFENCES.items():
             base = get(ranking=ranking, defences=defences, ring_kind="")
-            for kind in ("fresh", "patient", "farming"):
+            for kind in ("fresh", "patient", "farming", "adaptive"):
                 row = get(ranking=ranking, defences=defences, ring_kind=kind)
                 if not row or not base:
                     continue
@@ -297,8 +297,8 @@ def print_tables(results, out):
     line("    ratio and top-decile discovery without a ring.")
     line(
         f"{'members':>7} {'posts/d':>7} {'defences':10} {'alone':>7} {'fresh':>7} {'patient':>7} "
-        f"{'farming':>7} {'farm h':>6} {'quality':>7} {'median h':>8} {'never':>7} "
-        f"{'turnover':>8} {'runs':>4}"
+        f"{'farming':>7} {'adapt.':>7} {'farm h':>6} {'quality':>7} {'median h':>8} "
+        f"{'never':>7} {'turnover':>8} {'runs':>4}"
     )
     sizes = ((300, 20), (300, 100), (2000, 20), (2000, 100), (10000, 20), (10000, 100))
     for members, per_day in sizes:
@@ -307,19 +307,20 @@ def print_tables(results, out):
             if (members, per_day) == (2000, 20):
                 rows = [
                     get(ranking="hot", defences=defences, ring_kind=kind)
-                    for kind in ("", "fresh", "patient", "farming")
+                    for kind in ("", "fresh", "patient", "farming", "adaptive")
                 ]
             else:
                 rows = [
                     get(members=members, posts_per_day=per_day, defences=defences, ring_kind=kind)
-                    for kind in ("", "fresh", "patient", "farming")
+                    for kind in ("", "fresh", "patient", "farming", "adaptive")
                 ]
-            if not all(rows):
+            if not all(rows[:4]):
                 continue
-            alone, fresh, patient, farming = rows
+            alone, fresh, patient, farming, adaptive = rows
             line(
                 f"{members:>7} {per_day:>7} {defence:10} {pct(alone['reach'])} "
                 f"{pct(fresh['reach'])} {pct(patient['reach'])} {pct(farming['reach'])} "
+                f"{pct(adaptive['reach']) if adaptive else '      -'} "
                 f"{fmt(farming['hours'][0], 1):>6} "
                 f"{fmt(alone['quality'][0], 3):>7} {fmt(alone['good_median_hours'], 1):>8} "
                 f"{pct(alone['good_never'])} {fmt(alone['turnover'][0], 1):>8} "
