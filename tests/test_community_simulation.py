@@ -78,3 +78,15 @@ def test_a_farming_ring_reaches_the_front_page_but_the_climb_hold_soon_takes_it_
 
 def test_the_run_is_reproducible():
     assert run(ring_kind="patient") == run(ring_kind="patient")
+
+
+def test_an_adaptive_farming_ring_spreads_its_push_and_escapes_the_climb_hold(alone):
+    # The attacker the next defence is measured against (docs/explanation/community-health.md):
+    # today's defaults do not stop it, and the simulation says so.
+    farming = run(ring_kind="farming", defences=DEFAULTS)
+    adaptive = run(ring_kind="adaptive", defences=DEFAULTS)
+
+    assert adaptive["ring_detected"] == 0
+    assert all(adaptive["target_reached"])
+    assert adaptive["targets_held"] < farming["targets_held"]
+    assert sum(adaptive["target_hours"]) > 4 * sum(farming["target_hours"])
