@@ -62,23 +62,25 @@ def queue_many(kind, rows):
     """Record many e-mails of one ``kind`` at once, ``rows`` being ``(key, arguments)``
     (those already recorded are left as they are), and have the worker send the new ones when
     the current transaction commits; return how many were new."""
-    keys = [key for key, _arguments in rows]
-    known = set(EmailDelivery.objects.filter(key__in=keys).values_list("key", flat=True))
-    EmailDelivery.objects.bulk_create(
-        [
-            EmailDelivery(key=key, kind=kind, arguments=list(arguments))
-            for key, arguments in rows
-            if key not in known
-        ],
-        ignore_conflicts=True,  # another run recording the same e-mails at the same time
+    return record_new(
+        EmailDelivery,
+        [EmailDelivery(key=key, kind=kind, arguments=list(arguments)) for key, arguments in rows],
+        _enqueue,
     )
-    new = list(
-        EmailDelivery.objects.filter(key__in=set(keys) - known, attempts=0).values_list(
-            "pk", flat=True
-        )
+
+
+def record_new(model, rows, enqueue):
+    """Save the outbox ``rows`` (of ``model``) not recorded yet, by their ``key``, and hand
+    the new ones to ``enqueue`` when the current transaction commits; return how many."""
+    keys = {row.key for row in rows}
+    known = set(model.objects.filter(key__in=keys).values_list("key", flat=True))
+    model.objects.bulk_create(
+        [row for row in rows if row.key not in known],
+        ignore_conflicts=True,  # another run recording the same rows at the same time
     )
+    new = list(model.objects.filter(key__in=keys - known, attempts=0).values_list("pk", flat=True))
     if new:
-        transaction.on_commit(lambda: [_enqueue(delivery_id) for delivery_id in new])
+        transaction.on_commit(lambda: [enqueue(delivery_id) for delivery_id in new])
     return len(new)
 
 

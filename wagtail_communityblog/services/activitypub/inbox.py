@@ -35,8 +35,6 @@ from .actors import (
 )
 from .outbox import _digest, queue_activity
 
-# Receiving ---------------------------------------------------------------------------------
-
 logger = logging.getLogger(__name__)
 
 
@@ -122,14 +120,10 @@ def _reply_target(note):
     in_reply_to = _url(note.get("inReplyTo"))
     if not in_reply_to:
         return None, None
-    parent = (
-        Comment.objects.filter(remote_id=in_reply_to).select_related("post").first()
-        if in_reply_to
-        else None
-    )
+    parent = Comment.objects.filter(remote_id=in_reply_to).select_related("post").first()
     if parent is not None:
-        post = _local_post(activitypub.actor_id(parent.post)) if parent.post.live else None
-        return post, parent
+        post = parent.post
+        return (post if activitypub.refusal(post) is None else None), parent
     return _local_post(in_reply_to), None
 
 

@@ -6,7 +6,6 @@ import json
 import logging
 from datetime import timedelta
 
-from django.db import transaction
 from django.utils import timezone
 from wagtail.models import Page
 
@@ -23,8 +22,6 @@ from ...models import (
 )
 from .. import deliveries
 from .actors import server_for
-
-# Delivering ----------------------------------------------------------------------------------
 
 logger = logging.getLogger(__name__)
 
@@ -59,24 +56,7 @@ def queue_activity(page, activity, inboxes):
                 activity=activity,
             )
         )
-    if not rows:
-        return 0
-    known = set(
-        ActivityDelivery.objects.filter(key__in=[row.key for row in rows]).values_list(
-            "key", flat=True
-        )
-    )
-    ActivityDelivery.objects.bulk_create(
-        [row for row in rows if row.key not in known], ignore_conflicts=True
-    )
-    new = list(
-        ActivityDelivery.objects.filter(
-            key__in={row.key for row in rows} - known, attempts=0
-        ).values_list("pk", flat=True)
-    )
-    if new:
-        transaction.on_commit(lambda: [_enqueue(delivery_id) for delivery_id in new])
-    return len(new)
+    return deliveries.record_new(ActivityDelivery, rows, _enqueue)
 
 
 def _enqueue(delivery_id, run_after=None):
