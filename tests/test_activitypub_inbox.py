@@ -788,3 +788,101 @@ def test_a_reply_of_only_blank_space_is_refused(
     reply = peer.reply(f"http://testserver{post.url}", "<p> &nbsp; </p>")
     assert peer.post(server, SHARED_INBOX, reply).status_code == 422
     assert not Comment.objects.exists()
+
+
+# The second outside probe ---------------------------------------------------------------------
+
+
+def test_a_page_claiming_to_be_another_account_cannot_put_its_key_in_their_place(
+    federation_on, peer, server, blog, author, client, django_capture_on_commit_callbacks
+):
+    from django.urls import reverse
+
+    from wagtail_communityblog.models import RemoteFollowing
+
+    follow(peer, server, blog, django_capture_on_commit_callbacks)
+    genuine_key = RemoteActor.objects.get().public_key_pem
+    # Mallory's page claims to be zoe (same server), with Mallory's own key.
+    mallory = Peer("mallory")
+    try:
+        mallory.document_changes = {
+            "id": peer.actor_url,
+            "publicKey": {
+                "id": peer.key_id,
+                "owner": peer.actor_url,
+                "publicKeyPem": mallory.public_pem,
+            },
+        }
+        client.force_login(author)
+        response = client.post(
+            reverse("wagtail_communityblog:activitypub_following_add"),
+            {"handle": mallory.actor_url},
+        )
+    finally:
+        mallory.close()
+    # Fetched again from the id it claims, the document is zoe's own: her key stays.
+    assert RemoteActor.objects.get(url=peer.actor_url).public_key_pem == genuine_key
+    assert response.status_code in (302, 404)
+    assert RemoteFollowing.objects.filter(actor__url=mallory.actor_url).count() == 0
+
+
+def test_a_reply_nested_thousands_deep_is_cleaned_in_linear_time(
+    federation_on, peer, server, blog, settings, django_capture_on_commit_callbacks
+):
+    import time
+
+    settings.WAGTAIL_COMMUNITYBLOG_COMMENT_MAX_LENGTH = 50_000
+    post = publish(blog, django_capture_on_commit_callbacks)
+    deep = "<blockquote><b>" * 15_000 + "deep" + "</b></blockquote>" * 15_000
+    started = time.monotonic()
+    response = peer.post(server, SHARED_INBOX, peer.reply(f"http://testserver{post.url}", deep))
+    assert time.monotonic() - started < 10
+    assert response.status_code == 413  # ten times the text a comment may hold, at most
+
+
+def test_a_followed_accounts_post_from_the_year_one_is_stored_as_now(
+    federation_on, peer, server, blog, author, client, django_capture_on_commit_callbacks
+):
+    from django.urls import reverse
+
+    from wagtail_communityblog.models import RemotePost
+
+    client.force_login(author)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            reverse("wagtail_communityblog:activitypub_following_add"), {"handle": peer.handle}
+        )
+    [(follow_activity, _key)] = peer.deliveries(site_json)
+    assert peer.post(server, SHARED_INBOX, peer.accept(follow_activity)).status_code == 202
+    old = peer.note("<p>Old</p>", published="0001-01-01T00:00:00+01:00")
+    assert peer.post(server, SHARED_INBOX, old).status_code == 202
+    assert RemotePost.objects.get().published_at.year >= 2026
+    huge = peer.note("<p>" + "x" * 70_000 + "</p>")
+    assert peer.post(server, SHARED_INBOX, huge).status_code == 413
+    assert RemotePost.objects.count() == 1
+
+
+def test_following_an_account_on_this_very_site_is_refused(federation_on, blog, author, client):
+    from django.urls import reverse
+
+    client.force_login(author)
+    response = client.post(
+        reverse("wagtail_communityblog:activitypub_following_add"),
+        {"handle": blog_url(blog)},
+    )
+    assert response.status_code == 400 and "this site" in response.content.decode()
+
+
+def test_fetches_a_request_causes_are_rate_limited_by_address(
+    federation_on, peer, server, blog, settings
+):
+    settings.WAGTAIL_COMMUNITYBLOG_RATE_LIMITS = {"activitypub_fetch": "2/h"}
+    statuses = []
+    for number in range(3):
+        stranger = Peer(f"stranger{number}")
+        try:
+            statuses.append(stranger.post(server, SHARED_INBOX, stranger.follow(blog_url(blog))))
+        finally:
+            stranger.close()
+    assert [r.status_code for r in statuses] == [202, 202, 429]
+    assert statuses[2]["Retry-After"]

@@ -33,6 +33,10 @@ DEFAULT_RATE_LIMITS = {
     "flag": "20/h",
     "follow": "60/h",
     "subscribe": "10/h",
+    # Each fetch from another server that a request makes (a key the site has not seen, an
+    # account a member looks up), by the address the request came from: a server delivers
+    # from known keys, so its own fetches are few.
+    "activitypub_fetch": "120/h",
 }
 
 

@@ -47,6 +47,10 @@ ACTIONS = {
     "subscribe": _(
         "Too many requests to follow by e-mail have come from here recently. Try again later."
     ),
+    "activitypub_fetch": _(
+        "Too many requests from here have made this site fetch keys or accounts from other "
+        "servers recently. Try again later."
+    ),
 }
 
 

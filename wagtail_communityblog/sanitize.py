@@ -297,10 +297,28 @@ def clean_federated_html(html):
         if not link.get("href", "").startswith(("http://", "https://")):
             link.unwrap()
     _wrap_loose_inline_content(soup)
-    for tag in soup.find_all(["p", "blockquote"]):
-        if not tag.get_text(strip=True) and not tag.find("br"):
-            tag.decompose()
+    _drop_empty_blocks(soup)
     return str(soup).strip()
+
+
+def _drop_empty_blocks(soup, names=("p", "blockquote")):
+    """Remove the ``names`` blocks that hold no text and no line break, in one pass: another
+    server's HTML may nest thousands of levels deep, and asking each block for its text would
+    take quadratic time."""
+    from bs4 import NavigableString
+
+    filled = set()
+    for node in soup.descendants:
+        if (isinstance(node, NavigableString) and node.strip()) or getattr(
+            node, "name", None
+        ) == "br":
+            parent = node.parent
+            while parent is not None and id(parent) not in filled:
+                filled.add(id(parent))
+                parent = parent.parent
+    for tag in soup.find_all(list(names)):
+        if id(tag) not in filled and not tag.decomposed:
+            tag.decompose()
 
 
 def _link_bare_addresses(soup):

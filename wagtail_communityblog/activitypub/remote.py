@@ -119,21 +119,23 @@ def _get(url, deadline):
         raise RemoteError(f"{url[:200]}: {type(error).__name__}") from error
 
 
-# Fetches run on a few threads of their own, so that however slowly another server answers
-# (a byte at a time, headers included, each within the read timeout), the request waiting
-# for it gives up after ACTIVITYPUB_FETCH_TIMEOUT; a slow fetch left behind only holds one
-# of these threads, and while all are busy new fetches fail at once rather than queue.
+# Requests to other servers run on a few threads of their own, so that however slowly another
+# server answers (a byte at a time, headers included, each within the read timeout), the
+# request or task waiting for it gives up after ACTIVITYPUB_FETCH_TIMEOUT; a slow one left
+# behind only holds one of these threads, and while all are busy new ones fail at once rather
+# than queue (a delivery is then retried later).
 _FETCHERS = ThreadPoolExecutor(max_workers=4, thread_name_prefix="communityblog-fetch")
 _BUSY = threading.BoundedSemaphore(4)
 
 
-def _get_within(url, deadline):
+def _within(deadline, call, *args):
+    """``call(*args)`` on a fetch thread, given up on (``RemoteError``) at ``deadline``."""
     if not _BUSY.acquire(blocking=False):
-        raise RemoteError("Too many fetches from other servers are under way; try again.")
+        raise RemoteError("Too many requests to other servers are under way; try again.")
 
     def run():
         try:
-            return _get(url, deadline)
+            return call(*args)
         finally:
             _BUSY.release()
 
@@ -141,7 +143,7 @@ def _get_within(url, deadline):
     try:
         return future.result(timeout=max(0.0, deadline - time.monotonic()) + 0.5)
     except FutureTimeout as error:
-        raise RemoteError(f"{url[:200]} took too long to answer.") from error
+        raise RemoteError(f"{str(args[0])[:200]} took too long to answer.") from error
 
 
 def fetch_json(url):
@@ -150,7 +152,7 @@ def fetch_json(url):
     deadline = time.monotonic() + app_settings.ACTIVITYPUB_FETCH_TIMEOUT
     for _hop in range(MAX_REDIRECTS + 1):
         check_url(url)
-        status, location, body = _get_within(url, deadline)
+        status, location, body = _within(deadline, _get, url, deadline)
         if location:
             url = urljoin(url, location)
             continue
@@ -168,10 +170,7 @@ def fetch_json(url):
     raise RemoteError("Too many redirects.")
 
 
-def post(url, body, headers):
-    """POST ``body`` (bytes) to an inbox; return the status code (``RemoteError`` when the
-    server cannot be reached)."""
-    check_url(url)
+def _post(url, body, headers):
     try:
         with requests.post(
             url,
@@ -184,3 +183,11 @@ def post(url, body, headers):
             return response.status_code
     except requests.RequestException as error:
         raise RemoteError(f"{url[:200]}: {type(error).__name__}: {error}") from error
+
+
+def post(url, body, headers):
+    """POST ``body`` (bytes) to an inbox within ``ACTIVITYPUB_FETCH_TIMEOUT``; return the
+    status code (``RemoteError`` when the server cannot be reached or is too slow)."""
+    check_url(url)
+    deadline = time.monotonic() + app_settings.ACTIVITYPUB_FETCH_TIMEOUT
+    return _within(deadline, _post, url, body, headers)

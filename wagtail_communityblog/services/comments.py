@@ -151,6 +151,13 @@ def remote_needs_moderation(actor):
 
 
 def _clean_federated(html):
+    # Markup beyond ten times the text a comment may hold is not a comment.
+    if len(html) > 10 * app_settings.COMMENT_MAX_LENGTH:
+        raise CommentError(
+            _("A comment can be at most %(max)d characters long.")
+            % {"max": app_settings.COMMENT_MAX_LENGTH},
+            413,
+        )
     body = clean_federated_html(html)
     length = len(html_module.unescape(strip_tags(body)))
     if length > app_settings.COMMENT_MAX_LENGTH:

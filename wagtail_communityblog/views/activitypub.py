@@ -265,7 +265,10 @@ def inbox(request, actor_id=None):
         outcome = federation.receive(activity, actor)
     except federation.InboxError as error:
         logger.info("Inbox refused an activity (%s): %s", error.status, error.message)
-        return _error(error.message, error.status)
+        response = _error(str(error.message), error.status)
+        if getattr(error, "retry_after", None):
+            response["Retry-After"] = str(error.retry_after)
+        return response
     return JsonResponse({"status": outcome}, status=202)
 
 
@@ -298,7 +301,7 @@ def _members_blog(request, value):
 def following_add(request):
     """A member's blog follows an account on another server (``handle``: ``@name@server``)."""
     try:
-        check_limits(request, FederationError, "follow")
+        check_limits(request, FederationError, "follow", "activitypub_fetch")
         blog = _members_blog(request, request.POST.get("blog"))
         following = federation.follow_remote(request.user, blog, request.POST.get("handle", ""))
     except FederationError as error:
@@ -345,6 +348,7 @@ def interact(request):
             federation.follow_remote(request.user, blog, uri)
             messages.success(request, _("Asked to follow that account."))
             return redirect(reverse("wagtail_communityblog:dashboard") + "#communityblog-fediverse")
+        check_limits(request, FederationError, "activitypub_fetch")
         actor = federation.describe(uri.removeprefix("acct:"))  # nothing written on GET
         blogs = [
             b
@@ -372,8 +376,8 @@ def remote_follow(request):
     handle = request.GET.get("handle", "").strip()
     if handle:
         try:
-            check_limits(request, FederationError, "follow")
             _user, their_host = federation.parse_handle(handle)
+            check_limits(request, FederationError, "follow", "activitypub_fetch")
             template = federation.subscribe_template(handle)
         except FederationError as error:
             context["message"] = str(error)

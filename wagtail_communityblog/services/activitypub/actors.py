@@ -1,7 +1,7 @@
 """Remote actors and their keys: fetched, recorded, checked against a request's HTTP
 signature; and the local pages an activity names."""
 
-from urllib.parse import urlsplit
+from urllib.parse import urldefrag, urlsplit
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -18,6 +18,7 @@ from ...models import (
     RemoteActor,
     RemoteServer,
 )
+from ...ratelimit import over_limit
 
 
 class InboxError(Exception):
@@ -93,7 +94,9 @@ def fetch_key(key_id):
         document = remote.fetch_json(key_id)
         if "publicKeyPem" in document and _url(document.get("owner")):
             # A key document of its own (GoToSocial, some others): its owner is the actor.
-            document = remote.fetch_json(_url(document["owner"]))
+            document = fetch_actor_document(_url(document["owner"]))
+        else:
+            document = fetch_actor_document(urldefrag(key_id).url, document)
     except remote.RemoteError as error:
         raise InboxError(f"Could not fetch the signing key {key_id[:200]}: {error}", 401) from error
     actor_url = _url(document.get("id"))
@@ -103,6 +106,21 @@ def fetch_key(key_id):
     if remote.host_of(actor_url) != remote.host_of(key_id):
         raise InboxError("The signing key and its actor are on different servers.", 401)
     return document, key
+
+
+def fetch_actor_document(url, document=None):
+    """The actor document at ``url`` (``document``, when it has been fetched already), as its
+    own address serves it: a document that names another ``id`` than the address it came
+    from is fetched again from that ``id``, which must name itself. Otherwise a page anyone
+    can publish could claim to be someone else's account and put its key in their place."""
+    if document is None:
+        document = remote.fetch_json(url)
+    claimed = _url(document.get("id"))
+    if claimed and claimed != url:
+        document = remote.fetch_json(claimed)
+        if _url(document.get("id")) != claimed:
+            raise remote.RemoteError("The account's document does not name itself.")
+    return document
 
 
 def fetch_actor_for_key(key_id):
@@ -166,10 +184,24 @@ def verified_actor(request, body):
         age = (timezone.now() - actor.fetched_at).total_seconds()
         if age < app_settings.ACTIVITYPUB_KEY_REFRESH_SECONDS:
             raise InboxError("The signature does not match the request.", 401)
+    refused = over_limit(request, "activitypub_fetch", InboxError)
+    if refused is not None:
+        raise refused
     document, key = fetch_key(signed.key_id)
     if not signatures.verify(signed, key["publicKeyPem"]):
         raise InboxError("The signature does not match the request.", 401)
     return record_actor(document, key)
+
+
+def own_hosts():
+    """The hosts this site answers as (its public address and its Wagtail sites)."""
+    from django.conf import settings
+
+    hosts = {remote.host_of(getattr(settings, "WAGTAILADMIN_BASE_URL", "") or "")}
+    for site in Site.objects.all():
+        hosts.add(remote.host_of(site.root_url))
+    hosts.discard("")
+    return hosts
 
 
 def _refuse_blocked_host(domain):

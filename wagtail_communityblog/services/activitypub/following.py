@@ -17,7 +17,7 @@ from ...models import (
     RemoteFollowing,
     RemoteServer,
 )
-from .actors import InboxError, _text, _url, record_actor
+from .actors import InboxError, _text, _url, fetch_actor_document, own_hosts, record_actor
 from .outbox import queue_activity
 
 # Members following the fediverse ----------------------------------------------------------
@@ -81,8 +81,12 @@ def find_account(handle_or_url):
         raise FederationError(_("That account has no ActivityPub address."), 404)
     if RemoteServer.objects.filter(domain=remote.host_of(actor_url), is_blocked=True).exists():
         raise FederationError(_("This site does not federate with that server."), 403)
+    if remote.host_of(actor_url) in own_hosts():
+        raise FederationError(
+            _("That account is on this site: follow it here, by e-mail or RSS."), 400
+        )
     try:
-        document = remote.fetch_json(actor_url)
+        document = fetch_actor_document(actor_url)
     except remote.RemoteError as error:
         raise FederationError(
             _("Could not read that account (%(error)s).") % {"error": error}, 404

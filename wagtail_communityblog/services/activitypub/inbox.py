@@ -11,7 +11,6 @@ from django.utils import timezone
 
 from ... import activitypub
 from ...activitypub import remote
-from ...conf import app_settings
 from ...errors import CommentError
 from ...models import (
     Comment,
@@ -36,6 +35,10 @@ from .actors import (
 from .outbox import _digest, queue_activity
 
 logger = logging.getLogger(__name__)
+
+# A followed account's post: the most HTML kept of one, and how many kept per account.
+MAX_POST_HTML = 64 * 1024
+KEEP_POSTS = 50
 
 
 def receive(activity, actor):
@@ -238,6 +241,9 @@ def _is_followed(actor):
 
 def _store_post(actor, note_id, note):
     """Keep (or update) a followed account's post for the members' reading lists."""
+    html = _note_html(note)
+    if len(html) > MAX_POST_HTML:
+        raise InboxError(f"A post may be at most {MAX_POST_HTML} characters of HTML.", 413)
     published = note.get("published")
     try:
         published = datetime.fromisoformat(published) if isinstance(published, str) else None
@@ -245,12 +251,14 @@ def _store_post(actor, note_id, note):
         published = None
     if published is not None and published.tzinfo is None:
         published = published.replace(tzinfo=UTC)
+    if published is not None and published.year < 2000:
+        published = None  # out of any database's range, or simply wrong
     values = {
         "actor": actor,
         "url": _url(note.get("url")),
         "name": _text(note.get("name")),
         "summary": _text(note.get("summary"), 1000),
-        "content": clean_federated_html(_note_html(note)[: app_settings.ACTIVITYPUB_MAX_BYTES]),
+        "content": clean_federated_html(html),
         "published_at": min(published or timezone.now(), timezone.now()),
     }
     try:
@@ -258,6 +266,11 @@ def _store_post(actor, note_id, note):
             RemotePost.objects.update_or_create(object_id=note_id, defaults=values)
     except IntegrityError:  # delivered twice at once: one row stands
         pass
+    # Reading lists show the latest posts: keep each account's newest KEEP_POSTS.
+    older = RemotePost.objects.filter(actor=actor).order_by("-published_at", "-pk")
+    RemotePost.objects.filter(
+        pk__in=list(older.values_list("pk", flat=True)[KEEP_POSTS : KEEP_POSTS + 100])
+    ).delete()
     return "stored"
 
 
