@@ -90,7 +90,8 @@ def parse_args(argv=None):
         "--anatomy",
         type=int,
         default=500,
-        help="actions replayed on one thread to count and time the queries of each vote",
+        help="actions replayed on one thread to count and time the queries of each vote "
+        "(0: no anatomy)",
     )
     parser.add_argument(
         "--profile",
@@ -1298,7 +1299,8 @@ def time_actions(actions, kinds, current, do, **reset):
 
 
 def summarize_anatomy(per_kind, shapes):
-    """Per kind of action: statements per call and the time split between DB and Python."""
+    """Per kind of action: statements per call and the time split between DB and Python
+    (zeros when no action was replayed)."""
     kinds = {}
     calls = queries = 0
     seconds = db_seconds = 0.0
@@ -1316,11 +1318,12 @@ def summarize_anatomy(per_kind, shapes):
         queries += stats["queries"]
         seconds += stats["seconds"]
         db_seconds += stats["db_seconds"]
+    per_call = max(calls, 1)
     return {
         "calls": calls,
-        "statements_per_call": queries / calls,
-        "us_per_call": seconds / calls * 1e6,
-        "db_us_per_call": db_seconds / calls * 1e6,
+        "statements_per_call": queries / per_call,
+        "us_per_call": seconds / per_call * 1e6,
+        "db_us_per_call": db_seconds / per_call * 1e6,
         "by_kind": kinds,
     }
 
@@ -1562,10 +1565,11 @@ def child_main(args):
             runs.append(measured)
 
         load_before = os.getloadavg()
-        log(f"[{args.db}] anatomy of a vote (one thread, first {args.anatomy} actions) ...")
-        anatomy_result = anatomy(posts, voters, plan, kinds, vendor, args.anatomy)
-        http_anatomy_result = None
-        if args.http:
+        anatomy_result = http_anatomy_result = None
+        if args.anatomy > 0:
+            log(f"[{args.db}] anatomy of a vote (one thread, first {args.anatomy} actions) ...")
+            anatomy_result = anatomy(posts, voters, plan, kinds, vendor, args.anatomy)
+        if args.http and args.anatomy > 0:
             server.stop()  # its workers' connections are not needed any more
             log(f"[{args.db}] anatomy of an HTTP vote (one request at a time, in this process) ...")
             http_anatomy_result = http_anatomy(
@@ -1825,6 +1829,8 @@ def format_report(result):
     )
     lines += format_cpu(result)
     a = result["anatomy"]
+    if not a:
+        return "\n".join([*lines, "", "(no anatomy: --anatomy 0)"])
     lines += [
         "",
         f"one vote, one thread, first {a['service']['calls']:,} actions "
