@@ -886,3 +886,17 @@ def test_fetches_a_request_causes_are_rate_limited_by_address(
             stranger.close()
     assert [r.status_code for r in statuses] == [202, 202, 429]
     assert statuses[2]["Retry-After"]
+
+
+def test_editors_see_a_fediverse_reply_with_its_handle_in_the_moderation_queue(
+    federation_on, peer, server, blog, admin_client, django_capture_on_commit_callbacks
+):
+    from django.urls import reverse
+
+    post = publish(blog, django_capture_on_commit_callbacks)
+    peer.post(server, SHARED_INBOX, peer.reply(f"http://testserver{post.url}", "<p>Hello</p>"))
+    listing = admin_client.get(reverse("wagtail_communityblog_comments:list"))
+    assert listing.status_code == 200
+    assert f"Zoë Peer ({peer.handle})" in listing.content.decode()
+    found = admin_client.get(reverse("wagtail_communityblog_comments:list"), {"q": "zoe"})
+    assert [c.remote_actor.username for c in found.context["object_list"]] == ["zoe"]

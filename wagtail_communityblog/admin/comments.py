@@ -88,7 +88,7 @@ def comments_queryset():
         .order_by("-created_at")
     )
     return (
-        Comment.objects.select_related("post", "author", "post__score")
+        Comment.objects.select_related("post", "author", "post__score", "remote_actor__server")
         .annotate(open_reports=Count("flags", filter=Q(flags__status=CommentFlag.STATUS_OPEN)))
         .prefetch_related(Prefetch("flags", queryset=open_flags, to_attr="open_flags"))
     )

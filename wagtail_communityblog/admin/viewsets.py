@@ -212,7 +212,7 @@ class CommentViewSet(PolicyMixin, SnippetViewSet):
     admin_url_namespace = "wagtail_communityblog_comments"
     list_display = [
         "__str__",
-        Column("author", label=_("Author"), accessor="author_name"),
+        Column("author", label=_("Author"), accessor="admin_author"),
         Column("post", label=_("Post"), accessor="post.title"),
         Column("status", label=_("Status"), accessor="get_status_display"),
         Column("state", label=_("State"), accessor="admin_state"),
@@ -223,7 +223,14 @@ class CommentViewSet(PolicyMixin, SnippetViewSet):
         Column("created_at", label=_("Written"), sort_key="created_at"),
     ]
     filterset_class = CommentFilterSet
-    search_fields = ["body", "author__username", "author__first_name", "author__last_name"]
+    search_fields = [
+        "body",
+        "author__username",
+        "author__first_name",
+        "author__last_name",
+        "remote_actor__username",
+        "remote_actor__name",
+    ]
     search_backend_name = None
     ordering = ["-created_at"]
     inspect_view_enabled = True

@@ -171,6 +171,13 @@ class Comment(models.Model):
         return get_adapter().display_name(self.author)
 
     @property
+    def admin_author(self):
+        """Who wrote it, for editors: a fediverse author with their ``@user@server``."""
+        if self.remote_actor_id is not None:
+            return f"{self.remote_actor.display_name} ({self.remote_actor.handle})"
+        return self.author_name
+
+    @property
     def author_handle(self):
         """A fediverse author's ``@user@server`` (empty for a member)."""
         return self.remote_actor.handle if self.remote_actor_id is not None else ""
