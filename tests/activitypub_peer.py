@@ -9,6 +9,7 @@ against the key the site's actor document publishes.
 """
 
 import base64
+import datetime
 import email.utils
 import hashlib
 import json
@@ -57,6 +58,7 @@ class Peer:
         self.inbox_status = 202
         self.subscribe_template = None
         self.drip = False
+        self.clock_offset = datetime.timedelta(0)
         self.document_changes = {}
         peer = self
 
@@ -244,6 +246,7 @@ class Peer:
                 "date",
             ),
             body=body,
+            created=datetime.datetime.now() + self.clock_offset,
         )
         return dict(request.headers.items())
 

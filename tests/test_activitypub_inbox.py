@@ -900,3 +900,16 @@ def test_editors_see_a_fediverse_reply_with_its_handle_in_the_moderation_queue(
     assert f"Zoë Peer ({peer.handle})" in listing.content.decode()
     found = admin_client.get(reverse("wagtail_communityblog_comments:list"), {"q": "zoe"})
     assert [c.remote_actor.username for c in found.context["object_list"]] == ["zoe"]
+
+
+@pytest.mark.parametrize("scheme", ["rfc9421", "cavage"])
+def test_a_clock_some_minutes_ahead_is_within_the_window_either_way(
+    federation_on, peer, server, blog, scheme
+):
+    ahead = timezone.now() + timedelta(minutes=20)
+    peer.clock_offset = timedelta(minutes=20)  # RFC 9421's created
+    date = formatdate(ahead.timestamp(), usegmt=True)  # draft-cavage's Date
+    response = peer.post(
+        server, SHARED_INBOX, peer.follow(blog_url(blog)), scheme=scheme, date=date
+    )
+    assert response.status_code == 202, response.content

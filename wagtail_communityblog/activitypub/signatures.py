@@ -259,6 +259,9 @@ def verify(signed, public_key_pem):
         verifier = HTTPMessageVerifier(
             signature_algorithm=signed.algorithm, key_resolver=_OneKey(key)
         )
+        # The same window both ways as draft-cavage's (parse() has checked ``created``);
+        # the library's own tolerance for a clock ahead of ours is five seconds.
+        verifier.max_clock_skew = _window()
         try:
             verifier.verify(
                 signed.message,
