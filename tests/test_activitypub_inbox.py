@@ -591,12 +591,13 @@ def test_following_needs_a_real_handle_and_a_federated_blog(
     assert not RemoteFollowing.objects.exists()
 
 
-def test_follow_from_the_fediverse_sends_the_reader_to_their_own_server(
+def test_follow_from_the_fediverse_links_the_reader_to_their_own_server(
     federation_on, peer, blog, client
 ):
     from urllib.parse import quote
 
     from django.urls import reverse
+    from django.utils.html import escape
 
     url = reverse("wagtail_communityblog:activitypub_remote_follow")
     page = client.get(url, {"actor": blog.pk})
@@ -605,14 +606,15 @@ def test_follow_from_the_fediverse_sends_the_reader_to_their_own_server(
 
     peer.subscribe_template = f"{peer.base}/authorize_interaction?uri={{uri}}"
     response = client.get(url, {"actor": blog.pk, "handle": peer.handle})
-    assert response.status_code == 302
-    assert response["Location"] == (
-        f"{peer.base}/authorize_interaction?uri={quote(blog_url(blog), safe='')}"
-    )
+    # A link to follow, not a redirect: this site's addresses send nobody elsewhere by themselves.
+    assert response.status_code == 200
+    expected = f"{peer.base}/authorize_interaction?uri={quote(blog_url(blog), safe='')}"
+    assert f'href="{escape(expected)}"' in response.content.decode()
     # A template that points anywhere but the reader's own server is not followed.
     peer.subscribe_template = "https://evil.example/?u={uri}"
     response = client.get(url, {"actor": blog.pk, "handle": peer.handle})
     assert response.status_code == 200 and "search for" in response.content.decode()
+    assert "evil.example" not in response.content.decode()
     assert client.get(url, {"actor": blog.pk, "handle": "not a handle"}).status_code == 400
 
 
@@ -913,3 +915,31 @@ def test_a_clock_some_minutes_ahead_is_within_the_window_either_way(
         server, SHARED_INBOX, peer.follow(blog_url(blog)), scheme=scheme, date=date
     )
     assert response.status_code == 202, response.content
+
+
+def test_a_followed_accounts_post_links_only_to_its_own_server_and_needs_words(
+    federation_on, peer, server, blog, author, client, django_capture_on_commit_callbacks
+):
+    from django.urls import reverse
+
+    from wagtail_communityblog.models import RemotePost
+
+    client.force_login(author)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            reverse("wagtail_communityblog:activitypub_following_add"), {"handle": peer.handle}
+        )
+    [(follow_activity, _key)] = peer.deliveries(site_json)
+    peer.post(server, SHARED_INBOX, peer.accept(follow_activity))
+    elsewhere = peer.note("<p>Read this</p>", url="http://evil.example/phish")
+    assert peer.post(server, SHARED_INBOX, elsewhere).status_code == 202
+    assert (
+        peer.post(
+            server,
+            SHARED_INBOX,
+            {**peer.note(""), "object": {**peer.note("")["object"], "content": 5}},
+        ).status_code
+        == 202
+    )
+    post = RemotePost.objects.get()
+    assert post.url == "" and post.link == elsewhere["object"]["id"]

@@ -102,6 +102,7 @@ def test_a_member_of_another_site_follows_a_blog_and_reads_its_next_post(
     check(page, "follow from the fediverse")
     page.get_by_label("Or give your account").fill(f"@bob@{host_b}")
     page.get_by_role("button", name="Go to my server").click()
+    page.get_by_role("link", name=f"Continue on {host_b}").click()
 
     # Site B asks Bob to confirm, then follows: a signed Follow to A, a signed Accept back.
     expect(page).to_have_url(re.compile(re.escape(f"{second_site}/community/ap/interact/")))

@@ -16,7 +16,7 @@ from urllib.parse import quote, urlsplit
 from django.contrib import messages
 from django.core.exceptions import RequestDataTooBig
 from django.db.models import Q
-from django.http import HttpResponseRedirect, JsonResponse
+from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -387,9 +387,11 @@ def remote_follow(request):
         if template:
             target = template.replace("{uri}", quote(context["uri"], safe=""))
             parts = urlsplit(target)
-            # Only to the reader's own server, over http(s): never anywhere a page says.
+            # Only to the reader's own server, over http(s), and as a link they follow rather
+            # than a redirect: an address on this site never sends anyone elsewhere by itself.
             if parts.scheme in ("https", "http") and (parts.netloc or "").lower() == their_host:
-                return HttpResponseRedirect(target)
+                context.update(continue_url=target, their_host=their_host)
+                return TemplateResponse(request, TEMPLATE_DIR + "remote_follow.html", context)
         context["message"] = _(
             "Your server does not say how to follow from another site: search for %(handle)s "
             "on it instead."

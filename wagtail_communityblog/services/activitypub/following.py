@@ -1,5 +1,6 @@
 """Members following accounts on other servers from their blogs (their reading list)."""
 
+import logging
 import re
 import uuid
 from urllib.parse import quote
@@ -21,6 +22,8 @@ from .actors import InboxError, _text, _url, fetch_actor_document, own_hosts, re
 from .outbox import queue_activity
 
 # Members following the fediverse ----------------------------------------------------------
+
+logger = logging.getLogger(__name__)
 
 HANDLE = re.compile(r"^@?(?P<user>[^@\s/:?#]+)@(?P<host>[A-Za-z0-9.-]+(:[0-9]{1,5})?)$")
 ACTIVITY_TYPES = {
@@ -51,10 +54,11 @@ def webfinger(handle):
             return remote.fetch_json(f"{scheme}://{host}/.well-known/webfinger?resource={resource}")
         except remote.RemoteError as problem:
             error = problem
+    # What went wrong stays in the log: the page says no more than that it was not found, so
+    # it cannot be used to probe what answers where.
+    logger.info("WebFinger for @%s@%s failed: %s", user, host, error)
     raise FederationError(
-        _("Could not find %(handle)s on its server (%(error)s).")
-        % {"handle": f"@{user}@{host}", "error": error},
-        404,
+        _("Could not find %(handle)s on its server.") % {"handle": f"@{user}@{host}"}, 404
     )
 
 
@@ -88,9 +92,8 @@ def find_account(handle_or_url):
     try:
         document = fetch_actor_document(actor_url)
     except remote.RemoteError as error:
-        raise FederationError(
-            _("Could not read that account (%(error)s).") % {"error": error}, 404
-        ) from error
+        logger.info("Could not read the account %s: %s", actor_url[:200], error)
+        raise FederationError(_("Could not read that account."), 404) from error
     actor_url = _url(document.get("id"))
     keys = document.get("publicKey")
     key = (keys[0] if isinstance(keys, list) and keys else keys) or {}

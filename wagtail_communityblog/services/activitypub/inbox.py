@@ -8,6 +8,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.html import strip_tags
 
 from ... import activitypub
 from ...activitypub import remote
@@ -253,12 +254,18 @@ def _store_post(actor, note_id, note):
         published = published.replace(tzinfo=UTC)
     if published is not None and published.year < 2000:
         published = None  # out of any database's range, or simply wrong
+    url = _url(note.get("url"))
+    content = clean_federated_html(html)
+    name = _text(note.get("name"))
+    if not name and not strip_tags(content).strip():
+        return "ignored"  # nothing to show
     values = {
         "actor": actor,
-        "url": _url(note.get("url")),
-        "name": _text(note.get("name")),
+        # A link to the post on its own server, never elsewhere.
+        "url": url if remote.host_of(url) == actor.server.domain else "",
+        "name": name,
         "summary": _text(note.get("summary"), 1000),
-        "content": clean_federated_html(html),
+        "content": content,
         "published_at": min(published or timezone.now(), timezone.now()),
     }
     try:
