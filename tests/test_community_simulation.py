@@ -90,3 +90,16 @@ def test_an_adaptive_farming_ring_spreads_its_push_and_escapes_the_climb_hold(al
     assert all(adaptive["target_reached"])
     assert adaptive["targets_held"] < farming["targets_held"]
     assert sum(adaptive["target_hours"]) > 4 * sum(farming["target_hours"])
+
+
+def test_the_followers_proposal_holds_a_farming_rings_post_at_the_vote_and_nothing_alone(alone):
+    # Issue 19's proposal, modelled only (docs/explanation/community-health.md): a post pushed
+    # early by accounts that follow the crowd is held at that vote.
+    followers = DEFAULTS + ("followers",)
+    farming = run(ring_kind="farming", defences=followers)
+    quiet = run(defences=followers)
+
+    assert not any(farming["target_reached"])
+    assert farming["targets_held"] == 3
+    assert quiet["honest_posts_held"] == alone[DEFAULTS]["honest_posts_held"]
+    assert quiet["target_hours"] == alone[DEFAULTS]["target_hours"]

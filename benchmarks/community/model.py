@@ -103,6 +103,18 @@ class Params:
     # climb hold sees a post's whole first hour before it can reach the front page.
     entry_delay: float = 0.0
     window_top: float = 7 * DAY  # the block's default window for "top" (week)
+    # A PROPOSAL, not a package setting (issue 19; defence "followers"): an account that has
+    # cast at least ``follower_min_votes`` votes, fewer than ``follower_share`` of them on
+    # posts that had not yet met the promotion rule, follows the crowd; a post whose early
+    # up votes come at least ``follower_min`` times, and at least half the time, from such
+    # accounts is held for an editor at that vote. ``honest_early_share``: the share of an
+    # honest member's past votes cast early (farming accounts' past votes are all late; the
+    # adaptive ring's camouflage makes ``adaptive_early_share`` of its past votes early).
+    follower_min_votes: int = 20
+    follower_share: float = 0.02
+    follower_min: int = 3
+    honest_early_share: float = 0.15
+    adaptive_early_share: float = 0.1
     # Any of "age", "clusters", "climb" (CLIMB_HOLD), "hold_all" (RING_KEEP_ONE_VOTE = False),
     # "votes_only" (RING_HOLD_POSTS = False: a detected ring's votes are held, not its posts).
     defences: tuple = ()
@@ -149,6 +161,8 @@ class Post:
     hold_reason: str = ""  # of the current (or last) hold
     held_for: set = field(default_factory=set)  # every reason it has been held for
     first_hour_up: int | None = None  # once its first hour is over
+    early_ups: int = 0  # up votes cast before it met the promotion rule ("followers")
+    follower_ups: int = 0  # ... of them by accounts that follow the crowd
 
     @property
     def on_hold(self):
@@ -231,6 +245,13 @@ class Community:
         activity = [a / mean for a in activity]
         self.joined = [-rng.uniform(30, 720) * DAY for _ in range(n)]
         self.lifetime = [int(rng.expovariate(1.0 / (p.prior_votes_mean * a))) for a in activity]
+        # Past votes cast on posts before they met the promotion rule (the "followers" proposal),
+        # drawn from a stream of their own: the community's other draws stay as they were.
+        history = random.Random(p.seed * 104729 + 3)
+        self.early = [
+            sum(history.random() < p.honest_early_share for _ in range(votes))
+            for votes in self.lifetime
+        ]
         # Week-old honest newcomers at the attack day: joined on day 0, no past votes.
         self.newcomers = set(rng.sample(range(n), int(n * p.newcomer_share)))
         for member in self.newcomers:
@@ -242,9 +263,10 @@ class Community:
             total += a
             self.cum_activity.append(total)
 
-    def _new_account(self, joined, lifetime):
+    def _new_account(self, joined, lifetime, early=0):
         self.joined.append(joined)
         self.lifetime.append(lifetime)
+        self.early.append(early)
         return len(self.joined) - 1
 
     def _visitor(self):
@@ -277,7 +299,11 @@ class Community:
         if account == post.author or account in post.votes or account in self.suspended:
             return
         post.votes[account] = (value, self.now)
+        early = post.count < self.min_votes or post.net < self.min_score
+        if "followers" in self.p.defences and early and value > 0:
+            self._check_followers(account, post)
         self.lifetime[account] += 1
+        self.early[account] += early
         counted = self.counts(account)
         if account in self.newcomers and self.now >= 7 * DAY:
             # Their accounts are a week old or more from day 7.
@@ -441,7 +467,11 @@ class Community:
                 elif p.ring_kind == "patient":
                     account = self._new_account(-rng.uniform(21, 60) * DAY, rng.randint(2, 6))
                 else:  # farming, adaptive: long, ordinary histories
-                    account = self._new_account(-rng.uniform(21, 60) * DAY, rng.randint(100, 300))
+                    joined, past = -rng.uniform(21, 60) * DAY, rng.randint(100, 300)
+                    early = 0
+                    if p.ring_kind == "adaptive":
+                        early = sum(rng.random() < p.adaptive_early_share for _ in range(past))
+                    account = self._new_account(joined, past, early)
                 accounts.append(account)
             self.ring_accounts.update(accounts)
             self.rings.append(accounts)
@@ -562,6 +592,23 @@ class Community:
                 held.append(post)
         return held
 
+    def _check_followers(self, account, post):
+        """The "followers" proposal, at the vote: count the early up votes of accounts that
+        follow the crowd, and hold the post when they are enough of them."""
+        p = self.p
+        post.early_ups += 1
+        total, early = self.lifetime[account], self.early[account]
+        if total >= p.follower_min_votes and early < p.follower_share * total:
+            post.follower_ups += 1
+        if (
+            post.follower_ups >= p.follower_min
+            and 2 * post.follower_ups >= post.early_ups
+            and not post.on_hold
+            and "followers" not in post.held_for
+        ):
+            self._hold(post, "followers")
+            self.pending_reviews.append((self.now + p.editor_delay, (), [(post, post.held_at)]))
+
     def _hold(self, post, reason):
         post.held_at, post.released_at, post.hold_reason = self.now, None, reason
         post.held_for.add(reason)
@@ -616,7 +663,7 @@ class Community:
                 # The editor decided: the post competes again on the votes that count. A post
                 # held for its climb whose first-hour votes came from a ring: the editor deletes
                 # the ring's votes on it (they see who voted, and when) before releasing it.
-                if post.hold_reason == "climb" and post.target:
+                if post.hold_reason in ("climb", "followers") and post.target:
                     for account in self.ring_accounts & post.votes.keys():
                         del post.votes[account]
                     self._rescore(post)

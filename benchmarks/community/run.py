@@ -36,6 +36,9 @@ DEFENCES = {
     "defaults": ("age", "clusters", "climb"),  # the package's defaults now
     # RING_KEEP_ONE_VOTE = False: a detected ring weighs nothing until an editor decides.
     "hold-all": ("age", "clusters", "climb", "hold_all"),
+    # A PROPOSAL (issue 19): the defaults plus a hold, at the vote, of a post pushed early by
+    # accounts that follow the crowd (model.Params.follower_*).
+    "followers": ("age", "clusters", "climb", "followers"),
 }
 
 
@@ -66,7 +69,7 @@ def matrix(quick):
     kinds = ("", "fresh", "patient", "farming")
     for ranking in rankings:
         for defence in DEFENCES:
-            if defence in ("hold-all", "votes-only", "ring-hold") and ranking != "hot":
+            if defence in ("hold-all", "votes-only", "ring-hold", "followers") and ranking != "hot":
                 continue
             for kind in kinds + (("adaptive",) if ranking == "hot" else ()):
                 configs.append(
@@ -88,7 +91,7 @@ def matrix(quick):
                         )
                     )
         for members, per_day in ((300, 20), (300, 100), (2000, 100), (10000, 20), (10000, 100)):
-            for defence in ("none", "defaults"):
+            for defence in ("none", "defaults", "followers"):
                 for kind in ("", "fresh", "patient", "farming", "adaptive"):
                     configs.append(
                         (
@@ -302,7 +305,7 @@ def print_tables(results, out):
     )
     sizes = ((300, 20), (300, 100), (2000, 20), (2000, 100), (10000, 20), (10000, 100))
     for members, per_day in sizes:
-        for defence in ("none", "defaults"):
+        for defence in ("none", "defaults", "followers"):
             defences = DEFENCES[defence]
             if (members, per_day) == (2000, 20):
                 rows = [
