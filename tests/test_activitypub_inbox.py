@@ -84,6 +84,20 @@ def follow(peer, server, blog, capture, scheme="rfc9421"):
     return activity
 
 
+def followed_by_member(peer, server, member, client, capture):
+    """``member``'s blog follows the peer from the dashboard, and the peer accepts."""
+    from django.urls import reverse
+
+    client.force_login(member)
+    with capture(execute=True):
+        client.post(
+            reverse("wagtail_communityblog:activitypub_following_add"), {"handle": peer.handle}
+        )
+    [(follow_activity, _key)] = peer.deliveries(site_json)
+    assert peer.post(server, SHARED_INBOX, peer.accept(follow_activity)).status_code == 202
+    return follow_activity
+
+
 def publish(blog, capture, **kwargs):
     with capture(execute=True):
         return make_post(blog, **kwargs)
@@ -845,17 +859,10 @@ def test_a_reply_nested_thousands_deep_is_cleaned_in_linear_time(
 def test_a_followed_accounts_post_from_the_year_one_is_stored_as_now(
     federation_on, peer, server, blog, author, client, django_capture_on_commit_callbacks
 ):
-    from django.urls import reverse
 
     from wagtail_communityblog.models import RemotePost
 
-    client.force_login(author)
-    with django_capture_on_commit_callbacks(execute=True):
-        client.post(
-            reverse("wagtail_communityblog:activitypub_following_add"), {"handle": peer.handle}
-        )
-    [(follow_activity, _key)] = peer.deliveries(site_json)
-    assert peer.post(server, SHARED_INBOX, peer.accept(follow_activity)).status_code == 202
+    followed_by_member(peer, server, author, client, django_capture_on_commit_callbacks)
     old = peer.note("<p>Old</p>", published="0001-01-01T00:00:00+01:00")
     assert peer.post(server, SHARED_INBOX, old).status_code == 202
     assert RemotePost.objects.get().published_at.year >= 2026
@@ -920,17 +927,10 @@ def test_a_clock_some_minutes_ahead_is_within_the_window_either_way(
 def test_a_followed_accounts_post_links_only_to_its_own_server_and_needs_words(
     federation_on, peer, server, blog, author, client, django_capture_on_commit_callbacks
 ):
-    from django.urls import reverse
 
     from wagtail_communityblog.models import RemotePost
 
-    client.force_login(author)
-    with django_capture_on_commit_callbacks(execute=True):
-        client.post(
-            reverse("wagtail_communityblog:activitypub_following_add"), {"handle": peer.handle}
-        )
-    [(follow_activity, _key)] = peer.deliveries(site_json)
-    peer.post(server, SHARED_INBOX, peer.accept(follow_activity))
+    followed_by_member(peer, server, author, client, django_capture_on_commit_callbacks)
     elsewhere = peer.note("<p>Read this</p>", url="http://evil.example/phish")
     assert peer.post(server, SHARED_INBOX, elsewhere).status_code == 202
     assert (
