@@ -113,10 +113,6 @@ class RemoteActor(models.Model):
     def display_name(self):
         return self.name or self.handle
 
-    @property
-    def delivery_inbox(self):
-        return self.shared_inbox or self.inbox
-
 
 class RemoteFollower(models.Model):
     """A remote account following a local actor (a member blog or a community index)."""
@@ -220,10 +216,6 @@ class ActivityDelivery(OutboxRow):
 
     def __str__(self):
         return f"{self.activity.get('type', '?')} to {self.inbox} ({self.status})"
-
-    @property
-    def activity_type(self):
-        return self.activity.get("type", "")
 
 
 class RemoteFollowing(models.Model):
