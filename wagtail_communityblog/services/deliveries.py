@@ -186,16 +186,15 @@ def deliver(delivery_id):
 
 
 def _failed(delivery, error):
-    delays = app_settings.EMAIL_RETRY_MINUTES
-    message = f"{type(error).__name__}: {error}"[:2000]
-    if delivery.attempts > len(delays):
-        status, when = EmailDelivery.FAILED, timezone.now()
+    message = f"{type(error).__name__}: {error}"
+    status, when = retry_later(
+        EmailDelivery, delivery, message, app_settings.EMAIL_RETRY_MINUTES, _enqueue
+    )
+    if status == EmailDelivery.FAILED:
         logger.error(
             "Gave up on e-mail %s after %d attempts: %s", delivery.key, delivery.attempts, message
         )
     else:
-        status = EmailDelivery.PENDING
-        when = timezone.now() + timedelta(minutes=delays[delivery.attempts - 1])
         logger.warning(
             "E-mail %s failed (attempt %d), trying again at %s: %s",
             delivery.key,
@@ -203,12 +202,24 @@ def _failed(delivery, error):
             when.isoformat(timespec="seconds"),
             message,
         )
-    EmailDelivery.objects.filter(pk=delivery.pk).update(
-        status=status, next_attempt_at=when, claimed_until=None, last_error=message
-    )
-    if status == EmailDelivery.PENDING:
-        _enqueue(delivery.pk, run_after=when)
     return status
+
+
+def retry_later(model, delivery, message, delays, enqueue):
+    """After a failed attempt at an outbox row: schedule the next one ``delays`` (minutes, one
+    per attempt) from now and hand it to ``enqueue`` for then, or give up once they are used
+    up; return ``(status, when)``."""
+    if delivery.attempts > len(delays):
+        status, when = model.FAILED, timezone.now()
+    else:
+        status = model.PENDING
+        when = timezone.now() + timedelta(minutes=delays[delivery.attempts - 1])
+    model.objects.filter(pk=delivery.pk).update(
+        status=status, next_attempt_at=when, claimed_until=None, last_error=message[:2000]
+    )
+    if status == model.PENDING:
+        enqueue(delivery.pk, run_after=when)
+    return status, when
 
 
 def queue_due(now=None):

@@ -295,15 +295,16 @@ def _members_blog(request, value):
     return chosen
 
 
-@federated
-@member_required
-@require_http_methods(["POST"])
-def following_add(request):
-    """A member's blog follows an account on another server (``handle``: ``@name@server``)."""
+def _to_dashboard():
+    return redirect(reverse("wagtail_communityblog:dashboard") + "#communityblog-fediverse")
+
+
+def _follow(request, handle_or_url):
+    """The member's chosen blog (``blog``) follows ``handle_or_url``; back to the dashboard."""
     try:
         check_limits(request, FederationError, "follow", "activitypub_fetch")
         blog = _members_blog(request, request.POST.get("blog"))
-        following = federation.follow_remote(request.user, blog, request.POST.get("handle", ""))
+        following = federation.follow_remote(request.user, blog, handle_or_url)
     except FederationError as error:
         return _refused(request, error)
     messages.success(
@@ -311,7 +312,15 @@ def following_add(request):
         _("Asked to follow %(handle)s: its posts appear here once its server accepts.")
         % {"handle": following.actor.handle},
     )
-    return redirect(reverse("wagtail_communityblog:dashboard") + "#communityblog-fediverse")
+    return _to_dashboard()
+
+
+@federated
+@member_required
+@require_http_methods(["POST"])
+def following_add(request):
+    """A member's blog follows an account on another server (``handle``: ``@name@server``)."""
+    return _follow(request, request.POST.get("handle", ""))
 
 
 @federated
@@ -330,7 +339,7 @@ def following_remove(request, following_id):
     messages.success(
         request, _("You no longer follow %(handle)s.") % {"handle": following.actor.handle}
     )
-    return redirect(reverse("wagtail_communityblog:dashboard") + "#communityblog-fediverse")
+    return _to_dashboard()
 
 
 @federated
@@ -340,14 +349,10 @@ def interact(request):
     """Where another site sends its reader to follow an account from here (WebFinger's
     subscribe template, ``?uri=``): the account, and a button to follow it from one of the
     member's blogs."""
-    uri = (request.POST if request.method == "POST" else request.GET).get("uri", "").strip()
+    if request.method == "POST":
+        return _follow(request, request.POST.get("uri", "").strip())
+    uri = request.GET.get("uri", "").strip()
     try:
-        if request.method == "POST":
-            check_limits(request, FederationError, "follow")
-            blog = _members_blog(request, request.POST.get("blog"))
-            federation.follow_remote(request.user, blog, uri)
-            messages.success(request, _("Asked to follow that account."))
-            return redirect(reverse("wagtail_communityblog:dashboard") + "#communityblog-fediverse")
         check_limits(request, FederationError, "activitypub_fetch")
         actor = federation.describe(uri.removeprefix("acct:"))  # nothing written on GET
         blogs = [
@@ -366,8 +371,8 @@ def interact(request):
 @require_GET
 def remote_follow(request):
     """ "Follow from the fediverse" on a blog or a community: the handle to search for, and a
-    form for the reader's own account (``handle``) that sends them to their server to follow
-    (its subscribe template), when it has one."""
+    form for the reader's own account (``handle``); given one, a link to follow from their own
+    server (its subscribe template), when it has one."""
     page, error = _actor_or_error(row_id(request.GET.get("actor", "")) or 0)
     if error:
         return error

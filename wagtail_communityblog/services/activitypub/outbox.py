@@ -196,25 +196,26 @@ def _failed(delivery, message):
             status=ActivityDelivery.FAILED, last_error="The server was given up on."
         )
         return _given_up(delivery, f"{message} The server has failed since {server.failing_since}.")
-    delays = app_settings.ACTIVITYPUB_RETRY_MINUTES
-    if delivery.attempts > len(delays):
-        return _given_up(delivery, f"{message} ({delivery.attempts} attempts)")
-    when = now + timedelta(minutes=delays[delivery.attempts - 1])
-    ActivityDelivery.objects.filter(pk=delivery.pk).update(
-        status=ActivityDelivery.PENDING,
-        next_attempt_at=when,
-        claimed_until=None,
-        last_error=message[:2000],
+    status, when = deliveries.retry_later(
+        ActivityDelivery, delivery, message, app_settings.ACTIVITYPUB_RETRY_MINUTES, _enqueue
     )
-    logger.info(
-        "Delivery %s to %s failed (%s); again at %s",
-        delivery.pk,
-        delivery.inbox,
-        message,
-        when.isoformat(timespec="seconds"),
-    )
-    _enqueue(delivery.pk, run_after=when)
-    return ActivityDelivery.PENDING
+    if status == ActivityDelivery.FAILED:
+        logger.warning(
+            "Gave up delivering %s to %s after %d attempts: %s",
+            delivery.pk,
+            delivery.inbox,
+            delivery.attempts,
+            message,
+        )
+    else:
+        logger.info(
+            "Delivery %s to %s failed (%s); again at %s",
+            delivery.pk,
+            delivery.inbox,
+            message,
+            when.isoformat(timespec="seconds"),
+        )
+    return status
 
 
 def queue_due(now=None):
