@@ -115,6 +115,7 @@ def test_a_peer_follows_a_blog_and_gets_a_signed_accept(
     assert follower.actor.name == "Zoë Peer"  # its markup is not kept
     followers = site_json(f"/community/ap/actors/{blog.pk}/followers/")
     assert followers["totalItems"] == 1
+    assert "first" not in followers  # who follows is theirs to tell: no pages to point to
 
     [(accept, key_id)] = peer.deliveries(site_json)
     assert accept["type"] == "Accept"

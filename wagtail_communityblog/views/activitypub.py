@@ -223,7 +223,11 @@ def followers(request, actor_id):
         return error
     collection = activitypub.endpoint(page, "followers")
     total = RemoteFollower.objects.filter(page_id=page.pk).count()
-    return activitypub.activity_response(activitypub.ordered_collection(collection, total))
+    document = activitypub.ordered_collection(collection, total)
+    # No pages to point to: a client following ``first`` would be sent back here.
+    document.pop("first", None)
+    document.pop("last", None)
+    return activitypub.activity_response(document)
 
 
 @csrf_exempt
