@@ -401,6 +401,30 @@ class AppSettings:
         """...and from no fewer first-hour up votes than this."""
         return int(self._get("CLIMB_MIN_VOTES", 10))
 
+    @property
+    def CROWD_HOLD(self):
+        """Keep a post out of every ranking until an editor has looked when, before it met the
+        promotion rule, its up votes came mostly from accounts that follow the crowd (on by
+        default): the farming ring's push."""
+        return bool(self._get("CROWD_HOLD", True))
+
+    @property
+    def CROWD_MIN_VOTES(self):
+        """An account follows the crowd from this many votes in its life..."""
+        return int(self._get("CROWD_MIN_VOTES", 20))
+
+    @property
+    def CROWD_MAX_EARLY_SHARE(self):
+        """...when fewer than this share of them were early (cast on a post that had not yet
+        met the promotion rule)."""
+        return float(self._get("CROWD_MAX_EARLY_SHARE", 0.02))
+
+    @property
+    def CROWD_HOLD_MIN_VOTES(self):
+        """A post is held when at least this many of its early up votes, and at least half of
+        them, come from accounts that follow the crowd."""
+        return int(self._get("CROWD_HOLD_MIN_VOTES", 3))
+
 
 def _as_timedelta(value):
     return value if isinstance(value, timedelta) else timedelta(seconds=float(value))

@@ -299,3 +299,35 @@ def fast_climbers(counts, published, now, *, factor=CLIMB_FACTOR, min_votes=CLIM
     reference = [n for post, n in counts.items() if published[post] + CLIMB_HOUR <= now]
     threshold = climb_threshold(reference, factor, min_votes)
     return sorted(post for post, n in counts.items() if n >= threshold), threshold
+
+
+# --- posts pushed early by accounts that follow the crowd ------------------------------------
+#
+# A farming account builds its history by voting on what is already on the front page: weeks
+# of ordinary votes, each after the post had met the promotion rule, so nothing it ever voted
+# on owed it anything. That history is cheap to make, but it has a shape honest readers' do
+# not: almost none of its votes are **early** (cast before the post was promoted, i.e. met the
+# promotion rule),
+# because judging a new post on its own merits is the one thing a farmer has no reason to do.
+# When the same accounts then vote up a post that is still new, that is the ring's push.
+
+CROWD_MIN_VOTES = 20
+CROWD_MAX_EARLY_SHARE = 0.02
+CROWD_HOLD_MIN_VOTES = 3
+
+
+def follows_crowd(
+    votes, early_votes, *, min_votes=CROWD_MIN_VOTES, max_early_share=CROWD_MAX_EARLY_SHARE
+):
+    """Does an account with ``votes`` votes in its life, ``early_votes`` of them early, follow
+    the crowd: enough history to judge (``min_votes``), and fewer than ``max_early_share`` of
+    it cast on posts that had not yet met the promotion rule?"""
+    return votes >= min_votes and early_votes < max_early_share * votes
+
+
+def crowd_pushed(early_up_votes, crowd_up_votes, *, min_votes=CROWD_HOLD_MIN_VOTES):
+    """Is a post that has not met the promotion rule being pushed by accounts that follow the
+    crowd: at least ``min_votes`` of its (counted, early) up votes, and at least half of them,
+    by such accounts? Honest crowd-followers do vote on new posts now and then, one at a time;
+    a post the readers of the "new" list like has their votes to outnumber them."""
+    return crowd_up_votes >= min_votes and 2 * crowd_up_votes >= early_up_votes

@@ -103,20 +103,15 @@ class Params:
     # climb hold sees a post's whole first hour before it can reach the front page.
     entry_delay: float = 0.0
     window_top: float = 7 * DAY  # the block's default window for "top" (week)
-    # A PROPOSAL, not a package setting (issue 19; defence "followers"): an account that has
-    # cast at least ``follower_min_votes`` votes, fewer than ``follower_share`` of them on
-    # posts that had not yet met the promotion rule, follows the crowd; a post whose early
-    # up votes come at least ``follower_min`` times, and at least half the time, from such
-    # accounts is held for an editor at that vote. ``honest_early_share``: the share of an
-    # honest member's past votes cast early (farming accounts' past votes are all late; the
-    # adaptive ring's camouflage makes ``adaptive_early_share`` of its past votes early).
-    follower_min_votes: int = 20
-    follower_share: float = 0.02
-    follower_min: int = 3
+    # Accounts' past votes: the share cast early, before the post met the promotion rule (the
+    # "crowd" defence, CROWD_HOLD: an account with few early votes follows the crowd). Honest
+    # members' past votes are early at ``honest_early_share``; farming accounts' are all late;
+    # the adaptive ring's camouflage makes ``adaptive_early_share`` of its past votes early.
     honest_early_share: float = 0.15
     adaptive_early_share: float = 0.1
-    # Any of "age", "clusters", "climb" (CLIMB_HOLD), "hold_all" (RING_KEEP_ONE_VOTE = False),
-    # "votes_only" (RING_HOLD_POSTS = False: a detected ring's votes are held, not its posts).
+    # Any of "age", "clusters", "climb" (CLIMB_HOLD), "crowd" (CROWD_HOLD), "hold_all"
+    # (RING_KEEP_ONE_VOTE = False), "votes_only" (RING_HOLD_POSTS = False: a detected ring's
+    # votes are held, not its posts).
     defences: tuple = ()
     detect_every: float = 600.0
     detect_window: float = app_settings.RING_WINDOW.total_seconds()
@@ -161,8 +156,9 @@ class Post:
     hold_reason: str = ""  # of the current (or last) hold
     held_for: set = field(default_factory=set)  # every reason it has been held for
     first_hour_up: int | None = None  # once its first hour is over
-    early_ups: int = 0  # up votes cast before it met the promotion rule ("followers")
-    follower_ups: int = 0  # ... of them by accounts that follow the crowd
+    promoted: bool = False  # has met the promotion rule while not held
+    early_ups: int = 0  # counted up votes cast before it met the promotion rule ("crowd")
+    crowd_ups: int = 0  # ... of them by accounts that follow the crowd
 
     @property
     def on_hold(self):
@@ -209,6 +205,13 @@ class Community:
         self.min_score = -math.inf if min_score is None else min_score
         self.hold_posts = app_settings.RING_HOLD_POSTS and "votes_only" not in params.defences
         self.climb_hold = app_settings.CLIMB_HOLD and "climb" in params.defences
+        self.crowd_hold = app_settings.CROWD_HOLD and "crowd" in params.defences
+        self.crowd_rule = {
+            "min_votes": app_settings.CROWD_MIN_VOTES,
+            "max_early_share": app_settings.CROWD_MAX_EARLY_SHARE,
+        }
+        self.crowd = set()  # accounts that follow the crowd, as of the last detection run
+        self.voted_since = set()  # accounts that voted since then (the package refreshes these)
         self.min_age = app_settings.MIN_ACCOUNT_AGE_TO_COUNT.total_seconds()
         self.low_history_votes = app_settings.RING_LOW_HISTORY_VOTES
         self.ring_settings = {
@@ -245,7 +248,7 @@ class Community:
         activity = [a / mean for a in activity]
         self.joined = [-rng.uniform(30, 720) * DAY for _ in range(n)]
         self.lifetime = [int(rng.expovariate(1.0 / (p.prior_votes_mean * a))) for a in activity]
-        # Past votes cast on posts before they met the promotion rule (the "followers" proposal),
+        # Past votes cast on posts before they met the promotion rule (the "crowd" defence),
         # drawn from a stream of their own: the community's other draws stay as they were.
         history = random.Random(p.seed * 104729 + 3)
         self.early = [
@@ -299,12 +302,15 @@ class Community:
         if account == post.author or account in post.votes or account in self.suspended:
             return
         post.votes[account] = (value, self.now)
-        early = post.count < self.min_votes or post.net < self.min_score
-        if "followers" in self.p.defences and early and value > 0:
-            self._check_followers(account, post)
+        # Early: the post has not been promoted yet (the package's PostScore.promoted_at), so the
+        # vote is a judgement of a new post, not of one the community already chose.
+        early = not post.promoted
         self.lifetime[account] += 1
         self.early[account] += early
+        self.voted_since.add(account)
         counted = self.counts(account)
+        if self.crowd_hold and early and value > 0 and counted:
+            self._check_crowd(account, post)
         if account in self.newcomers and self.now >= 7 * DAY:
             # Their accounts are a week old or more from day 7.
             self.newcomer_votes[0] += counted
@@ -322,6 +328,18 @@ class Community:
             post.net += SCHEME.net(value)
             post.hot = ranking.hot_from_time_score(post.net, post.time_score)
             post.best = ranking.wilson_lower_bound(post.up, post.down, self.z)
+            self._check_promotion(post)
+
+    def _check_promotion(self, post):
+        """Promoted once, the first time it meets the promotion rule while not held (the
+        package's ``check_promotion``, whatever the block's own minimums)."""
+        if (
+            not post.promoted
+            and not post.on_hold
+            and post.count >= app_settings.PROMOTION_MIN_VOTES
+            and post.net >= app_settings.PROMOTION_MIN_SCORE
+        ):
+            post.promoted = True
 
     def _read(self, member, post):
         if member in post.votes or member == post.author:
@@ -391,6 +409,8 @@ class Community:
         next_detect = p.detect_every
         next_fold = HOUR
         self._prepare_ring_accounts()
+        if self.crowd_hold:
+            self._refresh_crowd(range(len(self.lifetime)))
         for step in range(steps):
             self.now = step * p.step
             end = self.now + p.step
@@ -441,9 +461,13 @@ class Community:
             if "age" in p.defences and end >= next_fold:
                 next_fold += HOUR
                 self._fold_in()
-            if ("clusters" in p.defences or self.climb_hold) and end >= next_detect:
+            if ("clusters" in p.defences or self.climb_hold or self.crowd_hold) and (
+                end >= next_detect
+            ):
                 next_detect += p.detect_every
                 self.now = end
+                if self.crowd_hold:
+                    self._refresh_crowd(self.voted_since)
                 if "clusters" in p.defences:
                     self._detect()
                 if self.climb_hold:
@@ -592,22 +616,31 @@ class Community:
                 held.append(post)
         return held
 
-    def _check_followers(self, account, post):
-        """The "followers" proposal, at the vote: count the early up votes of accounts that
-        follow the crowd, and hold the post when they are enough of them."""
-        p = self.p
+    def _refresh_crowd(self, accounts):
+        """Who follows the crowd (CROWD_HOLD), for the accounts that voted since the last run,
+        as the package's detection run refreshes them."""
+        for account in list(accounts):
+            if vote_rings.follows_crowd(self.lifetime[account], self.early[account], **self.crowd_rule):
+                self.crowd.add(account)
+            else:
+                self.crowd.discard(account)
+        self.voted_since = set()
+
+    def _check_crowd(self, account, post):
+        """CROWD_HOLD at the vote, as the package does it: a counted early up vote; hold the post
+        when accounts that follow the crowd cast enough of its early up votes."""
         post.early_ups += 1
-        total, early = self.lifetime[account], self.early[account]
-        if total >= p.follower_min_votes and early < p.follower_share * total:
-            post.follower_ups += 1
+        post.crowd_ups += account in self.crowd
         if (
-            post.follower_ups >= p.follower_min
-            and 2 * post.follower_ups >= post.early_ups
+            account in self.crowd
+            and vote_rings.crowd_pushed(
+                post.early_ups, post.crowd_ups, min_votes=app_settings.CROWD_HOLD_MIN_VOTES
+            )
             and not post.on_hold
-            and "followers" not in post.held_for
+            and "crowd" not in post.held_for
         ):
-            self._hold(post, "followers")
-            self.pending_reviews.append((self.now + p.editor_delay, (), [(post, post.held_at)]))
+            self._hold(post, "crowd")
+            self.pending_reviews.append((self.now + self.p.editor_delay, (), [(post, post.held_at)]))
 
     def _hold(self, post, reason):
         post.held_at, post.released_at, post.hold_reason = self.now, None, reason
@@ -663,7 +696,7 @@ class Community:
                 # The editor decided: the post competes again on the votes that count. A post
                 # held for its climb whose first-hour votes came from a ring: the editor deletes
                 # the ring's votes on it (they see who voted, and when) before releasing it.
-                if post.hold_reason in ("climb", "followers") and post.target:
+                if post.hold_reason in ("climb", "crowd") and post.target:
                     for account in self.ring_accounts & post.votes.keys():
                         del post.votes[account]
                     self._rescore(post)

@@ -33,12 +33,14 @@ DEFENCES = {
     "votes-only": ("age", "clusters", "votes_only"),
     # ... and holding the posts a ring pushed (RING_HOLD_POSTS), without the climb hold.
     "ring-hold": ("age", "clusters"),
-    "defaults": ("age", "clusters", "climb"),  # the package's defaults now
+    "defaults": ("age", "clusters", "climb", "crowd"),  # the package's defaults now
+    # The defaults before issue 19: without the hold of a post pushed early by accounts that
+    # follow the crowd (CROWD_HOLD = False).
+    "no-crowd": ("age", "clusters", "climb"),
     # RING_KEEP_ONE_VOTE = False: a detected ring weighs nothing until an editor decides.
     "hold-all": ("age", "clusters", "climb", "hold_all"),
-    # A PROPOSAL (issue 19): the defaults plus a hold, at the vote, of a post pushed early by
-    # accounts that follow the crowd (model.Params.follower_*).
-    "followers": ("age", "clusters", "climb", "followers"),
+    # The crowd hold alone (with the age rule), without ring detection or the climb hold.
+    "crowd-only": ("age", "crowd"),
 }
 
 
@@ -69,7 +71,7 @@ def matrix(quick):
     kinds = ("", "fresh", "patient", "farming")
     for ranking in rankings:
         for defence in DEFENCES:
-            if defence in ("hold-all", "votes-only", "ring-hold", "followers") and ranking != "hot":
+            if defence in ("hold-all", "votes-only", "ring-hold", "no-crowd", "crowd-only") and ranking != "hot":
                 continue
             for kind in kinds + (("adaptive",) if ranking == "hot" else ()):
                 configs.append(
@@ -91,7 +93,7 @@ def matrix(quick):
                         )
                     )
         for members, per_day in ((300, 20), (300, 100), (2000, 100), (10000, 20), (10000, 100)):
-            for defence in ("none", "defaults", "followers"):
+            for defence in ("none", "no-crowd", "defaults"):
                 for kind in ("", "fresh", "patient", "farming", "adaptive"):
                     configs.append(
                         (
@@ -305,7 +307,7 @@ def print_tables(results, out):
     )
     sizes = ((300, 20), (300, 100), (2000, 20), (2000, 100), (10000, 20), (10000, 100))
     for members, per_day in sizes:
-        for defence in ("none", "defaults", "followers"):
+        for defence in ("none", "no-crowd", "defaults"):
             defences = DEFENCES[defence]
             if (members, per_day) == (2000, 20):
                 rows = [
