@@ -25,6 +25,11 @@ class Scheme:
             return int(value >= 4)
         return int(value > 0)
 
+    @property
+    def up_values(self):
+        """The values that count as up votes."""
+        return tuple(value for value in self.values if self.up(value))
+
     def down(self, value):
         if self.name == "stars":
             return int(value <= 2)

@@ -15,6 +15,7 @@ from .frontend_cache import purge_posts
 from .links import comment_unsubscribe_url, one_click_unsubscribe
 from .models import Comment
 from .services import activitypub as federation
+from .services.crowd import refresh_crowd
 from .services.curation import notify_promoted
 from .services.deliveries import deliver, queue_due
 from .services.follows import forget_unconfirmed, queue_digests
@@ -119,8 +120,10 @@ def send_comment_notification(user_id, comment_id):
 
 @task()
 def detect_vote_rings():
-    """Run the vote-ring detection and the fast-climber hold (``communityblog_detect_rings``
-    as a background task); return the ids of the rings recorded or grown."""
+    """Run the vote-ring detection, the fast-climber hold and the refresh of who follows the
+    crowd (``communityblog_detect_rings`` as a background task); return the ids of the rings
+    recorded or grown."""
+    refresh_crowd()
     clusters = [cluster.pk for cluster in detect_rings()]
     hold_fast_climbers()
     return clusters

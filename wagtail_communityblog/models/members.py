@@ -58,6 +58,12 @@ class CommunityMember(models.Model):
     # Held by a vote ring awaiting an editor's review: the member's votes are recorded but do
     # not count (see services/vote_rings.py). Cleared or confirmed by an editor.
     votes_held = models.BooleanField(_("votes held (vote ring)"), default=False)
+    # Follows the crowd (CROWD_HOLD): enough votes in its life, almost none of them early, i.e.
+    # cast before the post was promoted. Refreshed off the vote path by the detection run for
+    # the accounts that voted since the last one (services/crowd.py); the vote path reads it
+    # only for an up vote on a post not yet promoted.
+    follows_crowd = models.BooleanField(_("follows the crowd"), default=False)
+    crowd_checked_at = models.DateTimeField(_("crowd history checked"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
     class Meta:
@@ -107,6 +113,16 @@ def held_sql(connection):
     return (
         f"SELECT 1 FROM {q(CommunityMember._meta.db_table)} "
         f"WHERE {q('user_id')} = %s AND {q('votes_held')} = %s"
+    )
+
+
+def crowd_sql(connection):
+    """``SELECT 1`` if the account follows the crowd (``CROWD_HOLD``); parameters: the user's
+    id, then ``True``. Embedded in the vote's statements like ``held_sql`` (services/crowd.py)."""
+    q = connection.ops.quote_name
+    return (
+        f"SELECT 1 FROM {q(CommunityMember._meta.db_table)} "
+        f"WHERE {q('user_id')} = %s AND {q('follows_crowd')} = %s"
     )
 
 

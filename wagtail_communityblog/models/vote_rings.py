@@ -96,18 +96,21 @@ class PostHold(models.Model):
     """A post kept out of every ranking and promoted block until an editor has looked.
 
     Made by the detection: for a post a detected vote ring pushed up (``RING_HOLD_POSTS``) or a
-    post that climbed abnormally fast in its first hour (``CLIMB_HOLD``). The post is hidden as
-    an editor would hide it (``PostScore.is_hidden`` with ``hidden_reason``); the hold records
-    why, the evidence, and what an editor decided.
+    post that climbed abnormally fast in its first hour (``CLIMB_HOLD``); or at the vote, for a
+    post pushed before its promotion by accounts that follow the crowd (``CROWD_HOLD``). The
+    post is hidden as an editor would hide it (``PostScore.is_hidden`` with ``hidden_reason``);
+    the hold records why, the evidence, and what an editor decided.
     """
 
     wagtail_reference_index_ignore = True
 
     REASON_RING = "ring"
     REASON_CLIMB = "climb"
+    REASON_CROWD = "crowd"
     REASON_CHOICES = [
         (REASON_RING, _("Pushed up by a vote ring")),
         (REASON_CLIMB, _("Climbed abnormally fast")),
+        (REASON_CROWD, _("Pushed early by accounts that follow the crowd")),
     ]
     STATUS_OPEN = "open"
     STATUS_RELEASED = "released"
@@ -140,6 +143,9 @@ class PostHold(models.Model):
     # A climb's evidence: up votes in the post's first hour, and the threshold they reached.
     first_hour_up_votes = models.PositiveIntegerField(_("up votes in its first hour"), null=True)
     threshold = models.FloatField(_("threshold"), null=True)
+    # A crowd hold's evidence: {"early_up_votes": n, "crowd_up_votes": n, "accounts":
+    # [{"user_id", "votes", "early_votes"}, ...]} for the accounts that follow the crowd.
+    evidence = models.JSONField(_("evidence"), default=dict, blank=True)
     # The reason the author saw: releasing only unhides a post still hidden for this reason.
     hidden_reason = models.TextField(_("reason shown to the author"), blank=True)
     decided_by = models.ForeignKey(
@@ -182,6 +188,7 @@ class Explanation:
     # reason -> (up, down): votes recorded but not counted, and why.
     discounted: dict = field(default_factory=dict)
     rings: list = field(default_factory=list)  # open or confirmed clusters that voted on it
+    holds: list = field(default_factory=list)  # the post's holds, newest first, with evidence
 
     @property
     def raw_total(self):
@@ -251,6 +258,9 @@ def explain_post(post_id, scheme=None):
             )
             if any(entry.get("post_id") == post_id for entry in cluster.posts)
         ]
+    )
+    explanation.holds = list(
+        PostHold.objects.filter(post_id=post_id).select_related("cluster").order_by("-held_at")
     )
     return explanation
 

@@ -22,12 +22,13 @@ from ..cache import rankings_changed
 from ..conf import app_settings
 from ..errors import VoteError
 from ..models import PostScore, Rating
-from ..models.members import held_sql, is_held_id, is_suspended_id, suspended_sql
+from ..models.members import crowd_sql, held_sql, is_held_id, is_suspended_id, suspended_sql
 from ..models.ratings import lasting_vote_refusal, suspended_vote_refusal
 from ..ranking import bayesian_average, hot_from_time_score, time_score, wilson_lower_bound
 from ..ranking_expressions import absolute_updates, apply_delta
 from ..ratelimit import ACTIONS
 from ..rating_schemes import Tally, get_scheme
+from . import crowd
 from .curation import awaiting_promotion, check_promotion
 from .listing import sync_post_score
 
@@ -152,6 +153,7 @@ def _rate(post, user, value, counted, scheme):
     sql = _vote_sql(connection)
     may_count = counted
     old_tally = Tally()
+    follows_crowd = None  # read by the vote's statements where they can (CROWD_HOLD)
     with connection.cursor() as cursor:
         inserted = False
         if value != 0 and sql["insert"]:
@@ -172,6 +174,7 @@ def _rate(post, user, value, counted, scheme):
                     *_now(connection),
                     user.pk,
                     True,
+                    *([user.pk, True] if sql["returning"] else []),
                 ],
             )
             if sql["returning"]:
@@ -179,6 +182,7 @@ def _rate(post, user, value, counted, scheme):
                 inserted = returned is not None
                 if inserted:
                     counted = bool(returned[0])
+                    follows_crowd = bool(returned[1])
             else:
                 inserted = cursor.rowcount == 1
                 if inserted and counted and is_held_id(user.pk):
@@ -186,7 +190,9 @@ def _rate(post, user, value, counted, scheme):
                     counted = False
                     cursor.execute(sql["uncount"], [False, post.pk, user.pk])
         if not inserted:
-            cursor.execute(sql["select"], [user.pk, True, user.pk, True, post.pk, user.pk])
+            cursor.execute(
+                sql["select"], [user.pk, True, user.pk, True, user.pk, True, post.pk, user.pk]
+            )
             existing = cursor.fetchone()
             if existing is None:
                 if value != 0:
@@ -199,7 +205,9 @@ def _rate(post, user, value, counted, scheme):
                     if not _insert_rating(post.pk, user.pk, value, counted, scheme.name):
                         raise _Retry()
             else:
-                rating_id, old_value, old_counted, old_scheme, suspended, held = existing
+                rating_id, old_value, old_counted, old_scheme, suspended, held, follows_crowd = (
+                    existing
+                )
                 if suspended:
                     raise suspended_vote_refusal()
                 counted = counted and not held
@@ -239,6 +247,17 @@ def _rate(post, user, value, counted, scheme):
             # Its author is suspended (a post that is not live or public never gets here):
             # the whole vote rolls back. Read from the row the vote moves: no extra query.
             raise withdrawn_post_refusal()
+    if (
+        new_tally.up > 0
+        and not row["promoted_at"]
+        and not row["is_hidden"]
+        and app_settings.CROWD_HOLD
+        and follows_crowd is not False
+        and crowd.check_push(post.pk, user.pk, scheme.up_values, follows_crowd=follows_crowd)
+    ):
+        # An early up vote by an account that follows the crowd completed a push: the post is
+        # held (hidden) before it can be promoted (services/crowd.py).
+        row["is_hidden"] = True
     if (
         not row["promoted_at"]
         and row["is_listed"]
@@ -281,7 +300,7 @@ def _vote_sql(connection):
                 f"ON CONFLICT ({q('post_id')}, {q('user_id')}) DO NOTHING"
             )
             if returning:
-                insert += f" RETURNING {q('counted')}"
+                insert += f" RETURNING {q('counted')}, EXISTS ({crowd_sql(connection)})"
         cached = _VOTE_SQL[connection.alias] = {
             "insert": insert,
             "returning": returning,
@@ -291,7 +310,8 @@ def _vote_sql(connection):
             ),
             "select": (
                 f"SELECT {q('id')}, {q('value')}, {q('counted')}, {q('scheme')}, "
-                f"EXISTS ({suspended}), EXISTS ({held}) FROM {table} "
+                f"EXISTS ({suspended}), EXISTS ({held}), EXISTS ({crowd_sql(connection)}) "
+                f"FROM {table} "
                 f"WHERE {q('post_id')} = %s AND {q('user_id')} = %s{lock}"
             ),
             "update": (

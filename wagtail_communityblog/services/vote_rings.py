@@ -45,6 +45,7 @@ from ..models import (
     VoteClusterMember,
 )
 from .curation import set_hidden
+from .holds import hold_posts
 from .members import suspend_member
 from .ratings import counts_now, recompute_posts, set_votes_counted
 
@@ -189,7 +190,7 @@ def _record(cluster, votes_by_account):
         for user in User.objects.filter(pk__in=held):
             set_votes_held(user, True)
         held_posts = [
-            hold.post_id for hold in _hold_posts(to_hold, PostHold.REASON_RING, cluster=record)
+            hold.post_id for hold in hold_posts(to_hold, PostHold.REASON_RING, cluster=record)
         ]
         rankings_changed()
         if new_accounts:
@@ -220,65 +221,13 @@ def _posts_to_hold(cluster):
         .values_list("post_id", "n")
     )
     # Held once at most by a ring (this one or another): editors have looked at it already.
-    # (A post under an open hold of any kind is skipped by _hold_posts.)
+    # (A post under an open hold of any kind is skipped by hold_posts.)
     already = set(
         PostHold.objects.filter(post_id__in=candidates, reason=PostHold.REASON_RING).values_list(
             "post_id", flat=True
         )
     )
     return [post for post in detection.pushed_posts(cluster, up_votes) if post not in already]
-
-
-def hold_reason(reason):
-    if reason == PostHold.REASON_RING:
-        return _(
-            "Many new accounts voted this post up together. It is kept off the front page until "
-            "an editor has looked at their votes."
-        )
-    return _(
-        "This post received far more votes in its first hour than posts usually do. It is kept "
-        "off the front page until an editor has looked at its votes."
-    )
-
-
-def _hold_posts(post_ids, reason, cluster=None, evidence=None):
-    """Hide the posts from every ranking and record the holds; return the holds made.
-
-    One conditional UPDATE per post: a post already hidden (by an editor or readers' reports),
-    pinned by an editor, or under another open hold is left as it is.
-    """
-    text = hold_reason(reason)
-    holds = []
-    for post_id in post_ids:
-        with transaction.atomic():
-            if PostHold.objects.filter(post_id=post_id, status=PostHold.STATUS_OPEN).exists():
-                continue
-            if not set_hidden(
-                post_id, True, reason=text, where={"is_hidden": False, "is_pinned": False}
-            ):
-                continue
-            up_votes, threshold = (evidence or {}).get(post_id, (None, None))
-            holds.append(
-                PostHold.objects.create(
-                    post_id=post_id,
-                    reason=reason,
-                    cluster=cluster,
-                    hidden_reason=text,
-                    first_hour_up_votes=up_votes,
-                    threshold=threshold,
-                )
-            )
-            PromotionEvent.objects.create(post_id=post_id, kind=PromotionEvent.HIDDEN, reason=text)
-    for post in CommunityPostPage.objects.filter(pk__in=[hold.post_id for hold in holds]):
-        log(
-            instance=post,
-            action="wagtail_communityblog.post_held",
-            user=None,
-            data={"reason": reason, "vote_ring": cluster.pk if cluster else None},
-        )
-    if holds:
-        rankings_changed()
-    return holds
 
 
 def decide_hold(hold, *, by, keep=False):
@@ -374,8 +323,10 @@ def hold_fast_climbers(now=None):
         )
     )
     fresh = [post for post in climbers if post not in decided]
-    evidence = {post: (counts[post], threshold) for post in fresh}
-    return _hold_posts(fresh, PostHold.REASON_CLIMB, evidence=evidence)
+    evidence = {
+        post: {"first_hour_up_votes": counts[post], "threshold": threshold} for post in fresh
+    }
+    return hold_posts(fresh, PostHold.REASON_CLIMB, evidence=evidence)
 
 
 def confirm_cluster(cluster, *, by, reason=""):

@@ -3,6 +3,7 @@
 from django.core.management.base import BaseCommand
 
 from wagtail_communityblog.conf import app_settings
+from wagtail_communityblog.services.crowd import refresh_crowd
 from wagtail_communityblog.services.vote_rings import detect_rings, hold_fast_climbers
 
 
@@ -12,11 +13,15 @@ class Command(BaseCommand):
         "voted together (Community > Vote rings) and hold all but one of each group's votes "
         "until an editor confirms or clears it, with the posts each group pushed up; hold the "
         "posts that received abnormally many up votes in their first hour (Community > Held "
-        "posts). Run it often, e.g. every 10 minutes from cron (or enqueue the "
+        "posts); refresh which accounts follow the crowd (the crowd hold at the vote reads "
+        "it). Run it often, e.g. every 10 minutes from cron (or enqueue the "
         "detect_vote_rings task): a ring's votes count until it runs."
     )
 
     def handle(self, *args, **options):
+        if app_settings.CROWD_HOLD:
+            followers = refresh_crowd()
+            self.stdout.write(f"{followers} recent voter(s) follow the crowd.")
         # Rings first: a post a detected ring pushed is held with the ring's evidence, and
         # released with the ring's decision.
         if app_settings.RING_DETECTION:
