@@ -394,7 +394,7 @@ class AppSettings:
     def CLIMB_FACTOR(self):
         """A post climbs abnormally fast from this many times the first-hour up votes of the
         recent posts' 90th percentile."""
-        return float(self._get("CLIMB_FACTOR", 4.0))
+        return float(self._get("CLIMB_FACTOR", 8.0))
 
     @property
     def CLIMB_MIN_VOTES(self):

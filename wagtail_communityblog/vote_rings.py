@@ -259,7 +259,7 @@ def pushed_posts(cluster, up_votes, min_share=HOLD_MIN_SHARE):
 # --- posts that climb abnormally fast -------------------------------------------------------
 
 CLIMB_HOUR = 3600.0  # a post's first hour: the time it spends in the "new" list on its own
-CLIMB_FACTOR = 4.0
+CLIMB_FACTOR = 8.0
 CLIMB_MIN_VOTES = 10
 
 
