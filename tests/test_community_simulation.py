@@ -28,9 +28,7 @@ def run(**overrides):
 
 @pytest.fixture(scope="module")
 def alone():
-    return {
-        defences: run(defences=defences) for defences in ((), ("age",), NO_CROWD, DEFAULTS)
-    }
+    return {defences: run(defences=defences) for defences in ((), ("age",), NO_CROWD, DEFAULTS)}
 
 
 @pytest.mark.parametrize("kind", ["fresh", "patient"])

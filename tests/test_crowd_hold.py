@@ -92,9 +92,7 @@ def test_who_follows_the_crowd_is_read_from_when_their_votes_were_cast(old_posts
     assert not flags.get(reader.pk) and not flags.get(judge.pk) and not flags.get(newcomer.pk)
 
 
-def test_a_post_pushed_before_promotion_by_accounts_that_follow_the_crowd_is_held(
-    farmers, target
-):
+def test_a_post_pushed_before_promotion_by_accounts_that_follow_the_crowd_is_held(farmers, target):
     for account in farmers[:2]:
         rate_post(target, account, 1)
     assert not score(target).is_hidden

@@ -179,9 +179,7 @@ def test_a_climb_is_measured_against_the_communitys_usual_first_hour():
     votes += [Vote(900, 1, 1, published[1] + 2 * HOUR), Vote(901, 2, -1, published[2] + 60)]
 
     counts = first_hour_up_votes(votes, published)
-    climbers, threshold = fast_climbers(
-        counts, published, now=published[40] + 40 * 60, factor=4
-    )
+    climbers, threshold = fast_climbers(counts, published, now=published[40] + 40 * 60, factor=4)
 
     assert counts[1] == 1 and counts[2] == 2 and counts[40] == 14
     assert threshold == climb_threshold([n % 4 for n in range(1, 40)], factor=4) == 12  # 4 x 3

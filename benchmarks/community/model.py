@@ -620,7 +620,9 @@ class Community:
         """Who follows the crowd (CROWD_HOLD), for the accounts that voted since the last run,
         as the package's detection run refreshes them."""
         for account in list(accounts):
-            if vote_rings.follows_crowd(self.lifetime[account], self.early[account], **self.crowd_rule):
+            if vote_rings.follows_crowd(
+                self.lifetime[account], self.early[account], **self.crowd_rule
+            ):
                 self.crowd.add(account)
             else:
                 self.crowd.discard(account)
@@ -640,7 +642,9 @@ class Community:
             and "crowd" not in post.held_for
         ):
             self._hold(post, "crowd")
-            self.pending_reviews.append((self.now + self.p.editor_delay, (), [(post, post.held_at)]))
+            self.pending_reviews.append(
+                (self.now + self.p.editor_delay, (), [(post, post.held_at)])
+            )
 
     def _hold(self, post, reason):
         post.held_at, post.released_at, post.hold_reason = self.now, None, reason

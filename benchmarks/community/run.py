@@ -71,7 +71,10 @@ def matrix(quick):
     kinds = ("", "fresh", "patient", "farming")
     for ranking in rankings:
         for defence in DEFENCES:
-            if defence in ("hold-all", "votes-only", "ring-hold", "no-crowd", "crowd-only") and ranking != "hot":
+            if (
+                defence in ("hold-all", "votes-only", "ring-hold", "no-crowd", "crowd-only")
+                and ranking != "hot"
+            ):
                 continue
             for kind in kinds + (("adaptive",) if ranking == "hot" else ()):
                 configs.append(
