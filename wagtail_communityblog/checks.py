@@ -78,6 +78,36 @@ def check_settings(app_configs, **kwargs):
                     id="wagtail_communityblog.E007",
                 )
             )
+    errors.extend(_hold_settings_errors())
+    return errors
+
+
+def _hold_settings_errors():
+    """The holds' numbers: a bad one would make every detection run, or every vote of an account
+    that follows the crowd, fail."""
+    errors = []
+    rules = [
+        ("CLIMB_FACTOR", lambda: app_settings.CLIMB_FACTOR, 0, None, "a number greater than 0"),
+        ("CLIMB_MIN_VOTES", lambda: app_settings.CLIMB_MIN_VOTES, -1, None, "0 or more"),
+        ("CROWD_MIN_VOTES", lambda: app_settings.CROWD_MIN_VOTES, 0, None, "1 or more"),
+        (
+            "CROWD_MAX_EARLY_SHARE",
+            lambda: app_settings.CROWD_MAX_EARLY_SHARE,
+            0,
+            1,
+            "a share between 0 and 1, e.g. 0.02",
+        ),
+        ("CROWD_HOLD_MIN_VOTES", lambda: app_settings.CROWD_HOLD_MIN_VOTES, 0, None, "1 or more"),
+    ]
+    for name, read, above, at_most, expected in rules:
+        value = _number(read)
+        if value is None or value <= above or (at_most is not None and value > at_most):
+            errors.append(
+                Error(
+                    f"WAGTAIL_COMMUNITYBLOG_{name} must be {expected}.",
+                    id="wagtail_communityblog.E008",
+                )
+            )
     return errors
 
 

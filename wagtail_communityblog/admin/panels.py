@@ -4,6 +4,7 @@ from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import Panel
 
+from ..models.curation import can_curate
 from ..models.ratings import Rating
 from ..models.scores import PostScore
 from ..models.vote_rings import explain_post
@@ -40,4 +41,7 @@ class VoteBreakdownPanel(Panel):
             )
             if post.pk:
                 context["explanation"] = explain_post(post.pk)
+            # A hold's evidence names accounts and the rule's thresholds: for the editors who
+            # decide holds, not for everyone who may edit the page.
+            context["can_curate"] = can_curate(self.request.user)
             return context

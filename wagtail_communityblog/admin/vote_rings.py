@@ -23,6 +23,7 @@ from wagtail.admin.filters import WagtailFilterSet
 from wagtail.admin.views.reports import ReportView
 
 from ..models import CommunityPostPage, PostHold, Rating, VoteCluster
+from ..models.vote_rings import name_crowd_accounts
 from ..services import vote_rings
 from .curation import CuratorOnlyMixin, can_curate
 
@@ -193,9 +194,12 @@ class HeldPostsReportView(CuratorOnlyMixin, ReportView):
     def get_queryset(self):
         # Those awaiting review first, newest first.
         awaiting = Case(When(status=PostHold.STATUS_OPEN, then=0), default=1)
-        return PostHold.objects.select_related("post", "post__score", "cluster").order_by(
-            awaiting, "-held_at"
-        )
+        return PostHold.objects.select_related(
+            "post", "post__score", "cluster", "decided_by"
+        ).order_by(awaiting, "-held_at")
+
+    def decorate_paginated_queryset(self, object_list):
+        return name_crowd_accounts(object_list)
 
 
 class HeldPostActionView(CuratorOnlyMixin, View):

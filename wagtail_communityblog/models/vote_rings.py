@@ -8,6 +8,7 @@ group voted on together. No IP address or other network data is stored, ever.
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import connection, models
 from django.db.models import Q
 from django.utils import timezone
@@ -174,6 +175,26 @@ class PostHold(models.Model):
         return _("Hold on post %(id)s") % {"id": self.post_id}
 
 
+def name_crowd_accounts(holds):
+    """Give each crowd hold ``crowd_accounts``: its evidence's accounts with ``user`` (``None``
+    for a deleted account), ``votes`` and ``early_votes``. One query for any number of holds;
+    the evidence keeps ids only, so a deleted account leaves no name behind."""
+    holds = list(holds)
+    ids = {
+        account["user_id"]
+        for hold in holds
+        if hold.reason == PostHold.REASON_CROWD
+        for account in (hold.evidence or {}).get("accounts", [])
+    }
+    users = get_user_model().objects.in_bulk(ids) if ids else {}
+    for hold in holds:
+        hold.crowd_accounts = [
+            {**account, "user": users.get(account["user_id"])}
+            for account in (hold.evidence or {}).get("accounts", [])
+        ]
+    return holds
+
+
 # --- "why is this here" ---------------------------------------------------------------------
 
 
@@ -259,7 +280,7 @@ def explain_post(post_id, scheme=None):
             if any(entry.get("post_id") == post_id for entry in cluster.posts)
         ]
     )
-    explanation.holds = list(
+    explanation.holds = name_crowd_accounts(
         PostHold.objects.filter(post_id=post_id).select_related("cluster").order_by("-held_at")
     )
     return explanation

@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from .. import vote_rings as detection
 from ..conf import app_settings
-from ..models import CommunityMember, PostHold, Rating
+from ..models import CommunityMember, PostHold, PostScore, Rating
 from .holds import hold_posts
 
 # Votes are read from a little before the last refresh: a vote whose transaction was still
@@ -32,17 +32,20 @@ OVERLAP = timedelta(minutes=5)
 CHUNK = 500
 
 
-def histories(user_ids):
-    """user id -> (votes in its life, early votes among them), for these accounts."""
+def histories(user_ids, *, exclude_post=None):
+    """user id -> (votes in its life, early votes among them), for these accounts; without
+    their votes on ``exclude_post`` (the history a hold's evidence shows: before the push)."""
     early = Q(post__score__promoted_at__isnull=True) | Q(
         created_at__lt=F("post__score__promoted_at")
     )
     user_ids = list(user_ids)
     result = {}
     for start in range(0, len(user_ids), CHUNK):
+        votes = Rating.objects.filter(user_id__in=user_ids[start : start + CHUNK])
+        if exclude_post is not None:
+            votes = votes.exclude(post_id=exclude_post)
         rows = (
-            Rating.objects.filter(user_id__in=user_ids[start : start + CHUNK])
-            .values("user_id")
+            votes.values("user_id")
             .annotate(votes=Count("pk"), early=Count("pk", filter=early))
             .values_list("user_id", "votes", "early")
         )
@@ -61,20 +64,20 @@ def _follows(votes, early):
 
 def refresh_crowd(now=None):
     """Set ``follows_crowd`` for the accounts that voted since the last refresh (at most
-    ``RING_WINDOW`` back); return how many accounts now follow the crowd among them."""
+    ``RING_WINDOW`` back); return how many accounts now follow the crowd among them.
+
+    The first refresh on a site (no account checked yet: a new install, or the upgrade that
+    brought the crowd hold) reads every account that ever voted, so a farm that stopped
+    voting before the upgrade is known before it pushes.
+    """
     if not app_settings.CROWD_HOLD:
         return 0
     now = now or timezone.now()
-    since = now - app_settings.RING_WINDOW
     last = CommunityMember.objects.aggregate(last=Max("crowd_checked_at"))["last"]
+    votes = Rating.objects.all()
     if last is not None:
-        since = max(since, last - OVERLAP)
-    voters = set(
-        Rating.objects.filter(created_at__gte=since)
-        .values_list("user_id", flat=True)
-        .order_by()
-        .distinct()
-    )
+        votes = votes.filter(created_at__gte=max(now - app_settings.RING_WINDOW, last - OVERLAP))
+    voters = set(votes.values_list("user_id", flat=True).order_by().distinct())
     if not voters:
         return 0
     crowd = {
@@ -101,47 +104,73 @@ def refresh_crowd(now=None):
     return len(crowd)
 
 
+def _busy_accounts():
+    """The accounts named in the evidence of an open crowd hold: until an editor decides it,
+    they count towards no other push, so three accounts hold one post at a time, not every
+    new post."""
+    busy = set()
+    for evidence in PostHold.objects.filter(
+        reason=PostHold.REASON_CROWD, status=PostHold.STATUS_OPEN
+    ).values_list("evidence", flat=True):
+        busy.update(account["user_id"] for account in (evidence or {}).get("accounts", []))
+    return busy
+
+
 def check_push(post_id, user_id, up_values, *, follows_crowd=None):
     """At a counted up vote on a post not yet promoted: hold the post if accounts that follow
     the crowd pushed it (``vote_rings.crowd_pushed``); return the hold, or ``None``.
 
     ``up_values``: the rating scheme's values that count as up votes; ``follows_crowd``: the
-    voter's flag if the vote's own statements read it (else it is read here). Held for this
-    reason once at most: an editor has looked at its early votes already.
+    voter's flag if the vote's own statements read it (else it is read here).
     """
     if follows_crowd is None:
         follows_crowd = CommunityMember.objects.filter(user_id=user_id, follows_crowd=True).exists()
     if not follows_crowd:
         return None
+    return _hold_if_pushed(post_id, up_values)
+
+
+def check_post(post_id, up_values):
+    """For a post coming back into the rankings (unhidden by an editor, or its readers' reports
+    dismissed): its votes were not checked while it was hidden. Hold it now if it is not
+    promoted and accounts that follow the crowd pushed it; return the hold, or ``None``."""
+    if not app_settings.CROWD_HOLD:
+        return None
+    if PostScore.objects.filter(pk=post_id, promoted_at__isnull=False).exists():
+        return None
+    return _hold_if_pushed(post_id, up_values)
+
+
+def _hold_if_pushed(post_id, up_values):
+    """Count the post's counted up votes and those by accounts that follow the crowd (not
+    busy with another open crowd hold); hold the post, with the evidence, when they are
+    enough. Held for this reason once at most: an editor has looked at its early votes."""
+    busy = _busy_accounts()
+    crowd = Q(user__community_member__follows_crowd=True) & ~Q(user_id__in=busy)
     up_votes = Rating.objects.filter(post_id=post_id, value__in=up_values, counted=True)
-    counts = up_votes.aggregate(
-        early=Count("pk"), crowd=Count("pk", filter=Q(user__community_member__follows_crowd=True))
-    )
+    counts = up_votes.aggregate(early=Count("pk"), crowd=Count("pk", filter=crowd))
     if not detection.crowd_pushed(
         counts["early"], counts["crowd"], min_votes=app_settings.CROWD_HOLD_MIN_VOTES
     ):
         return None
     if PostHold.objects.filter(post_id=post_id, reason=PostHold.REASON_CROWD).exists():
         return None
-    pushers = list(
-        up_votes.filter(user__community_member__follows_crowd=True)
-        .select_related("user")
-        .order_by("created_at")
-    )
-    history = histories(vote.user_id for vote in pushers)
+    pushers = list(up_votes.filter(crowd).order_by("created_at").values_list("user_id", flat=True))
+    # Their history before this push: what made them count as following the crowd.
+    history = histories(pushers, exclude_post=post_id)
     evidence = {
         "early_up_votes": counts["early"],
         "crowd_up_votes": counts["crowd"],
         "min_votes": app_settings.CROWD_MIN_VOTES,
         "max_early_share": app_settings.CROWD_MAX_EARLY_SHARE,
+        # Ids only: names are read when an editor looks, so a deleted account leaves none.
         "accounts": [
             {
-                "user_id": vote.user_id,
-                "name": str(vote.user),
-                "votes": history.get(vote.user_id, (0, 0))[0],
-                "early_votes": history.get(vote.user_id, (0, 0))[1],
+                "user_id": user_id,
+                "votes": history.get(user_id, (0, 0))[0],
+                "early_votes": history.get(user_id, (0, 0))[1],
             }
-            for vote in pushers
+            for user_id in pushers
         ],
     }
     holds = hold_posts([post_id], PostHold.REASON_CROWD, evidence={post_id: {"evidence": evidence}})

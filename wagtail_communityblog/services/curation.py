@@ -14,6 +14,7 @@ from ..errors import CurationError
 from ..links import dashboard_url_for, page_full_url
 from ..models import CommunityPostPage, Flag, PostScore, PromotionEvent
 from ..models.curation import counted_reports, report_refusal
+from ..rating_schemes import get_scheme
 from . import deliveries
 from .activitypub import community_followers_exist
 from .follows import promoted_followers_exist
@@ -80,10 +81,17 @@ def hide(post, by, reason):
 
 
 def unhide(post, by):
+    """Put a hidden post back in the rankings. Its votes were not checked by the crowd hold
+    while it was hidden, so they are now: a post a farm pushed while readers' reports kept it
+    hidden is held instead of going straight to the front page."""
+    # At call time: the crowd hold holds posts through this module (services/holds.py).
+    from .crowd import check_post
+
     with transaction.atomic():
         updated = set_hidden(post.pk, False, where={"is_hidden": True})
         if updated:
             _record(post, PromotionEvent.UNHIDDEN, by, log_action="wagtail_communityblog.unhide")
+            check_post(post.pk, get_scheme().up_values)
     return bool(updated)
 
 

@@ -44,6 +44,8 @@ from ..models import (
     VoteCluster,
     VoteClusterMember,
 )
+from ..rating_schemes import get_scheme
+from .crowd import check_post
 from .curation import set_hidden
 from .holds import hold_posts
 from .members import suspend_member
@@ -255,6 +257,9 @@ def decide_hold(hold, *, by, keep=False):
                 PromotionEvent.objects.create(
                     post_id=hold.post_id, kind=PromotionEvent.UNHIDDEN, by=by
                 )
+                # Back in the rankings: the crowd hold has not seen the votes it got while
+                # held (a crowd hold is not made twice, so releasing one is final).
+                check_post(hold.post_id, get_scheme().up_values)
         hold.status = PostHold.STATUS_KEPT if keep else PostHold.STATUS_RELEASED
         hold.decided_by = by
         hold.decided_at = timezone.now()

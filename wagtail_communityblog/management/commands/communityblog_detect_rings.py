@@ -3,6 +3,7 @@
 from django.core.management.base import BaseCommand
 
 from wagtail_communityblog.conf import app_settings
+from wagtail_communityblog.models import CommunityMember
 from wagtail_communityblog.services.crowd import refresh_crowd
 from wagtail_communityblog.services.vote_rings import detect_rings, hold_fast_climbers
 
@@ -20,8 +21,12 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         if app_settings.CROWD_HOLD:
-            followers = refresh_crowd()
-            self.stdout.write(f"{followers} recent voter(s) follow the crowd.")
+            refreshed = refresh_crowd()
+            following = CommunityMember.objects.filter(follows_crowd=True).count()
+            self.stdout.write(
+                f"Who follows the crowd, refreshed for the accounts that voted since the last "
+                f"run: {refreshed} of them do; {following} account(s) in all."
+            )
         # Rings first: a post a detected ring pushed is held with the ring's evidence, and
         # released with the ring's decision.
         if app_settings.RING_DETECTION:
