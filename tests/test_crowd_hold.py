@@ -275,9 +275,7 @@ def test_a_post_hidden_by_reports_is_checked_when_the_reports_are_dismissed(
     assert score(target).promoted_at is None
 
 
-def test_only_editors_who_decide_holds_see_the_evidence_in_the_page_editor(
-    farmers, target, client
-):
+def test_only_editors_who_decide_holds_see_the_evidence_in_the_page_editor(farmers, target, client):
     from django.contrib.auth.models import Group
 
     for account in farmers[:3]:
