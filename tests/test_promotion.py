@@ -246,12 +246,48 @@ def test_lifting_a_suspension_does_not_list_the_members_private_posts(community,
     assert private.pk not in listed
 
 
-def test_the_rendered_block_is_cached_and_a_vote_invalidates_it(posts, client):
+def test_a_vote_shows_in_the_cached_block_within_its_scores_max_age(posts, monkeypatch):
+    import time
+
+    from wagtail_communityblog.cache import generation
+
+    block = PromotedPostsBlock()
+    value = block.to_python({"ranking": "top", "window": "all", "count": 1})
+    assert "Old favourite" in block.render(value)
+    before = generation()
+
+    vote(posts["middling"], up=40)  # already promoted: the votes reorder, nothing more
+
+    assert generation() == before  # no cache write for the votes
+    assert "Old favourite" in block.render(value)  # served from the cache, up to 60 s old
+    later = time.time() + 61
+    monkeypatch.setattr(time, "time", lambda: later)
+    assert "Middling" in block.render(value)
+
+
+@override_settings(WAGTAIL_COMMUNITYBLOG_BLOCK_SCORES_MAX_AGE=0)
+def test_with_no_scores_max_age_every_vote_invalidates_the_cached_block(posts):
     block = PromotedPostsBlock()
     value = block.to_python({"ranking": "top", "window": "all", "count": 1})
     assert "Old favourite" in block.render(value)
     vote(posts["middling"], up=40)
     assert "Middling" in block.render(value)
+
+
+def test_a_vote_that_promotes_a_post_invalidates_the_cached_block_at_once(posts, community):
+    from wagtail_communityblog.cache import generation
+
+    fresh = make_post(make_blog(community), title="Brand new")
+    block = PromotedPostsBlock()
+    value = block.to_python({"ranking": "new", "count": 1, "min_votes": 5, "min_score": 3})
+    block.render(value)
+    before = generation()
+
+    vote(fresh, up=5)
+
+    assert PostScore.objects.get(pk=fresh.pk).promoted_at is not None
+    assert generation() != before
+    assert "Brand new" in block.render(value)
 
 
 def test_hiding_a_post_invalidates_the_cached_block_at_once(posts, member):

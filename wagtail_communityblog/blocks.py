@@ -259,8 +259,12 @@ class PromotedPostsBlock(blocks.StructBlock):
 
     def render(self, value, context=None):
         # The fragment is the same for every reader (no per-reader vote state), so it is cached
-        # whole; every change that could alter it moves the generation on (see cache.py).
+        # whole. Every change that could alter which posts it shows moves the generation on
+        # (see cache.py), but a vote does not: the scores and order it shows are at most
+        # BLOCK_SCORES_MAX_AGE old, so the cache survives a stream of votes.
         timeout = app_settings.BLOCK_CACHE_TIMEOUT
+        if app_settings.BLOCK_SCORES_MAX_AGE > 0:
+            timeout = min(timeout, app_settings.BLOCK_SCORES_MAX_AGE)
         if not timeout or explains_itself(context):
             # Previews may explain an empty block to the editor: never cached for readers.
             html = str(super().render(value, context))

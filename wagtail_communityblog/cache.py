@@ -1,8 +1,10 @@
 """One cache "generation" for everything the package renders from rankings.
 
-Anything that could change what a promoted-posts block shows (a vote, a publish or unpublish,
-an editor's decision, a suspension) moves the generation on; cached fragments are keyed by it,
-so none outlives the change. Works with any cache backend Django supports.
+Anything that changes which posts a promoted-posts block may show (a promotion, a publish or
+unpublish, an editor's decision, a hold, a suspension) moves the generation on; cached
+fragments are keyed by it, so none outlives the change. A vote alone does not: the scores and
+the order a cached block shows may lag the votes by ``BLOCK_SCORES_MAX_AGE`` (blocks.py), so
+the cache survives a night of votes. Works with any cache backend Django supports.
 
 The cache is a help, never a condition: when it cannot be reached (Redis restarting),
 ``fetch`` misses, ``store`` and the generation's moves do nothing, and a warning says why in

@@ -283,6 +283,15 @@ class AppSettings:
         return int(self._get("BLOCK_CACHE_TIMEOUT", 300))
 
     @property
+    def BLOCK_SCORES_MAX_AGE(self):
+        """Seconds the scores a cached promoted-posts block shows, and the order votes give it,
+        may lag the votes: a vote moves nothing in the cache, and a cached block is rendered
+        again at most this long after it was. Promotions, pins, hides, holds, publications
+        and suspensions still show at once. 0: every counted vote invalidates every cached
+        block (what the package did before)."""
+        return int(self._get("BLOCK_SCORES_MAX_AGE", 60))
+
+    @property
     def EMAIL_CLAIM_SECONDS(self):
         """How long a worker's claim on an e-mail it is sending holds: a worker killed while
         sending leaves the e-mail to be sent again once this has passed."""

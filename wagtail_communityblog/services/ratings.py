@@ -258,15 +258,18 @@ def _rate(post, user, value, counted, scheme):
         # An early up vote by an account that follows the crowd completed a push: the post is
         # held (hidden) before it can be promoted (services/crowd.py).
         row["is_hidden"] = True
-    if (
+    promoted = (
         not row["promoted_at"]
         and row["is_listed"]
         and not row["is_hidden"]
         and row["vote_count"] >= app_settings.PROMOTION_MIN_VOTES
         and row["score"] >= app_settings.PROMOTION_MIN_SCORE
-    ):
-        check_promotion(post.pk)
-    rankings_changed()
+        and check_promotion(post.pk)
+    )
+    if promoted or not app_settings.BLOCK_SCORES_MAX_AGE:
+        # A vote alone leaves the cached blocks be: their scores and order may lag the votes
+        # by BLOCK_SCORES_MAX_AGE (blocks.py). A promotion shows at once.
+        rankings_changed()
     scores = {column: row[column] for column in SCORE_COLUMNS}
     return VoteResult(post.pk, value, counted, scores, held=may_count and not counted)
 
