@@ -342,7 +342,8 @@ def load(n_posts, n_blogs, n_votes, n_voters, skew=0.8, seed=2026, log=print):
                 f"COPY {score_table} (post_id, community_id, blog_id, author_id, is_listed, "
                 "is_hidden, hidden_reason, hidden_by_reports, is_pinned, pinned_at, up_count, "
                 "down_count, vote_count, vote_sum, score, hot, best, published_at, rank_time, "
-                "time_score, promoted_at, comment_count, comments_closed, updated_at) FROM STDIN"
+                "time_score, promoted_at, comment_count, comments_closed, fediverse_likes, "
+                "fediverse_boosts, updated_at) FROM STDIN"
             ) as copy:
                 for k in range(n_posts):
                     up, down = tallies[k]
@@ -376,6 +377,8 @@ def load(n_posts, n_blogs, n_votes, n_voters, skew=0.8, seed=2026, log=print):
                             promoted,
                             0,
                             False,
+                            0,
+                            0,
                             now,
                         )
                     )

@@ -1,0 +1,64 @@
+"""The promoted-posts block computes what it shows in Python, once: the links must be exactly
+what ``{% pageurl %}`` gives, on any site's URL settings."""
+
+import pytest
+from django.test import RequestFactory, override_settings
+from wagtail.models import Site
+
+from tests.factories import make_blog, make_post
+from wagtail_communityblog.blocks import PromotedPostsBlock, page_urls
+
+pytestmark = pytest.mark.django_db
+
+
+def request_for(site):
+    request = RequestFactory().get("/", HTTP_HOST=site.hostname)
+    request.site = site
+    return request
+
+
+def assert_same_as_pageurl(pages, request):
+    urls = page_urls(pages, request)
+    for page in pages:
+        assert urls[page] == page.get_url(request=request), page.url_path
+
+
+def test_links_are_what_pageurl_gives(community):
+    blog = make_blog(community)
+    posts = [make_post(blog), make_post(blog, title="Café", tags=())]
+    posts[1].slug = "café-au-lait"
+    posts[1].save_revision().publish()
+    posts[1].refresh_from_db()
+    request = request_for(Site.objects.get(is_default_site=True))
+
+    assert_same_as_pageurl([*posts, blog], request)
+    with override_settings(WAGTAIL_APPEND_SLASH=False):
+        assert_same_as_pageurl([*posts, blog], request)
+
+
+def test_a_post_of_another_site_gets_its_full_url(community):
+    blog = make_blog(community)
+    post = make_post(blog)
+    default = Site.objects.get(is_default_site=True)
+    other = Site.objects.create(hostname="other.example", port=80, root_page=community)
+
+    assert_same_as_pageurl([post, blog], request_for(default))
+    assert_same_as_pageurl([post, blog], request_for(other))
+    assert (
+        page_urls([post], request_for(other))[post] != page_urls([post], request_for(default))[post]
+    )
+
+
+def test_the_rendered_block_links_each_post_and_its_blog(community, rf):
+    blog = make_blog(community)
+    post = make_post(blog)
+    block = PromotedPostsBlock()
+    value = block.to_python({"ranking": "new", "count": 5, "show_comments": True})
+    request = request_for(Site.objects.get(is_default_site=True))
+
+    html = block.render(value, {"request": request})
+
+    assert f'href="{post.get_url(request=request)}"' in html
+    assert f'href="{post.get_url(request=request)}#comments"' in html
+    assert f'href="{blog.get_url(request=request)}" rel="author"' in html
+    assert "0 points from 0 votes" in html and "0 comments" in html
