@@ -177,8 +177,10 @@ class CommunityPostQuerySet(PageQuerySet):
             self.live()
             .filter(pk__in=list(ids))
             .select_related("author", "score", "score__blog")
-            .with_header_images(image_spec)
         )
+        if image_spec:
+            # Without images the block never reads them: no prefetch to run for nothing.
+            posts = posts.with_header_images(image_spec)
         by_id = {post.pk: post for post in posts}
         return [by_id[pk] for pk in ids if pk in by_id]
 
