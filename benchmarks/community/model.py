@@ -159,6 +159,7 @@ class Post:
     promoted: bool = False  # has met the promotion rule while not held
     early_ups: int = 0  # counted up votes cast before it met the promotion rule ("crowd")
     crowd_ups: int = 0  # ... of them by accounts that follow the crowd
+    crowd_voters: list = field(default_factory=list)  # ... who cast them
 
     @property
     def on_hold(self):
@@ -211,6 +212,9 @@ class Community:
             "max_early_share": app_settings.CROWD_MAX_EARLY_SHARE,
         }
         self.crowd = set()  # accounts that follow the crowd, as of the last detection run
+        # Accounts in the evidence of a crowd hold awaiting an editor: they count towards no
+        # other push until it is decided (services/crowd.py).
+        self.crowd_busy = set()
         self.voted_since = set()  # accounts that voted since then (the package refreshes these)
         self.min_age = app_settings.MIN_ACCOUNT_AGE_TO_COUNT.total_seconds()
         self.low_history_votes = app_settings.RING_LOW_HISTORY_VOTES
@@ -630,18 +634,22 @@ class Community:
 
     def _check_crowd(self, account, post):
         """CROWD_HOLD at the vote, as the package does it: a counted early up vote; hold the post
-        when accounts that follow the crowd cast enough of its early up votes."""
+        when accounts that follow the crowd (and are not in another open crowd hold's evidence)
+        cast enough of its early up votes."""
         post.early_ups += 1
-        post.crowd_ups += account in self.crowd
+        if account not in self.crowd or account in self.crowd_busy:
+            return
+        post.crowd_ups += 1
+        post.crowd_voters.append(account)
         if (
-            account in self.crowd
-            and vote_rings.crowd_pushed(
+            vote_rings.crowd_pushed(
                 post.early_ups, post.crowd_ups, min_votes=app_settings.CROWD_HOLD_MIN_VOTES
             )
             and not post.on_hold
             and "crowd" not in post.held_for
         ):
             self._hold(post, "crowd")
+            self.crowd_busy.update(post.crowd_voters)
             self.pending_reviews.append(
                 (self.now + self.p.editor_delay, (), [(post, post.held_at)])
             )
@@ -705,6 +713,8 @@ class Community:
                         del post.votes[account]
                     self._rescore(post)
                 post.released_at = end
+                if post.hold_reason == "crowd":
+                    self.crowd_busy.difference_update(post.crowd_voters)
             for account in accounts:
                 if account in self.ring_accounts:
                     # Confirmed: suspended, votes dropped.
