@@ -10,3 +10,6 @@ more (the cost a queue adds is one insert per promoted post, not per vote).
 from tests.settings import *  # noqa: F403
 
 TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+
+# The example site's URLs, and the floor of an HTTP vote (benchmarks/urls.py).
+ROOT_URLCONF = "benchmarks.urls"

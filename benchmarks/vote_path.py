@@ -39,6 +39,21 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_JSON = ROOT / "benchmarks" / "results" / "vote_path.json"
 LOCK_RETRIES = 10  # as services/ratings.py
+# The floor of an HTTP vote writes no vote: nothing to check.
+NO_VOTES_CHECKED = dict.fromkeys(
+    (
+        "lost",
+        "doubled",
+        "drifted_posts",
+        "posts_off_plan",
+        "ranking_columns_off",
+        "duplicate_rows",
+        "missing_rows",
+        "extra_rows",
+        "wrong_values",
+    ),
+    0,
+) | {"clean": True}
 VALUES = (1, 1, -1, 0)  # the value of each action: up twice as often as down; 0 withdraws
 DB_LABELS = {"postgres": "PostgreSQL", "sqlite": "SQLite"}
 TARGET_RATIO = 0.5
@@ -594,21 +609,21 @@ class HttpVoter:
 
     Each voter is a reader logged in beforehand (``HttpVoter.log_in``: a session in the
     database, as logging in makes, and a CSRF cookie, as the first page view sets) and sends
-    what the rating widget's script (rating.js) sends: a ``multipart/form-data`` POST of the
-    widget's form (``csrfmiddlewaretoken``, ``next``, ``value``) to the ``rate`` endpoint, with
+    what the rating widget's script (rating.js) sends: a URL-encoded POST of the widget's
+    form (``csrfmiddlewaretoken``, ``next``, ``value``) to the ``rate`` endpoint, with
     the session and CSRF cookies, ``Origin``, ``Accept: application/json`` and
     ``X-Requested-With``. The server checks the CSRF token as for any browser. gunicorn's sync
     workers close the connection after each answer (a proxy in front of them would keep the
     browser's); the client opens a new one to 127.0.0.1 for each vote."""
 
     name = "http"
+    path_kind = "rate"
     server = None  # the running HttpServer, set by child_main
     credentials = {}  # voter index -> (Cookie header, masked CSRF token)
     urls = {}  # "rate": each post's endpoint; "next": each post's page (the form's next field)
-    BOUNDARY = "communityblog-vote-path-boundary"
 
     def __init__(self, posts, voters):
-        self.paths, self.nexts = self.urls["rate"], self.urls["next"]
+        self.paths, self.nexts = self.urls[self.path_kind], self.urls["next"]
         self.host, self.port = self.server.host, self.server.port
         self.origin = f"http://{self.host}:{self.port}"
         self.connection = None
@@ -630,6 +645,7 @@ class HttpVoter:
                     for post in posts
                 ],
                 "next": [post.get_url() or "/" for post in posts],
+                "floor": [f"/bench/floor/{post.pk}/" for post in posts],
             }
         factory = RequestFactory()
         for index in sorted(indexes):
@@ -652,16 +668,9 @@ class HttpVoter:
         self.connection = http.client.HTTPConnection(self.host, self.port, timeout=120)
 
     def body(self, fields):
-        lines = []
-        for name, value in fields:
-            lines += [
-                f"--{self.BOUNDARY}",
-                f'Content-Disposition: form-data; name="{name}"',
-                "",
-                str(value),
-            ]
-        lines += [f"--{self.BOUNDARY}--", ""]
-        return "\r\n".join(lines).encode()
+        from urllib.parse import urlencode
+
+        return urlencode(fields).encode()
 
     def vote(self, voter, post, value):
         cookie, token = self.credentials[voter]
@@ -673,7 +682,7 @@ class HttpVoter:
             self.paths[post],
             body=body,
             headers={
-                "Content-Type": f"multipart/form-data; boundary={self.BOUNDARY}",
+                "Content-Type": "application/x-www-form-urlencoded",
                 "Accept": "application/json",
                 "X-Requested-With": "XMLHttpRequest",
                 "Origin": self.origin,
@@ -693,6 +702,16 @@ class HttpVoter:
     def close(self):
         if self.connection is not None:
             self.connection.close()
+
+
+class HttpFloor(HttpVoter):
+    """The floor of an HTTP vote, in the same run: the same requests, from the same clients, to
+    the same server, but to a view that only answers (benchmarks/urls.py), behind the same
+    middleware, session, user, CSRF check and form parsing. What the vote endpoint adds to it
+    is the package's; the floor itself is Django's and the server's."""
+
+    name = "floor"
+    path_kind = "floor"
 
 
 class HttpServer:
@@ -1355,7 +1374,7 @@ def profile_service(posts, voters, plan, vendor, n_actions, out_dir):
 HTTP_PARTS = (
     ("session (SessionStore.load)", "django/contrib/sessions/backends/db.py", "load"),
     ("user (auth.get_user)", "django/contrib/auth/__init__.py", "get_user"),
-    ("form parsing (multipart)", "django/http/multipartparser.py", "parse"),
+    ("form parsing", "django/http/request.py", "_load_post_and_files"),
     ("CSRF check", "django/middleware/csrf.py", "process_view"),
     ("the rate view", "wagtail_communityblog/views/ratings.py", "rate"),
 )
@@ -1383,6 +1402,8 @@ def http_anatomy(posts, voters, plan, kinds, vendor, n_actions, out_dir):
 
     actions = range(min(n_actions, len(plan)))
     urls = HttpVoter.urls
+    from urllib.parse import urlencode
+
     clients = {}
     for index in actions:
         voter = plan[index][0]
@@ -1399,7 +1420,8 @@ def http_anatomy(posts, voters, plan, kinds, vendor, n_actions, out_dir):
         client, token = clients[voter]
         response = client.post(
             urls["rate"][post],
-            {"csrfmiddlewaretoken": token, "next": urls["next"][post], "value": value},
+            urlencode({"csrfmiddlewaretoken": token, "next": urls["next"][post], "value": value}),
+            content_type="application/x-www-form-urlencoded",  # as rating.js sends it
             HTTP_ACCEPT="application/json",
             HTTP_X_REQUESTED_WITH="XMLHttpRequest",
             HTTP_ORIGIN="http://testserver",
@@ -1538,7 +1560,7 @@ def child_main(args):
             pids["server"] = server.process.pid
 
         runs = []
-        methods = [ServiceVoter, RawVoter] + ([HttpVoter] if args.http else [])
+        methods = [ServiceVoter, RawVoter] + ([HttpVoter, HttpFloor] if args.http else [])
         names = [method.name for method in methods]
         for run in range(args.runs):
             # Who goes first changes from run to run.
@@ -1547,7 +1569,11 @@ def child_main(args):
             for method in order:
                 reset_votes(vendor)
                 figures = timed_run(method, posts, voters, plan, per_thread, args.mode, pids)
-                figures["check"] = check_consistency(posts, voters, expected_votes)
+                figures["check"] = (
+                    check_consistency(posts, voters, expected_votes)
+                    if method is not HttpFloor
+                    else NO_VOTES_CHECKED
+                )
                 measured[method.name] = figures
                 log(
                     f"[{args.db}] run {run + 1}/{args.runs} {method.name:>7}: "
@@ -1560,6 +1586,12 @@ def child_main(args):
             if "http" in measured:
                 measured["ratio_http"] = (
                     measured["http"]["votes_per_s"] / measured["raw"]["votes_per_s"]
+                )
+                measured["ratio_floor"] = (
+                    measured["floor"]["votes_per_s"] / measured["raw"]["votes_per_s"]
+                )
+                measured["http_to_floor"] = (
+                    measured["http"]["votes_per_s"] / measured["floor"]["votes_per_s"]
                 )
             measured["order"] = [m.name for m in order]
             runs.append(measured)
@@ -1650,6 +1682,10 @@ def child_main(args):
             },
             "ratio": summarize([run["ratio"] for run in runs]),
             "ratio_http": summarize([run["ratio_http"] for run in runs]) if args.http else None,
+            "ratio_floor": summarize([run["ratio_floor"] for run in runs]) if args.http else None,
+            "http_to_floor": (
+                summarize([run["http_to_floor"] for run in runs]) if args.http else None
+            ),
             "on_loaded": args.on_loaded,
             "loaded_posts": loaded_posts(),
             "checks": {
@@ -1774,7 +1810,12 @@ def format_report(result):
         f"{'method':<12} {'votes/s':>22} {'p50 ms':>20} {'p95 ms':>20} {'p99 ms':>20} "
         f"{'lost':>5} {'doubled':>7} {'drift':>5} {'errors':>6}",
     ]
-    titles = {"service": "rate_post()", "http": "HTTP rate", "raw": "raw SQL"}
+    titles = {
+        "service": "rate_post()",
+        "http": "HTTP rate",
+        "floor": "HTTP floor",
+        "raw": "raw SQL",
+    }
     for name, title in titles.items():
         if name not in result["summary"]:
             continue
@@ -1802,6 +1843,15 @@ def format_report(result):
             f"{'HTTP/raw':<12} {fmt(result['ratio_http'], 2):>22}   "
             f"({server.get('server', '?')}, {server.get('workers', '?')} "
             f"{server.get('worker_class', '?')} workers; {c['writers']} HTTP clients)"
+        )
+    if result.get("ratio_floor"):
+        lines.append(
+            f"{'floor/raw':<12} {fmt(result['ratio_floor'], 2):>22}   (the same requests to a "
+            "view that only answers: middleware, session, user, CSRF, form)"
+        )
+        lines.append(
+            f"{'HTTP/floor':<12} {fmt(result['http_to_floor'], 2):>22}   (what the vote "
+            "endpoint keeps of the floor's rate)"
         )
     peers = result.get("peers") or {}
     if peers.get("error"):
@@ -1868,7 +1918,12 @@ def format_cpu(result):
     cpu = result.get("cpu")
     if not cpu:
         return []
-    titles = {"service": "rate_post()", "http": "HTTP rate", "raw": "raw SQL"}
+    titles = {
+        "service": "rate_post()",
+        "http": "HTTP rate",
+        "floor": "HTTP floor",
+        "raw": "raw SQL",
+    }
     parts = {
         "client": "voting process",
         "server": "HTTP server",

@@ -26,7 +26,9 @@
     if (!widget || !window.fetch) return;
     event.preventDefault();
     var button = event.submitter;
-    var body = new FormData(form);
+    // URL-encoded, as the form itself would send it: cheaper for the server to read than
+    // FormData's multipart (the form holds no file).
+    var body = new URLSearchParams(new FormData(form));
     if (button && button.name) body.set(button.name, button.value);
     var status = widget.querySelector("[data-rating-status]");
     form.setAttribute("aria-busy", "true");
