@@ -39,21 +39,20 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_JSON = ROOT / "benchmarks" / "results" / "vote_path.json"
 LOCK_RETRIES = 10  # as services/ratings.py
+# What the lost-update check counts (check_consistency), summed over the runs.
+CHECK_COUNTS = (
+    "lost",
+    "doubled",
+    "drifted_posts",
+    "posts_off_plan",
+    "ranking_columns_off",
+    "duplicate_rows",
+    "missing_rows",
+    "extra_rows",
+    "wrong_values",
+)
 # The floor of an HTTP vote writes no vote: nothing to check.
-NO_VOTES_CHECKED = dict.fromkeys(
-    (
-        "lost",
-        "doubled",
-        "drifted_posts",
-        "posts_off_plan",
-        "ranking_columns_off",
-        "duplicate_rows",
-        "missing_rows",
-        "extra_rows",
-        "wrong_values",
-    ),
-    0,
-) | {"clean": True}
+NO_VOTES_CHECKED = dict.fromkeys(CHECK_COUNTS, 0) | {"clean": True}
 VALUES = (1, 1, -1, 0)  # the value of each action: up twice as often as down; 0 withdraws
 DB_LABELS = {"postgres": "PostgreSQL", "sqlite": "SQLite"}
 TARGET_RATIO = 0.5
@@ -1689,20 +1688,7 @@ def child_main(args):
             "on_loaded": args.on_loaded,
             "loaded_posts": loaded_posts(),
             "checks": {
-                name: {
-                    key: sum(run[name]["check"][key] for run in runs)
-                    for key in (
-                        "lost",
-                        "doubled",
-                        "drifted_posts",
-                        "posts_off_plan",
-                        "ranking_columns_off",
-                        "duplicate_rows",
-                        "missing_rows",
-                        "extra_rows",
-                        "wrong_values",
-                    )
-                }
+                name: {key: sum(run[name]["check"][key] for run in runs) for key in CHECK_COUNTS}
                 | {"errors": sum(run[name]["errors"] for run in runs)}
                 for name in names
             },
