@@ -62,3 +62,28 @@ def test_the_rendered_block_links_each_post_and_its_blog(community, rf):
     assert f'href="{post.get_url(request=request)}#comments"' in html
     assert f'href="{blog.get_url(request=request)}" rel="author"' in html
     assert "0 points from 0 votes" in html and "0 comments" in html
+
+
+def test_a_sites_own_template_still_gets_the_posts_as_pages(community, django_assert_num_queries):
+    from django.template import Context, Template
+
+    blog = make_blog(community)
+    post = make_post(blog, title="Budget line")
+    block = PromotedPostsBlock()
+    value = block.to_python({"ranking": "new", "count": 5})
+    request = request_for(Site.objects.get(is_default_site=True))
+    context = block.get_context(value, {"request": request})
+    # The package's own template reads the cards only: the pages are not loaded for it.
+    assert [card.title for card in context["cards"]] == ["Budget line"]
+    template = Template(
+        "{% load wagtailcore_tags %}{% for post in posts %}{% pageurl post %}|"
+        "{{ post.score.blog.title }}|{{ post.block_url }}|{{ post.is_pinned_here }};{% endfor %}"
+    )
+
+    with django_assert_num_queries(1):  # the posts, when a template first reads them
+        html = template.render(Context(context))
+
+    from django.utils.html import escape
+
+    url = post.get_url(request=request)
+    assert html == f"{url}|{escape(blog.title)}|{url}|False;"

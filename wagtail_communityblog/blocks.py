@@ -5,6 +5,7 @@ import json
 from functools import lru_cache
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.http import HttpRequest
 from django.urls import get_script_prefix, get_urlconf
@@ -14,12 +15,14 @@ from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _now
 from django.utils.translation import gettext_lazy as _
 from wagtail import blocks
+from wagtail.images import get_image_model
 from wagtail.models import Site
 
 from . import layout
 from .cache import fetch, generation, store
 from .conf import app_settings
-from .models import CommunityPostPage, PostScore
+from .models import CommunityPostPage, MemberBlogPage, PostScore
+from .models.pages import display_name
 from .models.scores import RANKED
 from .ranking import RANKINGS, block_minimums, window_labels
 
@@ -46,22 +49,98 @@ def _page_url(page_class, url_path, current_site, environment):
     return page_class(url_path=url_path).get_url(request=request)
 
 
-def page_urls(pages, request):
-    """``{page: its URL}`` for these pages (posts, blogs), as ``{% pageurl %}`` would give it
-    in ``request``'s context."""
-    if not pages:
-        return {}
-    current_site = Site.find_for_request(request) if request is not None else None
-    root_paths = pages[0]._get_site_root_paths(request)
+def _site_root_paths(request):
+    """``Site.get_site_root_paths()``, kept on the request as Wagtail's pages keep it."""
+    if request is None:
+        return Site.get_site_root_paths()
+    if not hasattr(request, "_wagtail_cached_site_root_paths"):
+        request._wagtail_cached_site_root_paths = Site.get_site_root_paths()
+    return request._wagtail_cached_site_root_paths
+
+
+def url_of(page_class, url_path, request):
+    """The URL ``{% pageurl %}`` gives a ``page_class`` page at ``url_path`` in ``request``'s
+    context, without the page object."""
     environment = (
-        tuple(root_paths),
+        tuple(_site_root_paths(request)),
         get_language(),
         get_urlconf(),
         get_script_prefix(),
         getattr(settings, "WAGTAIL_APPEND_SLASH", True),
         getattr(settings, "WAGTAIL_I18N_ENABLED", False),
     )
-    return {page: _page_url(type(page), page.url_path, current_site, environment) for page in pages}
+    current_site = Site.find_for_request(request) if request is not None else None
+    return _page_url(page_class, url_path, current_site, environment)
+
+
+def page_urls(pages, request):
+    """``{page: its URL}`` for these pages (posts, blogs), as ``{% pageurl %}`` would give it
+    in ``request``'s context."""
+    return {page: url_of(type(page), page.url_path, request) for page in pages}
+
+
+class PostCard:
+    """One post as the package's block template shows it: built from one row of the block's
+    query, not from a page object (see ``PromotedPostsBlock.get_cards``)."""
+
+    def __init__(self, pk, title, url_path, intro, first_published_at, author, header_image_id):
+        self.pk = self.id = pk
+        self.title, self.url_path, self.intro = title, url_path, intro
+        self.first_published_at, self.author = first_published_at, author
+        self.header_image_id, self.header_image = header_image_id, None
+        self.is_pinned_here = False
+
+    @property
+    def author_name(self):
+        return display_name(self.author)
+
+
+class LazyPosts:
+    """The block's posts as page objects (the ``posts`` a site's own template may use), loaded
+    only when a template reads them: the package's template shows ``cards`` and never pays
+    for them."""
+
+    def __init__(self, load):
+        self._load, self._posts = load, None
+
+    def _get(self):
+        if self._posts is None:
+            self._posts = self._load()
+        return self._posts
+
+    def __iter__(self):
+        return iter(self._get())
+
+    def __len__(self):
+        return len(self._get())
+
+    def __bool__(self):
+        return bool(self._get())
+
+    def __getitem__(self, index):
+        return self._get()[index]
+
+
+def show(target, first_published_at, score, vote_count, comment_count):
+    """The dates and labels the block shows, set on a card or a post: ``published_label`` and
+    ``published_iso`` (the first publication, in the current time zone, as ``date:"DATE_FORMAT"``
+    and an ISO 8601 ``datetime``), ``points_label``, ``votes_label`` and ``comments_label``."""
+    target.published_label = target.published_iso = ""
+    if first_published_at is not None:
+        local = (
+            timezone.localtime(first_published_at)
+            if timezone.is_aware(first_published_at)
+            else first_published_at
+        )
+        target.published_iso = local.strftime("%Y-%m-%dT%H:%M:%S") + local.strftime("%z")
+        target.published_label = formats.date_format(local, "DATE_FORMAT")
+    target.points_label = ngettext("%(count)s point", "%(count)s points", score) % {"count": score}
+    target.votes_label = ngettext("from %(count)s vote", "from %(count)s votes", vote_count) % {
+        "count": vote_count
+    }
+    target.comments_label = ngettext("%(count)s comment", "%(count)s comments", comment_count) % {
+        "count": comment_count
+    }
 
 
 def explains_itself(context):
@@ -173,9 +252,21 @@ class PromotedPostsBlock(blocks.StructBlock):
         }
 
     def get_posts(self, value):
-        """Pinned posts first, then the ranking; three queries for any count (four or five with
-        images): the pinned posts' IDs, the ranking's top IDs from its index, then those posts
-        by primary key."""
+        """Pinned posts first, then the ranking, as page objects; three queries for any count
+        (four or five with images): the pinned posts' IDs, the ranking's top IDs from its
+        index, then those posts by primary key."""
+        return self._posts(*self.post_ids(value), value)
+
+    def _posts(self, ids, pinned, value):
+        image_spec = IMAGE_SPEC if value.get("show_image") else None
+        posts = CommunityPostPage.objects.by_ids(ids, image_spec=image_spec)
+        for post in posts:
+            post.is_pinned_here = post.pk in pinned
+        return posts
+
+    def post_ids(self, value):
+        """The IDs the block lists, in order, and the set of those pinned: two queries (three
+        when it fills with the newest posts)."""
         count = value.get("count") or 5
         ranking, filters = self.ranking_filters(value)
         community = filters["community"]
@@ -210,46 +301,85 @@ class PromotedPostsBlock(blocks.StructBlock):
                 tag=filters["tag"],
                 exclude=pinned + ranked,
             )
-        image_spec = IMAGE_SPEC if value.get("show_image") else None
-        posts = CommunityPostPage.objects.by_ids(pinned + ranked + newest, image_spec=image_spec)
-        for post in posts:
-            post.is_pinned_here = post.pk in pinned
-        return posts
+        return pinned + ranked + newest, set(pinned)
+
+    def get_cards(self, ids, pinned, value, request):
+        """The posts with these IDs, in order, as ``PostCard``s: one query for any count (the
+        post, its author, its score row and its blog's URL path, as plain columns), plus the
+        header images with their renditions when the block shows images."""
+        if not ids:
+            return []
+        user_model = get_user_model()
+        user_fields = [field.attname for field in user_model._meta.concrete_fields]
+        rows = (
+            CommunityPostPage.objects.live()
+            .filter(pk__in=ids)
+            .values_list(
+                "pk",
+                "title",
+                "url_path",
+                "intro",
+                "first_published_at",
+                "header_image_id",
+                "score__score",
+                "score__vote_count",
+                "score__comment_count",
+                "score__blog__url_path",
+                *(f"author__{name}" for name in user_fields),
+            )
+        )
+        cards = {}
+        for row in rows:
+            pk, title, url_path, intro, published, image_id, score, votes, comments, blog = row[:10]
+            author_values = row[10:]
+            author = (
+                user_model.from_db(rows.db, user_fields, author_values)
+                if author_values[user_fields.index(user_model._meta.pk.attname)] is not None
+                else None
+            )
+            card = PostCard(pk, title, url_path, intro, published, author, image_id)
+            card.is_pinned_here = pk in pinned
+            card.block_url = url_of(CommunityPostPage, url_path, request)
+            card.blog_url = url_of(MemberBlogPage, blog, request) if blog else None
+            show(card, published, score or 0, votes or 0, comments or 0)
+            cards[pk] = card
+        if value.get("show_image"):
+            images = (
+                get_image_model()
+                .objects.prefetch_renditions(IMAGE_SPEC)
+                .in_bulk({card.header_image_id for card in cards.values() if card.header_image_id})
+            )
+            for card in cards.values():
+                card.header_image = images.get(card.header_image_id)
+        return [cards[pk] for pk in ids if pk in cards]
 
     def get_context(self, value, parent_context=None):
         context = super().get_context(value, parent_context=parent_context)
-        context["posts"] = self.get_posts(value)
-        self.prepare_display(context["posts"], (parent_context or {}).get("request"))
+        request = (parent_context or {}).get("request")
+        ids, pinned = self.post_ids(value)
+        context["cards"] = self.get_cards(ids, pinned, value, request)
+
+        def posts():
+            loaded = self._posts(ids, pinned, value)
+            self.prepare_display(loaded, request)
+            return loaded
+
+        context["posts"] = LazyPosts(posts)
         context["image_spec"] = IMAGE_SPEC
-        if not context["posts"] and explains_itself(parent_context):
+        if not context["cards"] and explains_itself(parent_context):
             context["empty_reasons"] = self.empty_reasons(value)
         return context
 
     def prepare_display(self, posts, request):
-        """What the package's template shows of each post, computed once in Python rather than
-        by template tags per post: ``block_url`` and ``blog_url`` (as ``{% pageurl %}`` gives
-        them), ``published_label`` and ``published_iso`` (the first publication, in the
-        current time zone), ``points_label``, ``votes_label`` and ``comments_label``."""
-        blogs = [post.score.blog for post in posts if post.score.blog is not None]
-        urls = page_urls([*posts, *blogs], request)
+        """What the package's template shows, on page objects too (``posts``, for a site's
+        own template): ``block_url`` and ``blog_url`` (as ``{% pageurl %}`` gives them), and
+        the dates and labels of ``show()``."""
         for post in posts:
             score = post.score
-            post.block_url = urls[post]
-            post.blog_url = urls.get(score.blog) if score.blog is not None else None
-            published = post.first_published_at
-            if published is not None:
-                local = timezone.localtime(published) if timezone.is_aware(published) else published
-                post.published_iso = local.strftime("%Y-%m-%dT%H:%M:%S") + local.strftime("%z")
-                post.published_label = formats.date_format(local, "DATE_FORMAT")
-            post.points_label = ngettext("%(count)s point", "%(count)s points", score.score) % {
-                "count": score.score
-            }
-            post.votes_label = ngettext(
-                "from %(count)s vote", "from %(count)s votes", score.vote_count
-            ) % {"count": score.vote_count}
-            post.comments_label = ngettext(
-                "%(count)s comment", "%(count)s comments", score.comment_count
-            ) % {"count": score.comment_count}
+            post.block_url = url_of(type(post), post.url_path, request)
+            blog = score.blog
+            post.blog_url = url_of(type(blog), blog.url_path, request) if blog else None
+            show(post, post.first_published_at, score.score, score.vote_count, score.comment_count)
 
     def get_preview_context(self, value, parent_context=None):
         context = super().get_preview_context(value, parent_context=parent_context)

@@ -174,9 +174,7 @@ class CommunityPostQuerySet(PageQuerySet):
         if not ids:
             return []
         posts = (
-            self.live()
-            .filter(pk__in=list(ids))
-            .select_related("author", "score", "score__blog")
+            self.live().filter(pk__in=list(ids)).select_related("author", "score", "score__blog")
         )
         if image_spec:
             # Without images the block never reads them: no prefetch to run for nothing.
