@@ -87,3 +87,17 @@ def test_a_sites_own_template_still_gets_the_posts_as_pages(community, django_as
 
     url = post.get_url(request=request)
     assert html == f"{url}|{escape(blog.title)}|{url}|False;"
+
+
+@override_settings(USE_THOUSAND_SEPARATOR=True)
+def test_counts_are_printed_as_the_site_prints_numbers(community):
+    from wagtail_communityblog.models import PostScore
+
+    post = make_post(make_blog(community))
+    PostScore.objects.filter(pk=post.pk).update(score=1234, vote_count=1500, comment_count=1001)
+    block = PromotedPostsBlock()
+    value = block.to_python({"ranking": "new", "count": 1, "show_comments": True})
+
+    html = block.render(value, {"request": request_for(Site.objects.get(is_default_site=True))})
+
+    assert "1,234 points from 1,500 votes" in html and "1,001 comments" in html

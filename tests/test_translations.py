@@ -62,4 +62,4 @@ def test_counted_strings_have_plural_forms():
     plurals = {plural for _, _, plural in messages(CATALOGUE.read_text()) if plural}
 
     assert "%(count)d posts are published here." in plurals
-    assert "%(count)s points" in plurals  # the promoted block's "1 point", "2 points"
+    assert "%(counter)s points" in plurals  # the promoted block's "1 point", "2 points"

@@ -134,13 +134,17 @@ def show(target, first_published_at, score, vote_count, comment_count):
         )
         target.published_iso = local.strftime("%Y-%m-%dT%H:%M:%S") + local.strftime("%z")
         target.published_label = formats.date_format(local, "DATE_FORMAT")
-    target.points_label = ngettext("%(count)s point", "%(count)s points", score) % {"count": score}
-    target.votes_label = ngettext("from %(count)s vote", "from %(count)s votes", vote_count) % {
-        "count": vote_count
+    # The template's former {% blocktranslate count counter=... %} messages (their translations
+    # stay), with the number localised as the template would print it (thousands separators).
+    target.points_label = ngettext("%(counter)s point", "%(counter)s points", score) % {
+        "counter": formats.localize(score)
     }
-    target.comments_label = ngettext("%(count)s comment", "%(count)s comments", comment_count) % {
-        "count": comment_count
+    target.votes_label = ngettext("from %(counter)s vote", "from %(counter)s votes", vote_count) % {
+        "counter": formats.localize(vote_count)
     }
+    target.comments_label = ngettext(
+        "%(counter)s comment", "%(counter)s comments", comment_count
+    ) % {"counter": formats.localize(comment_count)}
 
 
 def explains_itself(context):
@@ -437,8 +441,9 @@ class PromotedPostsBlock(blocks.StructBlock):
         return reasons
 
     def cache_key(self, value, context=None):
-        """The rendered block depends on its class and template, its settings, the site (links
-        are relative to it), the rankings' generation and the language."""
+        """The rendered block depends on its class and template, its settings, the site, the
+        URL configuration and script prefix (links are relative to them), the rankings'
+        generation and the language."""
         request = (context or {}).get("request")
         site = Site.find_for_request(request) if request is not None else None
         identity = json.dumps(
@@ -446,6 +451,8 @@ class PromotedPostsBlock(blocks.StructBlock):
                 f"{type(self).__module__}.{type(self).__qualname__}",
                 getattr(self.meta, "template", ""),
                 site.pk if site else None,
+                get_urlconf(),
+                get_script_prefix(),
                 self.get_prep_value(value),
             ],
             sort_keys=True,

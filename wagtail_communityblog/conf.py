@@ -289,7 +289,7 @@ class AppSettings:
         again at most this long after it was. Promotions, pins, hides, holds, publications
         and suspensions still show at once. 0: every counted vote invalidates every cached
         block (what the package did before)."""
-        return int(self._get("BLOCK_SCORES_MAX_AGE", 60))
+        return max(0, int(self._get("BLOCK_SCORES_MAX_AGE", 60)))
 
     @property
     def EMAIL_CLAIM_SECONDS(self):
