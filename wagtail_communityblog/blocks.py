@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.http import HttpRequest
 from django.urls import get_script_prefix, get_urlconf
-from django.utils import formats, timezone
+from django.utils import dateformat, formats, timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _now
@@ -121,30 +121,39 @@ class LazyPosts:
         return self._get()[index]
 
 
-def show(target, first_published_at, score, vote_count, comment_count):
-    """The dates and labels the block shows, set on a card or a post: ``published_label`` and
-    ``published_iso`` (the first publication, in the current time zone, as ``date:"DATE_FORMAT"``
-    and an ISO 8601 ``datetime``), ``points_label``, ``votes_label`` and ``comments_label``."""
-    target.published_label = target.published_iso = ""
-    if first_published_at is not None:
-        local = (
-            timezone.localtime(first_published_at)
-            if timezone.is_aware(first_published_at)
-            else first_published_at
-        )
-        target.published_iso = local.strftime("%Y-%m-%dT%H:%M:%S") + local.strftime("%z")
-        target.published_label = formats.date_format(local, "DATE_FORMAT")
-    # The template's former {% blocktranslate count counter=... %} messages (their translations
-    # stay), with the number localised as the template would print it (thousands separators).
-    target.points_label = ngettext("%(counter)s point", "%(counter)s points", score) % {
-        "counter": formats.localize(score)
-    }
-    target.votes_label = ngettext("from %(counter)s vote", "from %(counter)s votes", vote_count) % {
-        "counter": formats.localize(vote_count)
-    }
-    target.comments_label = ngettext(
-        "%(counter)s comment", "%(counter)s comments", comment_count
-    ) % {"counter": formats.localize(comment_count)}
+class Labels:
+    """The dates and labels the block shows, set on a card or a post by ``show()``:
+    ``published_label`` and ``published_iso`` (the first publication, in the current time zone,
+    as ``date:"DATE_FORMAT"`` and an ISO 8601 ``datetime``), ``points_label``, ``votes_label``
+    and ``comments_label``. Made once per render: the formats are looked up once, not per post.
+    """
+
+    def __init__(self):
+        self.date_format = formats.get_format("DATE_FORMAT")
+        # How the template printed a number: with the locale's grouping when the site asks.
+        self.number = formats.localize if settings.USE_THOUSAND_SEPARATOR else str
+        self.zone = timezone.get_current_timezone() if settings.USE_TZ else None
+
+    def show(self, target, first_published_at, score, vote_count, comment_count):
+        target.published_label = target.published_iso = ""
+        if first_published_at is not None:
+            local = first_published_at
+            if self.zone is not None and timezone.is_aware(local):
+                local = local.astimezone(self.zone)
+            target.published_iso = local.strftime("%Y-%m-%dT%H:%M:%S%z")
+            target.published_label = dateformat.format(local, self.date_format)
+        # The template's former {% blocktranslate count counter=... %} messages (their
+        # translations stay), the number printed as the template printed it.
+        number = self.number
+        target.points_label = ngettext("%(counter)s point", "%(counter)s points", score) % {
+            "counter": number(score)
+        }
+        target.votes_label = ngettext(
+            "from %(counter)s vote", "from %(counter)s votes", vote_count
+        ) % {"counter": number(vote_count)}
+        target.comments_label = ngettext(
+            "%(counter)s comment", "%(counter)s comments", comment_count
+        ) % {"counter": number(comment_count)}
 
 
 def explains_itself(context):
@@ -333,6 +342,7 @@ class PromotedPostsBlock(blocks.StructBlock):
             )
         )
         cards = {}
+        labels = Labels()
         for row in rows:
             pk, title, url_path, intro, published, image_id, score, votes, comments, blog = row[:10]
             author_values = row[10:]
@@ -345,7 +355,7 @@ class PromotedPostsBlock(blocks.StructBlock):
             card.is_pinned_here = pk in pinned
             card.block_url = url_of(CommunityPostPage, url_path, request)
             card.blog_url = url_of(MemberBlogPage, blog, request) if blog else None
-            show(card, published, score or 0, votes or 0, comments or 0)
+            labels.show(card, published, score or 0, votes or 0, comments or 0)
             cards[pk] = card
         if value.get("show_image"):
             images = (
@@ -377,13 +387,16 @@ class PromotedPostsBlock(blocks.StructBlock):
     def prepare_display(self, posts, request):
         """What the package's template shows, on page objects too (``posts``, for a site's
         own template): ``block_url`` and ``blog_url`` (as ``{% pageurl %}`` gives them), and
-        the dates and labels of ``show()``."""
+        the dates and labels of ``Labels``."""
+        labels = Labels()
         for post in posts:
             score = post.score
             post.block_url = url_of(type(post), post.url_path, request)
             blog = score.blog
             post.blog_url = url_of(type(blog), blog.url_path, request) if blog else None
-            show(post, post.first_published_at, score.score, score.vote_count, score.comment_count)
+            labels.show(
+                post, post.first_published_at, score.score, score.vote_count, score.comment_count
+            )
 
     def get_preview_context(self, value, parent_context=None):
         context = super().get_preview_context(value, parent_context=parent_context)
