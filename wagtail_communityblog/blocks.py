@@ -73,12 +73,6 @@ def url_of(page_class, url_path, request):
     return _page_url(page_class, url_path, current_site, environment)
 
 
-def page_urls(pages, request):
-    """``{page: its URL}`` for these pages (posts, blogs), as ``{% pageurl %}`` would give it
-    in ``request``'s context."""
-    return {page: url_of(type(page), page.url_path, request) for page in pages}
-
-
 class PostCard:
     """One post as the package's block template shows it: built from one row of the block's
     query, not from a page object (see ``PromotedPostsBlock.get_cards``)."""
