@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.http import HttpRequest
 from django.urls import get_script_prefix, get_urlconf
 from django.utils import dateformat, formats, timezone
+from django.utils.functional import SimpleLazyObject
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _now
@@ -58,19 +59,24 @@ def _site_root_paths(request):
     return request._wagtail_cached_site_root_paths
 
 
-def url_of(page_class, url_path, request):
-    """The URL ``{% pageurl %}`` gives a ``page_class`` page at ``url_path`` in ``request``'s
-    context, without the page object."""
-    environment = (
-        tuple(_site_root_paths(request)),
-        get_language(),
-        get_urlconf(),
-        get_script_prefix(),
-        getattr(settings, "WAGTAIL_APPEND_SLASH", True),
-        getattr(settings, "WAGTAIL_I18N_ENABLED", False),
-    )
-    current_site = Site.find_for_request(request) if request is not None else None
-    return _page_url(page_class, url_path, current_site, environment)
+class Links:
+    """The URLs ``{% pageurl %}`` gives pages in ``request``'s context, without the page objects:
+    what a URL depends on is read once per render, not once per link."""
+
+    def __init__(self, request):
+        self.current_site = Site.find_for_request(request) if request is not None else None
+        self.environment = (
+            tuple(_site_root_paths(request)),
+            get_language(),
+            get_urlconf(),
+            get_script_prefix(),
+            getattr(settings, "WAGTAIL_APPEND_SLASH", True),
+            getattr(settings, "WAGTAIL_I18N_ENABLED", False),
+        )
+
+    def url(self, page_class, url_path):
+        """The URL of a ``page_class`` page at ``url_path``."""
+        return _page_url(page_class, url_path, self.current_site, self.environment)
 
 
 class PostCard:
@@ -87,32 +93,6 @@ class PostCard:
     @property
     def author_name(self):
         return display_name(self.author)
-
-
-class LazyPosts:
-    """The block's posts as page objects (the ``posts`` a site's own template may use), loaded
-    only when a template reads them: the package's template shows ``cards`` and never pays
-    for them."""
-
-    def __init__(self, load):
-        self._load, self._posts = load, None
-
-    def _get(self):
-        if self._posts is None:
-            self._posts = self._load()
-        return self._posts
-
-    def __iter__(self):
-        return iter(self._get())
-
-    def __len__(self):
-        return len(self._get())
-
-    def __bool__(self):
-        return bool(self._get())
-
-    def __getitem__(self, index):
-        return self._get()[index]
 
 
 class Labels:
@@ -335,20 +315,21 @@ class PromotedPostsBlock(blocks.StructBlock):
                 *(f"author__{name}" for name in user_fields),
             )
         )
+        author_pk = user_fields.index(user_model._meta.pk.attname)
         cards = {}
-        labels = Labels()
+        labels, links = Labels(), Links(request)
         for row in rows:
             pk, title, url_path, intro, published, image_id, score, votes, comments, blog = row[:10]
             author_values = row[10:]
             author = (
                 user_model.from_db(rows.db, user_fields, author_values)
-                if author_values[user_fields.index(user_model._meta.pk.attname)] is not None
+                if author_values[author_pk] is not None
                 else None
             )
             card = PostCard(pk, title, url_path, intro, published, author, image_id)
             card.is_pinned_here = pk in pinned
-            card.block_url = url_of(CommunityPostPage, url_path, request)
-            card.blog_url = url_of(MemberBlogPage, blog, request) if blog else None
+            card.block_url = links.url(CommunityPostPage, url_path)
+            card.blog_url = links.url(MemberBlogPage, blog) if blog else None
             labels.show(card, published, score or 0, votes or 0, comments or 0)
             cards[pk] = card
         if value.get("show_image"):
@@ -372,7 +353,8 @@ class PromotedPostsBlock(blocks.StructBlock):
             self.prepare_display(loaded, request)
             return loaded
 
-        context["posts"] = LazyPosts(posts)
+        # The page objects, for a site's own template: loaded only if it reads them.
+        context["posts"] = SimpleLazyObject(posts)
         context["image_spec"] = IMAGE_SPEC
         if not context["cards"] and explains_itself(parent_context):
             context["empty_reasons"] = self.empty_reasons(value)
@@ -382,12 +364,12 @@ class PromotedPostsBlock(blocks.StructBlock):
         """What the package's template shows, on page objects too (``posts``, for a site's
         own template): ``block_url`` and ``blog_url`` (as ``{% pageurl %}`` gives them), and
         the dates and labels of ``Labels``."""
-        labels = Labels()
+        labels, links = Labels(), Links(request)
         for post in posts:
             score = post.score
-            post.block_url = url_of(type(post), post.url_path, request)
+            post.block_url = links.url(type(post), post.url_path)
             blog = score.blog
-            post.blog_url = url_of(type(blog), blog.url_path, request) if blog else None
+            post.blog_url = links.url(type(blog), blog.url_path) if blog else None
             labels.show(
                 post, post.first_published_at, score.score, score.vote_count, score.comment_count
             )
