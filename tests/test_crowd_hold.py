@@ -319,3 +319,20 @@ def test_a_bad_hold_setting_is_a_system_check_error(name, value):
         errors = [error for error in check_settings(None) if error.id.endswith("E008")]
 
     assert len(errors) == 1 and name in errors[0].msg
+
+
+def test_after_one_refresh_the_next_reads_only_the_votes_since(
+    old_posts, django_assert_num_queries
+):
+    # Voters without a blog have no member row until the refresh gives them one: the next run
+    # then knows when the last one was, and does not read every account's history again.
+    reader = make_voter("reader")
+    history(reader, old_posts[:2])
+    Rating.objects.filter(user=reader).update(created_at=timezone.now() - timedelta(days=5))
+    assert not CommunityMember.objects.filter(user=reader).exists()
+
+    refresh_crowd()
+
+    assert CommunityMember.objects.get(user=reader).crowd_checked_at is not None
+    with django_assert_num_queries(2):  # the last run's time, the votes since: none
+        assert refresh_crowd() == 0

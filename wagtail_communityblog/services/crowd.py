@@ -77,16 +77,16 @@ def refresh_crowd(now=None):
     votes = Rating.objects.all()
     if last is not None:
         votes = votes.filter(created_at__gte=max(now - app_settings.RING_WINDOW, last - OVERLAP))
-    voters = set(votes.values_list("user_id", flat=True).order_by().distinct())
+    voters = list(votes.values_list("user_id", flat=True).order_by().distinct())
     if not voters:
         return 0
     crowd = {
-        user_id for user_id, (votes, early) in histories(voters).items() if _follows(votes, early)
+        user_id for user_id, (total, early) in histories(voters).items() if _follows(total, early)
     }
-    others = list(voters - crowd)
-    crowd = list(crowd)
-    for start in range(0, len(crowd), CHUNK):
-        chunk = crowd[start : start + CHUNK]
+    for start in range(0, len(voters), CHUNK):
+        chunk = voters[start : start + CHUNK]
+        # Every voter gets a member row, so the next run knows when this one was (the latest
+        # crowd_checked_at) and reads only the votes since.
         known = set(
             CommunityMember.objects.filter(user_id__in=chunk).values_list("user_id", flat=True)
         )
@@ -94,11 +94,11 @@ def refresh_crowd(now=None):
             [CommunityMember(user_id=user_id) for user_id in chunk if user_id not in known],
             ignore_conflicts=True,
         )
-        CommunityMember.objects.filter(user_id__in=chunk).update(
+        following = [user_id for user_id in chunk if user_id in crowd]
+        CommunityMember.objects.filter(user_id__in=following).update(
             follows_crowd=True, crowd_checked_at=now
         )
-    for start in range(0, len(others), CHUNK):
-        CommunityMember.objects.filter(user_id__in=others[start : start + CHUNK]).update(
+        CommunityMember.objects.filter(user_id__in=chunk).exclude(user_id__in=following).update(
             follows_crowd=False, crowd_checked_at=now
         )
     return len(crowd)
