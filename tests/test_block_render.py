@@ -99,3 +99,37 @@ def test_counts_are_printed_as_the_site_prints_numbers(community):
     html = block.render(value, {"request": request_for(Site.objects.get(is_default_site=True))})
 
     assert "1,234 points from 1,500 votes" in html and "1,001 comments" in html
+
+
+@pytest.mark.parametrize("cache_timeout", [0, 300])  # the labels alone; the cached block
+def test_labels_follow_the_readers_time_zone_and_language_render_after_render(
+    community, cache_timeout, settings
+):
+    from datetime import UTC, datetime
+
+    from django.utils import timezone, translation
+
+    from wagtail_communityblog.services.listing import set_first_published_at
+
+    settings.WAGTAIL_COMMUNITYBLOG_BLOCK_CACHE_TIMEOUT = cache_timeout
+    post = make_post(make_blog(community))
+    # 23:30 UTC on 1 March: still 1 March in London, already 2 March in Kiritimati.
+    set_first_published_at(post, datetime(2026, 3, 1, 23, 30, tzinfo=UTC))
+    block = PromotedPostsBlock()
+    value = block.to_python({"ranking": "new", "count": 1, "min_votes": 0})
+    context = {"request": request_for(Site.objects.get(is_default_site=True))}
+
+    def label():
+        html = block.render(value, context)
+        return html.split('<time datetime="')[1].split("</time>")[0]
+
+    with timezone.override("Europe/London"):
+        london = label()
+    with timezone.override("Pacific/Kiritimati"):
+        kiritimati = label()
+    with timezone.override("Europe/London"):
+        assert label() == london  # labels are remembered per zone, not shared between zones
+    assert london == '2026-03-01T23:30:00+0000">1 Mar 2026'
+    assert kiritimati == '2026-03-02T13:30:00+1400">2 Mar 2026'
+    with translation.override("de"), timezone.override("Europe/London"):
+        assert label().endswith("1. März 2026")

@@ -18,9 +18,11 @@ class WagtailCommunityBlogAppConfig(AppConfig):
             frontend_cache,
         )
         from .admin.policies import register_policies
+        from .blocks import forget_labels
         from .signal_handlers import register_signal_handlers
 
         setting_changed.connect(forget_settings, dispatch_uid="wagtail_communityblog_settings")
+        setting_changed.connect(forget_labels, dispatch_uid="wagtail_communityblog_labels")
         register_signal_handlers()
         register_policies()
         frontend_cache.connect()

@@ -5,12 +5,10 @@ import json
 from functools import lru_cache
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
-from django.db.models import Q
 from django.http import HttpRequest
 from django.urls import get_script_prefix, get_urlconf
 from django.utils import dateformat, formats, timezone
-from django.utils.functional import SimpleLazyObject
+from django.utils.functional import SimpleLazyObject, cached_property
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _now
@@ -24,7 +22,7 @@ from .cache import fetch, generation, store
 from .conf import app_settings
 from .models import CommunityPostPage, MemberBlogPage, PostScore
 from .models.pages import display_name
-from .models.scores import RANKED
+from .models.querysets import NEWEST, PINNED, RANKED_BRANCH
 from .ranking import RANKINGS, block_minimums, window_labels
 
 # The rendition of a post's header image a block shows.
@@ -81,53 +79,109 @@ class Links:
 
 class PostCard:
     """One post as the package's block template shows it: built from one row of the block's
-    query, not from a page object (see ``PromotedPostsBlock.get_cards``)."""
+    statement, not from a page object (see ``PromotedPostsBlock.get_cards``). Its labels are
+    made when the template first reads them: a block that hides scores never formats one."""
 
-    def __init__(self, pk, title, url_path, intro, first_published_at, author, header_image_id):
-        self.pk = self.id = pk
-        self.title, self.url_path, self.intro = title, url_path, intro
-        self.first_published_at, self.author = first_published_at, author
-        self.header_image_id, self.header_image = header_image_id, None
+    def __init__(self, row, labels):
+        self.pk = self.id = row.pk
+        self.title, self.url_path, self.intro = row.title, row.url_path, row.intro
+        self.first_published_at, self.author = row.first_published_at, row.author
+        self.header_image_id, self.header_image = row.header_image_id, None
+        self.score, self.vote_count = row.score or 0, row.vote_count or 0
+        self.comment_count = row.comment_count or 0
         self.is_pinned_here = False
+        self.labels = labels
 
     @property
     def author_name(self):
         return display_name(self.author)
 
+    @cached_property
+    def _published(self):
+        return self.labels.published(self.first_published_at)
+
+    @property
+    def published_label(self):
+        return self._published[0]
+
+    @property
+    def published_iso(self):
+        return self._published[1]
+
+    @property
+    def points_label(self):
+        return self.labels.count(POINTS, self.score)
+
+    @property
+    def votes_label(self):
+        return self.labels.count(VOTES, self.vote_count)
+
+    @property
+    def comments_label(self):
+        return self.labels.count(COMMENTS, self.comment_count)
+
+
+# The template's former {% blocktranslate count counter=... %} messages (their translations
+# stay), by kind.
+POINTS, VOTES, COMMENTS = 0, 1, 2
+
+
+# A label depends only on its arguments (the language and time zone among them) and the
+# settings that shape dates and numbers; a front page shows the same posts render after
+# render, so each is made once per process. ``forget_labels`` empties them when such a
+# setting changes (in tests).
+@lru_cache(maxsize=4096)
+def _count_label(language, thousands, kind, number):
+    printed = {"counter": formats.localize(number) if thousands else str(number)}
+    if kind == POINTS:
+        return ngettext("%(counter)s point", "%(counter)s points", number) % printed
+    if kind == VOTES:
+        return ngettext("from %(counter)s vote", "from %(counter)s votes", number) % printed
+    return ngettext("%(counter)s comment", "%(counter)s comments", number) % printed
+
+
+@lru_cache(maxsize=4096)
+def _date_labels(language, date_format, zone, local):
+    return dateformat.format(local, date_format), local.strftime("%Y-%m-%dT%H:%M:%S%z")
+
+
+def forget_labels(**kwargs):
+    _count_label.cache_clear()
+    _date_labels.cache_clear()
+
 
 class Labels:
-    """The dates and labels the block shows, set on a card or a post by ``show()``:
-    ``published_label`` and ``published_iso`` (the first publication, in the current time zone,
-    as ``date:"DATE_FORMAT"`` and an ISO 8601 ``datetime``), ``points_label``, ``votes_label``
-    and ``comments_label``. Made once per render: the formats are looked up once, not per post.
-    """
+    """The dates and labels the block shows, in the language, time zone and formats in force
+    when it is made (once per render): ``published()`` (the first publication as
+    ``date:"DATE_FORMAT"`` and an ISO 8601 ``datetime``, in the current time zone) and
+    ``count()`` ("12 points", "from 15 votes", "3 comments", the number printed as the
+    template printed it: with the locale's grouping when the site asks)."""
 
     def __init__(self):
+        self.language = get_language()
         self.date_format = formats.get_format("DATE_FORMAT")
-        # How the template printed a number: with the locale's grouping when the site asks.
-        self.number = formats.localize if settings.USE_THOUSAND_SEPARATOR else str
+        self.thousands = settings.USE_THOUSAND_SEPARATOR
         self.zone = timezone.get_current_timezone() if settings.USE_TZ else None
 
+    def published(self, first_published_at):
+        """``(label, iso)``, or two empty strings for a post never published."""
+        if first_published_at is None:
+            return "", ""
+        local = first_published_at
+        if self.zone is not None and timezone.is_aware(local):
+            local = local.astimezone(self.zone)
+        # Aware datetimes are equal across zones at the same instant: the zone is in the key.
+        return _date_labels(self.language, self.date_format, str(self.zone), local)
+
+    def count(self, kind, number):
+        return _count_label(self.language, self.thousands, kind, number)
+
     def show(self, target, first_published_at, score, vote_count, comment_count):
-        target.published_label = target.published_iso = ""
-        if first_published_at is not None:
-            local = first_published_at
-            if self.zone is not None and timezone.is_aware(local):
-                local = local.astimezone(self.zone)
-            target.published_iso = local.strftime("%Y-%m-%dT%H:%M:%S%z")
-            target.published_label = dateformat.format(local, self.date_format)
-        # The template's former {% blocktranslate count counter=... %} messages (their
-        # translations stay), the number printed as the template printed it.
-        number = self.number
-        target.points_label = ngettext("%(counter)s point", "%(counter)s points", score) % {
-            "counter": number(score)
-        }
-        target.votes_label = ngettext(
-            "from %(counter)s vote", "from %(counter)s votes", vote_count
-        ) % {"counter": number(vote_count)}
-        target.comments_label = ngettext(
-            "%(counter)s comment", "%(counter)s comments", comment_count
-        ) % {"counter": number(comment_count)}
+        """Set every label on ``target`` (a page object, for a site's own template)."""
+        target.published_label, target.published_iso = self.published(first_published_at)
+        target.points_label = self.count(POINTS, score)
+        target.votes_label = self.count(VOTES, vote_count)
+        target.comments_label = self.count(COMMENTS, comment_count)
 
 
 def explains_itself(context):
@@ -239,9 +293,9 @@ class PromotedPostsBlock(blocks.StructBlock):
         }
 
     def get_posts(self, value):
-        """Pinned posts first, then the ranking, as page objects; three queries for any count
-        (four or five with images): the pinned posts' IDs, the ranking's top IDs from its
-        index, then those posts by primary key."""
+        """Pinned posts first, then the ranking, as page objects; two queries for any count
+        (three or four with images): the block's statement (``post_ids``), then those posts by
+        primary key."""
         return self._posts(*self.post_ids(value), value)
 
     def _posts(self, ids, pinned, value):
@@ -252,101 +306,78 @@ class PromotedPostsBlock(blocks.StructBlock):
         return posts
 
     def post_ids(self, value):
-        """The IDs the block lists, in order, and the set of those pinned: two queries (three
-        when it fills with the newest posts)."""
+        """The IDs the block lists, in order, and the set of those pinned: one query."""
+        rows, pinned = self.get_rows(value)
+        return [row.pk for row in rows], pinned
+
+    def get_rows(self, value):
+        """The ``PromotedRow``s of the posts the block lists, in order, and the set of the IDs
+        of those pinned: one statement (``PostScore.objects.promoted()``) for any count.
+
+        The editor's chosen posts come first, in their order, then the other pinned posts,
+        latest pinned first; then the ranking's best among the rest; then, when the block
+        fills with the newest, the newest of the rest. Only live posts are shown (a post that
+        is not live has its score row unlisted, see services/listing.py)."""
         count = value.get("count") or 5
         ranking, filters = self.ranking_filters(value)
-        community = filters["community"]
         chosen = [page.pk for page in value.get("pinned") or [] if page is not None]
-
-        pinned_query = Q(is_pinned=True)
-        if community is not None:
-            pinned_query &= Q(community=community)
-        candidates = {
-            post_id: pinned_at or published_at
-            for post_id, pinned_at, published_at in PostScore.objects.filter(RANKED)
-            .filter(Q(post_id__in=chosen) | pinned_query)
-            .values_list("post_id", "pinned_at", "published_at")
-        }
+        rows = PostScore.objects.promoted(
+            ranking,
+            count,
+            chosen=chosen,
+            fill_with_newest=bool(value.get("fill_with_newest")),
+            **filters,
+        )
+        candidates = {row.pk: row for row in rows if row.branch == PINNED}
         editor_pinned = sorted(
-            (pk for pk in candidates if pk not in chosen),
-            key=lambda pk: (candidates[pk], pk),
+            (row for pk, row in candidates.items() if pk not in chosen),
+            key=lambda row: (row.pinned_at or row.published_at, row.pk),
             reverse=True,
         )
-        pinned = ([pk for pk in chosen if pk in candidates] + editor_pinned)[:count]
-        ranked = []
-        if len(pinned) < count:
-            ranked = PostScore.objects.top_post_ids(
-                ranking, count - len(pinned), exclude=pinned, **filters
-            )
-        newest = []
-        if value.get("fill_with_newest") and len(pinned) + len(ranked) < count:
-            newest = PostScore.objects.top_post_ids(
-                "new",
-                count - len(pinned) - len(ranked),
-                community=community,
-                tag=filters["tag"],
-                exclude=pinned + ranked,
-            )
-        return pinned + ranked + newest, set(pinned)
-
-    def get_cards(self, ids, pinned, value, request):
-        """The posts with these IDs, in order, as ``PostCard``s: one query for any count (the
-        post, its author, its score row and its blog's URL path, as plain columns), plus the
-        header images with their renditions when the block shows images."""
-        if not ids:
-            return []
-        user_model = get_user_model()
-        user_fields = [field.attname for field in user_model._meta.concrete_fields]
-        rows = (
-            CommunityPostPage.objects.live()
-            .filter(pk__in=ids)
-            .values_list(
-                "pk",
-                "title",
-                "url_path",
-                "intro",
-                "first_published_at",
-                "header_image_id",
-                "score__score",
-                "score__vote_count",
-                "score__comment_count",
-                "score__blog__url_path",
-                *(f"author__{name}" for name in user_fields),
-            )
+        listed = ([candidates[pk] for pk in chosen if pk in candidates] + editor_pinned)[:count]
+        pinned = {row.pk for row in listed}
+        room = count - len(listed)
+        ranked = sorted(
+            (row for row in rows if row.branch == RANKED_BRANCH), key=lambda row: row.position
         )
-        author_pk = user_fields.index(user_model._meta.pk.attname)
-        cards = {}
+        listed += ranked[:room]
+        shown = {row.pk for row in listed}
+        newest = sorted(
+            (row for row in rows if row.branch == NEWEST and row.pk not in shown),
+            key=lambda row: row.position,
+        )
+        listed += newest[: count - len(listed)]
+        return listed, pinned
+
+    def get_cards(self, rows, pinned, value, request):
+        """The posts of these ``PromotedRow``s, in order, as ``PostCard``s: no query, but the
+        header images with their renditions when the block shows images (two)."""
+        cards = []
         labels, links = Labels(), Links(request)
         for row in rows:
-            pk, title, url_path, intro, published, image_id, score, votes, comments, blog = row[:10]
-            author_values = row[10:]
-            author = (
-                user_model.from_db(rows.db, user_fields, author_values)
-                if author_values[author_pk] is not None
-                else None
-            )
-            card = PostCard(pk, title, url_path, intro, published, author, image_id)
-            card.is_pinned_here = pk in pinned
-            card.block_url = links.url(CommunityPostPage, url_path)
+            card = PostCard(row, labels)
+            card.is_pinned_here = row.pk in pinned
+            card.block_url = links.url(CommunityPostPage, row.url_path)
+            blog = row.blog_url_path
             card.blog_url = links.url(MemberBlogPage, blog) if blog else None
-            labels.show(card, published, score or 0, votes or 0, comments or 0)
-            cards[pk] = card
+            cards.append(card)
         if value.get("show_image"):
+            wanted = {card.header_image_id for card in cards if card.header_image_id}
             images = (
-                get_image_model()
-                .objects.prefetch_renditions(IMAGE_SPEC)
-                .in_bulk({card.header_image_id for card in cards.values() if card.header_image_id})
+                get_image_model().objects.prefetch_renditions(IMAGE_SPEC).in_bulk(wanted)
+                if wanted
+                else {}
             )
-            for card in cards.values():
+            for card in cards:
                 card.header_image = images.get(card.header_image_id)
-        return [cards[pk] for pk in ids if pk in cards]
+        return cards
 
     def get_context(self, value, parent_context=None):
         context = super().get_context(value, parent_context=parent_context)
         request = (parent_context or {}).get("request")
-        ids, pinned = self.post_ids(value)
-        context["cards"] = self.get_cards(ids, pinned, value, request)
+        rows, pinned = self.get_rows(value)
+        ids = [row.pk for row in rows]
+        context["cards"] = self.get_cards(rows, pinned, value, request)
 
         def posts():
             loaded = self._posts(ids, pinned, value)
@@ -431,8 +462,8 @@ class PromotedPostsBlock(blocks.StructBlock):
 
     def cache_key(self, value, context=None):
         """The rendered block depends on its class and template, its settings, the site, the
-        URL configuration and script prefix (links are relative to them), the rankings'
-        generation and the language."""
+        URL configuration and script prefix (links are relative to them), the time zone (the
+        dates), the rankings' generation and the language."""
         request = (context or {}).get("request")
         site = Site.find_for_request(request) if request is not None else None
         identity = json.dumps(
@@ -442,6 +473,7 @@ class PromotedPostsBlock(blocks.StructBlock):
                 site.pk if site else None,
                 get_urlconf(),
                 get_script_prefix(),
+                timezone.get_current_timezone_name() if settings.USE_TZ else None,
                 self.get_prep_value(value),
             ],
             sort_keys=True,

@@ -4,6 +4,7 @@ Everything that ranks reads the stored, indexed columns of ``PostScore``; nothin
 the votes table. The rankings and windows are named once, in ``ranking.py``.
 """
 
+from django.contrib.auth import get_user_model
 from django.db import connections
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
@@ -209,6 +210,28 @@ class PostScoreQuerySet(QuerySet):
         on every render); ``filters`` as for ``ranking()``."""
         return list(self.ranking(ranking, **filters).values_list("post_id", flat=True)[:limit])
 
+    def promoted(self, ranking="hot", count=5, *, chosen=(), fill_with_newest=False, **filters):
+        """What a promoted block lists, as ``PromotedRow``s in one plain SQL statement (see
+        ``promoted_sql()``): the posts ``chosen`` by the editor and those pinned (in the block's
+        community, when it has one), then the ``count`` best by ``ranking`` among the others,
+        then, when ``fill_with_newest``, the ``count`` newest of its community and tag among the
+        others; ``filters`` as for ``ranking()``. Each row says which of the three it is, its
+        place there, and holds what a card shows (the post's own columns, its score row, its
+        blog's URL path and its author's own columns). Only live posts are returned.
+
+        The block picks from these what it shows (``PromotedPostsBlock.post_ids``): the
+        choice and order are those of ``ranking()`` and ``top_post_ids()``, ties included.
+        """
+        using = self.db
+        sql, params = promoted_sql(
+            connections[using], ranking, count, chosen, fill_with_newest, **filters
+        )
+        converters = promoted_converters(connections[using])
+        with connections[using].cursor() as cursor:
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
+        return [PromotedRow(row, converters, using) for row in rows]
+
     def shortfall(self, ranking="hot", *, min_votes=0, min_score=None, **filters):
         """Why a ranking with these minimums lists nothing, as counts for an editor: the posts
         it would list without minimums (``published``), those with ``min_votes`` counted votes
@@ -222,3 +245,241 @@ class PostScoreQuerySet(QuerySet):
             "with_votes": with_votes.count(),
             "qualifying": qualifying.count(),
         }
+
+
+# --- the promoted block's one statement ----------------------------------------------------
+#
+# A promoted block renders on every uncached front page, so its data comes in one statement
+# of plain SQL written from the models' own table and column names (as ``to_vote_on`` is):
+# through the ORM it took three queries, and compiling them cost more than running them
+# (benchmarks/scale.py, "Front page"). The choice and order are the ORM's: ``eligible()`` and
+# ``ranking()`` spelled out, checked against them in tests/test_promoted_query.py.
+
+PINNED, RANKED_BRANCH, NEWEST = 0, 1, 2
+
+
+class PromotedRow:
+    """One row of ``PostScoreQuerySet.promoted()``: ``branch`` (``PINNED``, ``RANKED_BRANCH``
+    or ``NEWEST``) and ``position`` (1 is first, in the ranked and newest branches), the score
+    row's ``pinned_at`` and ``published_at``, the card's columns, and ``author`` (a user
+    instance from its own columns, or ``None``)."""
+
+    __slots__ = (
+        "branch",
+        "position",
+        "pinned_at",
+        "published_at",
+        "pk",
+        "title",
+        "url_path",
+        "intro",
+        "first_published_at",
+        "header_image_id",
+        "score",
+        "vote_count",
+        "comment_count",
+        "blog_url_path",
+        "author",
+    )
+
+    def __init__(self, row, converters, using):
+        values = [
+            value if not funcs or value is None else _convert(value, funcs)
+            for value, funcs in zip(row, converters, strict=True)
+        ]
+        (
+            self.branch,
+            self.position,
+            self.pinned_at,
+            self.published_at,
+            self.pk,
+            self.title,
+            self.url_path,
+            self.intro,
+            self.first_published_at,
+            self.header_image_id,
+            self.score,
+            self.vote_count,
+            self.comment_count,
+            self.blog_url_path,
+        ) = values[: len(CARD_FIELDS) + 2]
+        author = values[len(CARD_FIELDS) + 2 :]
+        user_model, names, pk_index = _author_fields()
+        self.author = user_model.from_db(using, names, author) if author[pk_index] else None
+
+
+def _convert(value, funcs):
+    for func, expression, connection in funcs:
+        value = func(value, expression, connection)
+    return value
+
+
+# What the statement returns after the branch and position, as (table alias, model, field):
+# the score row's columns come with the branch that chose the post (c), the rest from the post's
+# page row (p), its own row (cp) and its blog's page row (b); then the author's own columns.
+SCORE_COLUMNS = ("pinned_at", "published_at", "score", "vote_count", "comment_count", "blog")
+CARD_FIELDS = (
+    ("c", "PostScore", "pinned_at"),
+    ("c", "PostScore", "published_at"),
+    ("p", "Page", "id"),
+    ("p", "Page", "title"),
+    ("p", "Page", "url_path"),
+    ("cp", "CommunityPostPage", "intro"),
+    ("p", "Page", "first_published_at"),
+    ("cp", "CommunityPostPage", "header_image"),
+    ("c", "PostScore", "score"),
+    ("c", "PostScore", "vote_count"),
+    ("c", "PostScore", "comment_count"),
+    ("b", "Page", "url_path"),
+)
+
+
+def _models():
+    from .pages import CommunityPostPage, CommunityPostTag
+    from .scores import PostScore
+
+    return {
+        "Page": Page,
+        "PostScore": PostScore,
+        "CommunityPostPage": CommunityPostPage,
+        "CommunityPostTag": CommunityPostTag,
+        "Tag": Tag,
+    }
+
+
+def _author_fields():
+    user_model = get_user_model()
+    fields = user_model._meta.concrete_fields
+    names = [field.attname for field in fields]
+    return user_model, names, names.index(user_model._meta.pk.attname)
+
+
+def promoted_converters(connection):
+    """For each column of the statement, what the ORM would do to its value as it comes from
+    ``connection`` (e.g. SQLite's datetimes as text), as (function, expression, connection)."""
+    models = _models()
+    fields = [models[model]._meta.get_field(name) for _alias, model, name in CARD_FIELDS]
+    fields += list(get_user_model()._meta.concrete_fields)
+    converters = [[], []]  # branch, position: integers
+    for field in fields:
+        col = field.get_col(field.model._meta.db_table)
+        funcs = connection.ops.get_db_converters(col) + field.get_db_converters(connection)
+        converters.append([(func, col, connection) for func in funcs])
+    return converters
+
+
+def promoted_sql(
+    connection,
+    ranking,
+    count,
+    chosen,
+    fill_with_newest,
+    *,
+    community=None,
+    window="all",
+    tag=None,
+    min_votes=0,
+    min_score=None,
+):
+    """The statement behind ``PostScoreQuerySet.promoted()``, and its parameters in order."""
+    q = connection.ops.quote_name
+    models = _models()
+
+    def column(model, field):
+        return q(models[model]._meta.get_field(field).column)
+
+    def e(field):  # a column of the score row a branch reads
+        return f"e.{column('PostScore', field)}"
+
+    score_table = q(models["PostScore"]._meta.db_table)
+    carried = ", ".join(f"{e(name)} AS {column('PostScore', name)}" for name in SCORE_COLUMNS)
+    community_id = getattr(community, "pk", community)
+
+    # The pinned posts: those the editor chose, and those pinned (in the block's community).
+    pinned_where, params = f"{e('is_pinned')} = %s", [True]
+    if community_id is not None:
+        pinned_where += f" AND {e('community')} = %s"
+        params.append(community_id)
+    chosen = [int(pk) for pk in chosen]
+    if chosen:
+        pinned_where = f"{e('post')} IN ({', '.join(['%s'] * len(chosen))}) OR ({pinned_where})"
+        params[:0] = chosen
+    pinned = (
+        f"SELECT {e('post')} AS post_id, {PINNED} AS branch, 0 AS position, {carried} "
+        f"FROM {score_table} e "
+        f"WHERE {e('is_listed')} = %s AND {e('is_hidden')} = %s AND ({pinned_where})"
+    )
+    params[:0] = [True, False]
+
+    def branch(number, ranking, community_id, window, tag, min_votes, min_score):
+        # ``eligible()`` and ``ranking()`` on the score table, less the pinned posts.
+        where = [f"{e('is_listed')} = %s", f"{e('is_hidden')} = %s"]
+        values = [True, False]
+        if community_id is not None:
+            where.append(f"{e('community')} = %s")
+            values.append(community_id)
+        if tag:
+            where.append(
+                f"{e('post')} IN (SELECT ti.{column('CommunityPostTag', 'content_object')} "
+                f"FROM {q(models['CommunityPostTag']._meta.db_table)} ti "
+                f"INNER JOIN {q(models['Tag']._meta.db_table)} t "
+                f"ON t.{column('Tag', 'id')} = ti.{column('CommunityPostTag', 'tag')} "
+                f"WHERE t.{column('Tag', 'slug')} = %s)"
+            )
+            values.append(tag)
+        if min_votes:
+            where.append(f"{e('vote_count')} >= %s")
+            values.append(min_votes)
+        if min_score is not None:
+            where.append(f"{e('score')} >= %s")
+            values.append(min_score)
+        since = window_start(ranking, window)
+        if since is not None:
+            where.append(f"{e('published_at')} >= %s")
+            values.append(connection.ops.adapt_datetimefield_value(since))
+        where.append(f"{e('post')} NOT IN (SELECT post_id FROM pinned)")
+        order = [f"{e(name.removeprefix('-score__'))} DESC" for name in ranking_order(ranking)]
+        order = ", ".join([*order, f"{e('post')} DESC"])
+        values.append(count)
+        sql = (
+            f"SELECT * FROM (SELECT {e('post')} AS post_id, {number} AS branch, "
+            f"ROW_NUMBER() OVER (ORDER BY {order}) AS position, {carried} "
+            f"FROM {score_table} e WHERE {' AND '.join(where)} "
+            f"ORDER BY {order} LIMIT %s) branch_{number}"
+        )
+        return sql, values
+
+    branches, branch_params = branch(
+        RANKED_BRANCH, ranking, community_id, window, tag, min_votes, min_score
+    )
+    if fill_with_newest:
+        newest, newest_params = branch(NEWEST, "new", community_id, "all", tag, 0, None)
+        branches += f" UNION ALL {newest}"
+        branch_params += newest_params
+    params += branch_params
+
+    user_model = get_user_model()
+    user_table = q(user_model._meta.db_table)
+    page_table = q(Page._meta.db_table)
+    columns = ", ".join(
+        [
+            "c.branch",
+            "c.position",
+            *(f"{alias}.{column(model, name)}" for alias, model, name in CARD_FIELDS),
+            *(f"u.{q(field.column)}" for field in user_model._meta.concrete_fields),
+        ]
+    )
+    page_id = column("Page", "id")
+    sql = (
+        f"WITH pinned AS ({pinned}) "
+        f"SELECT {columns} FROM (SELECT * FROM pinned UNION ALL {branches}) c "
+        f"INNER JOIN {q(models['CommunityPostPage']._meta.db_table)} cp "
+        f"ON cp.{q(models['CommunityPostPage']._meta.pk.column)} = c.post_id "
+        f"INNER JOIN {page_table} p ON p.{page_id} = c.post_id "
+        f"LEFT OUTER JOIN {page_table} b ON b.{page_id} = c.{column('PostScore', 'blog')} "
+        f"LEFT OUTER JOIN {user_table} u "
+        f"ON u.{q(user_model._meta.pk.column)} = cp.{column('CommunityPostPage', 'author')} "
+        f"WHERE p.{column('Page', 'live')} = %s"
+    )
+    params.append(True)
+    return sql, params
