@@ -4,6 +4,9 @@ Everything that ranks reads the stored, indexed columns of ``PostScore``; nothin
 the votes table. The rankings and windows are named once, in ``ranking.py``.
 """
 
+from functools import lru_cache
+
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connections
 from django.db.models import Prefetch, Q, QuerySet
@@ -226,11 +229,12 @@ class PostScoreQuerySet(QuerySet):
         sql, params = promoted_sql(
             connections[using], ranking, count, chosen, fill_with_newest, **filters
         )
-        converters = promoted_converters(connections[using])
-        with connections[using].cursor() as cursor:
+        connection = connections[using]
+        columns = promoted_columns(using, connection.vendor, settings.AUTH_USER_MODEL)
+        with connection.cursor() as cursor:
             cursor.execute(sql, params)
             rows = cursor.fetchall()
-        return [PromotedRow(row, converters, using) for row in rows]
+        return [PromotedRow(row, columns, connection) for row in rows]
 
     def shortfall(self, ranking="hot", *, min_votes=0, min_score=None, **filters):
         """Why a ranking with these minimums lists nothing, as counts for an editor: the posts
@@ -282,11 +286,12 @@ class PromotedRow:
         "author",
     )
 
-    def __init__(self, row, converters, using):
-        values = [
-            value if not funcs or value is None else _convert(value, funcs)
-            for value, funcs in zip(row, converters, strict=True)
-        ]
+    def __init__(self, row, columns, connection):
+        values = list(row)
+        for index, converters in columns.converters:
+            if values[index] is not None:
+                for converter, expression in converters:
+                    values[index] = converter(values[index], expression, connection)
         (
             self.branch,
             self.position,
@@ -302,16 +307,13 @@ class PromotedRow:
             self.vote_count,
             self.comment_count,
             self.blog_url_path,
-        ) = values[: len(CARD_FIELDS) + 2]
-        author = values[len(CARD_FIELDS) + 2 :]
-        user_model, names, pk_index = _author_fields()
-        self.author = user_model.from_db(using, names, author) if author[pk_index] else None
-
-
-def _convert(value, funcs):
-    for func, expression, connection in funcs:
-        value = func(value, expression, connection)
-    return value
+        ) = values[: columns.author_start]
+        author = values[columns.author_start :]
+        self.author = (
+            columns.user_model.from_db(connection.alias, columns.user_fields, author)
+            if author[columns.user_pk] is not None
+            else None
+        )
 
 
 # What the statement returns after the branch and position, as (table alias, model, field):
@@ -347,25 +349,36 @@ def _models():
     }
 
 
-def _author_fields():
-    user_model = get_user_model()
-    fields = user_model._meta.concrete_fields
-    names = [field.attname for field in fields]
-    return user_model, names, names.index(user_model._meta.pk.attname)
+class PromotedColumns:
+    """How to read the statement's rows on one database: for each column that needs it, what
+    the ORM would do to its value as it comes from the database (e.g. SQLite's datetimes as
+    text), and where the author's columns start."""
+
+    def __init__(self, converters, user_model):
+        self.converters = converters
+        self.user_model = user_model
+        fields = user_model._meta.concrete_fields
+        self.user_fields = [field.attname for field in fields]
+        self.user_pk = self.user_fields.index(user_model._meta.pk.attname)
+        self.author_start = 2 + len(CARD_FIELDS)
 
 
-def promoted_converters(connection):
-    """For each column of the statement, what the ORM would do to its value as it comes from
-    ``connection`` (e.g. SQLite's datetimes as text), as (function, expression, connection)."""
+@lru_cache(maxsize=32)
+def promoted_columns(alias, vendor, user_model_label):
+    """The ``PromotedColumns`` of database ``alias`` (its vendor and the user model in the key:
+    tests swap them)."""
+    connection = connections[alias]
     models = _models()
+    user_model = get_user_model()
     fields = [models[model]._meta.get_field(name) for _alias, model, name in CARD_FIELDS]
-    fields += list(get_user_model()._meta.concrete_fields)
-    converters = [[], []]  # branch, position: integers
-    for field in fields:
+    fields += list(user_model._meta.concrete_fields)
+    converters = []
+    for index, field in enumerate(fields, start=2):  # after the branch and position
         col = field.get_col(field.model._meta.db_table)
-        funcs = connection.ops.get_db_converters(col) + field.get_db_converters(connection)
-        converters.append([(func, col, connection) for func in funcs])
-    return converters
+        found = connection.ops.get_db_converters(col) + field.get_db_converters(connection)
+        if found:
+            converters.append((index, [(converter, col) for converter in found]))
+    return PromotedColumns(converters, user_model)
 
 
 def promoted_sql(
