@@ -11,9 +11,13 @@ Locust headless (benchmarks/locustfile.py) in phases, each with the same users:
 3. **spike**: ten times the users, readers and voters on one viral post, through Varnish;
 4. **votes**: members only, voting with no pause, through Varnish: the HTTP vote's capacity,
    next to the raw-SQL bound;
-5. **rate limits**: one member, logged in through the site's log-in form, votes alternately on
+5. **front**: logged-in members on the front page (the proxy passes them to the app servers)
+   while other members vote at a steady pace (50 a second by default): the promoted blocks'
+   cache hit ratio, from the block keys Redis was asked for (``redis-cli monitor``: a block
+   fetched and then stored was a miss);
+6. **rate limits**: one member, logged in through the site's log-in form, votes alternately on
    both app servers past the vote allowance: refused at the allowance, not twice it;
-6. **faults** (unless ``--no-faults``): the mixed load again while one app server is killed
+7. **faults** (unless ``--no-faults``): the mixed load again while one app server is killed
    and restarted, the task worker killed and restarted, Redis killed and restarted, and
    PostgreSQL restarted; what each did, second by second.
 
@@ -69,6 +73,15 @@ def parse_args(argv=None):
         type=int,
         default=60,
         help="seconds each process keeps its database connection (0: one a request)",
+    )
+    parser.add_argument(
+        "--front-votes-per-s", type=float, default=50.0, help="votes a second, front phase"
+    )
+    parser.add_argument(
+        "--front-views-per-s",
+        type=float,
+        default=20.0,
+        help="logged-in front page views a second, front phase",
     )
     parser.add_argument("--no-faults", action="store_true")
     parser.add_argument("--no-raw-bound", action="store_true", help="skip vote_path.py")
@@ -143,18 +156,33 @@ def summarize(figures, seconds, cpu):
     }
 
 
-def run_locust(stack, work, name, *, host, users, seconds, mode="mixed", during=None, classes=()):
+def run_locust(
+    stack,
+    work,
+    name,
+    *,
+    host,
+    users,
+    seconds,
+    mode="mixed",
+    during=None,
+    classes=(),
+    env=None,
+    spawn_rate=None,
+):
     """One Locust phase; returns its summary. ``during(started)`` runs in a thread alongside."""
     out = work / f"{name}.json"
     env = {
         **os.environ,
+        **(env or {}),
         "LOAD_PLAN": str(work / "plan.json"),
         "LOAD_OUT": str(out),
         "LOAD_VOTES": str(work / "votes.jsonl"),
         "LOAD_MODE": mode,
     }
     command = [PYTHON, "-m", "locust", "-f", str(HERE / "locustfile.py"), "--headless"]
-    command += ["-u", str(users), "-r", str(max(1, users // 5)), "-t", f"{seconds}s"]
+    spawn_rate = spawn_rate or max(1, users // 5)
+    command += ["-u", str(users), "-r", str(spawn_rate), "-t", f"{seconds}s"]
     command += ["--host", host, "--only-summary", "--stop-timeout", "10", "--loglevel", "ERROR"]
     command += list(classes)
     log(f"{name}: {users} users for {seconds} s against {host} ({mode})")
@@ -195,6 +223,59 @@ def run_locust(stack, work, name, *, host, users, seconds, mode="mixed", during=
         f"p95 {summary['p95_ms']:.0f} ms, p99 {summary['p99_ms']:.0f} ms, "
         f"errors {summary['errors'] or 0}, hit ratio {summary['proxy_hit_ratio']}"
     )
+    return summary
+
+
+# The promoted blocks' cache keys, as django-redis sends them (KEY_PREFIX and VERSION before).
+BLOCK_KEY = re.compile(r'^\S+ \[[^\]]*\] "(GET|SET)" "[^"]*wagtail_communityblog:block:')
+
+
+def front_phase(stack, work, options):
+    """Logged-in members on the front page while votes stream in, with every block key Redis
+    is asked for counted: the hit ratio is 1 - stored / fetched (a block is stored only after
+    a fetch missed)."""
+    voters = max(1, round(options.front_votes_per_s / 5))
+    readers = max(1, round(options.front_views_per_s / 2))
+    port = urllib.parse.urlsplit(stack.env["CACHE_URL"]).port
+    monitor_log = work / "front-redis-monitor.log"
+    with open(monitor_log, "w") as output:
+        monitor = subprocess.Popen(
+            ["redis-cli", "-h", "127.0.0.1", "-p", str(port), "monitor"], stdout=output
+        )
+        try:
+            summary = run_locust(
+                stack,
+                work,
+                "front",
+                host=stack.proxy_url,
+                users=voters + readers,
+                seconds=options.duration,
+                mode="front",
+                classes=["Member", "FrontPageMember"],
+                spawn_rate=voters + readers,  # all at once: the pace is the figure
+                env={
+                    "LOAD_FRONT_VOTES_PER_S": str(options.front_votes_per_s / voters),
+                    "LOAD_FRONT_VIEWS_PER_S": str(options.front_views_per_s / readers),
+                    # Locust splits the users by weight (the voters' share here).
+                    "LOAD_MEMBER_SHARE": str(voters / (voters + readers)),
+                },
+            )
+        finally:
+            monitor.terminate()
+            monitor.wait()
+    commands = Counter()
+    with open(monitor_log) as lines:
+        for line in lines:
+            match = BLOCK_KEY.match(line)
+            if match:
+                commands[match.group(1)] += 1
+    fetched, stored = commands["GET"], commands["SET"]
+    summary["block_cache"] = {
+        "fetched": fetched,
+        "stored": stored,
+        "hit_ratio": 1 - stored / fetched if fetched else None,
+    }
+    log(f"front: block cache {summary['block_cache']}")
     return summary
 
 
@@ -458,6 +539,7 @@ def main(argv=None):
             mode="votes",
             classes=["Member"],
         )
+        phases["front"] = front_phase(stack, work, options)
         report["rate_limits"] = rate_limits_hold(stack, plan, allowance=200)
         report["promoted_blocks"] = blocks_agree(stack)
         if not options.no_faults:
@@ -519,6 +601,15 @@ def format_report(report):
     lines.append("")
     for key, value in report["ratios"].items():
         lines.append(f"{key}: {value:.2f}")
+    front = report["phases"].get("front")
+    if front:
+        blocks = front["block_cache"]
+        ratio = blocks["hit_ratio"]
+        lines.append(
+            f"block cache, logged-in front pages while {front['votes_per_s']:.0f} votes/s "
+            f"stream in: hit ratio {'-' if ratio is None else f'{ratio:.2f}'} "
+            f"({blocks['fetched']} blocks fetched, {blocks['stored']} rendered and stored)"
+        )
     if report.get("raw_sql_votes_per_s"):
         lines.append(f"raw-SQL bound: {report['raw_sql_votes_per_s']:.0f} votes/s")
     lines.append(f"rate limits: {report['rate_limits']}")

@@ -4,8 +4,10 @@ Environment: ``LOAD_PLAN`` (the JSON ``load_site.py setup`` wrote), ``LOAD_OUT``
 run's figures go), ``LOAD_VOTES`` (every vote's outcome, one JSON line each, appended),
 ``LOAD_MODE`` (``mixed``: readers across the site and members at work; ``spike``: both on the
 one viral post; ``votes``: members only, voting with no pause, for the HTTP vote's capacity;
-run with the ``Member`` class alone), ``LOAD_MEMBER_SHARE`` (the members' share of the users,
-0.1).
+run with the ``Member`` class alone; ``front``: logged-in members on the front page while
+others vote at a steady pace, run with ``Member`` and ``FrontPageMember``),
+``LOAD_MEMBER_SHARE`` (the members' share of the users, 0.1), ``LOAD_FRONT_VOTES_PER_S`` and
+``LOAD_FRONT_VIEWS_PER_S`` (each ``front`` user's pace, 5 and 2).
 
 - **Readers** are anonymous: the front page, the community listing (sorts, page 2), posts
   (a few are much more read than the rest), blogs, tag pages and feeds.
@@ -26,12 +28,14 @@ import time
 from collections import Counter, defaultdict
 from pathlib import Path
 
-from locust import FastHttpUser, between, constant, events, task
+from locust import FastHttpUser, between, constant, constant_throughput, events, task
 
 PLAN = json.loads(Path(os.environ["LOAD_PLAN"]).read_text())
 MODE = os.environ.get("LOAD_MODE", "mixed")
 MEMBER_SHARE = float(os.environ.get("LOAD_MEMBER_SHARE", "0.1"))
 ACCOUNTS_PER_USER = int(os.environ.get("LOAD_ACCOUNTS_PER_USER", "10"))
+FRONT_VOTES_PER_S = float(os.environ.get("LOAD_FRONT_VOTES_PER_S", "5"))
+FRONT_VIEWS_PER_S = float(os.environ.get("LOAD_FRONT_VIEWS_PER_S", "2"))
 POSTS = PLAN["posts"]
 SPIKE = PLAN["spike"]
 # Popularity: a Zipf-like skew, the first posts of a shuffled order read most.
@@ -117,7 +121,12 @@ class Member(FastHttpUser):
     """Logged-in members, one slice of the accounts per Locust user."""
 
     weight = round(100 * MEMBER_SHARE)
-    wait_time = constant(0) if MODE == "votes" else between(0.5, 2.0)
+    if MODE == "votes":
+        wait_time = constant(0)
+    elif MODE == "front":
+        wait_time = constant_throughput(FRONT_VOTES_PER_S)
+    else:
+        wait_time = between(0.5, 2.0)
 
     def on_start(self):
         first = next(_slices) * ACCOUNTS_PER_USER
@@ -147,7 +156,7 @@ class Member(FastHttpUser):
         ) as response:
             return response, record(name, response, expect=expect)
 
-    @task(0 if MODE == "votes" else 3)
+    @task(0 if MODE in {"votes", "front"} else 3)
     def read(self):
         account = random.choice(self.accounts)
         post = SPIKE if MODE == "spike" else post_choice()
@@ -197,7 +206,7 @@ class Member(FastHttpUser):
             + "\n"
         )
 
-    @task(0 if MODE == "votes" else 1)
+    @task(0 if MODE in {"votes", "front"} else 1)
     def comment(self):
         account = random.choice(self.accounts)
         post = SPIKE if MODE == "spike" else post_choice()
@@ -222,6 +231,30 @@ class Member(FastHttpUser):
             # 409: this account reported the post in an earlier phase (the slices start over).
             expect=(201, 409, 429),
         )
+
+
+if MODE == "front":
+
+    class FrontPageMember(FastHttpUser):
+        """A logged-in member reading the front page (the proxy passes them to the app
+        servers, so its promoted blocks come from the block cache or are rendered)."""
+
+        weight = round(100 * (1 - MEMBER_SHARE))
+        wait_time = constant_throughput(FRONT_VIEWS_PER_S)
+
+        def on_start(self):
+            first = next(_slices) * ACCOUNTS_PER_USER
+            members = PLAN["members"]
+            self.accounts = [members[(first + n) % len(members)] for n in range(ACCOUNTS_PER_USER)]
+
+        @task
+        def front_page(self):
+            account = random.choice(self.accounts)
+            cookie = "; ".join(f"{name}={value}" for name, value in account["cookies"].items())
+            with self.client.get(
+                "/", headers={"Cookie": cookie}, name="front page (member)", catch_response=True
+            ) as response:
+                record("front page (member)", response)
 
 
 @events.test_stop.add_listener
