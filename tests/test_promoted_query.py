@@ -162,3 +162,14 @@ def test_hostile_tag_and_chosen_values_are_parameters_not_sql(tangle):
     pinned = {row.pk for row in PostScore.objects.filter(RANKED, is_pinned=True).only("post_id")}
     # Only the pinned posts: no post carries that tag.
     assert set(block.post_ids(value)[0]) == pinned
+
+
+def test_a_post_chosen_twice_is_shown_once_in_its_first_place(tangle):
+    block = PromotedPostsBlock()
+    first, second = tangle["posts"][tangle["transport"]][0], tangle["posts"][tangle["housing"]][6]
+    value = block.to_python(
+        {"ranking": "new", "count": 4, "min_votes": 0, "pinned": [first.pk, second.pk, first.pk]}
+    )
+    ids, pinned = block.post_ids(value)
+    assert ids[:2] == [first.pk, second.pk]
+    assert len(ids) == len(set(ids)) == 4

@@ -320,7 +320,10 @@ class PromotedPostsBlock(blocks.StructBlock):
         is not live has its score row unlisted, see services/listing.py)."""
         count = value.get("count") or 5
         ranking, filters = self.ranking_filters(value)
-        chosen = [page.pk for page in value.get("pinned") or [] if page is not None]
+        # A post chosen twice is shown once, in its first place.
+        chosen = list(
+            dict.fromkeys(page.pk for page in value.get("pinned") or [] if page is not None)
+        )
         rows = PostScore.objects.promoted(
             ranking,
             count,
