@@ -133,3 +133,27 @@ def test_labels_follow_the_readers_time_zone_and_language_render_after_render(
     assert kiritimati == '2026-03-02T13:30:00+1400">2 Mar 2026'
     with translation.override("de"), timezone.override("Europe/London"):
         assert label().endswith("1. März 2026")
+
+
+def test_two_posts_an_hour_apart_when_the_clocks_go_back_keep_their_own_offsets(community):
+    from datetime import UTC, datetime
+
+    from django.utils import timezone
+
+    from wagtail_communityblog.services.listing import set_first_published_at
+
+    blog = make_blog(community)
+    summer, winter = make_post(blog), make_post(blog)
+    # 02:30 in Berlin twice on 25 October 2026: first in summer time, then in winter time.
+    set_first_published_at(summer, datetime(2026, 10, 25, 0, 30, tzinfo=UTC))
+    set_first_published_at(winter, datetime(2026, 10, 25, 1, 30, tzinfo=UTC))
+    block = PromotedPostsBlock()
+    value = block.to_python(
+        {"ranking": "new", "count": 2, "min_votes": 0, "pinned": [summer.pk, winter.pk]}
+    )
+
+    with timezone.override("Europe/Berlin"):
+        html = block.render(value, {"request": request_for(Site.objects.get(is_default_site=True))})
+
+    assert 'datetime="2026-10-25T02:30:00+0200"' in html
+    assert 'datetime="2026-10-25T02:30:00+0100"' in html

@@ -173,3 +173,28 @@ def test_a_post_chosen_twice_is_shown_once_in_its_first_place(tangle):
     ids, pinned = block.post_ids(value)
     assert ids[:2] == [first.pk, second.pk]
     assert len(ids) == len(set(ids)) == 4
+
+
+def test_authors_of_a_user_model_spread_over_tables_come_in_one_more_query(
+    tangle, monkeypatch, django_assert_num_queries
+):
+    from django.contrib.auth import get_user_model
+
+    from wagtail_communityblog.models import querysets
+
+    # A multi-table child (as CommunityPostPage is of Page) has columns outside its own table:
+    # the statement cannot read them all, so it reads the author's key alone.
+    assert querysets.authors_inline(get_user_model())
+    assert not querysets.authors_inline(CommunityPostPage)
+    monkeypatch.setattr(querysets, "authors_inline", lambda user_model: False)
+    querysets.promoted_columns.cache_clear()
+    try:
+        with django_assert_num_queries(2):  # the statement, then the authors in bulk
+            rows = PostScore.objects.promoted("new", 6)
+        assert rows
+        for row in rows:
+            page = CommunityPostPage.objects.select_related("author").get(pk=row.pk)
+            assert row.author == page.author
+            assert row.author.username == page.author.username
+    finally:
+        querysets.promoted_columns.cache_clear()

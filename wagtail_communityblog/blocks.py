@@ -141,7 +141,10 @@ def _count_label(language, thousands, kind, number):
 
 
 @lru_cache(maxsize=4096)
-def _date_labels(language, date_format, zone, local):
+def _date_labels(language, date_format, zone, moment):
+    # Keyed by the moment itself, converted here: two moments an hour apart share a local time
+    # when the clocks go back, and local times in one zone compare equal whatever their offset.
+    local = moment.astimezone(zone) if zone is not None and timezone.is_aware(moment) else moment
     return dateformat.format(local, date_format), local.strftime("%Y-%m-%dT%H:%M:%S%z")
 
 
@@ -167,11 +170,7 @@ class Labels:
         """``(label, iso)``, or two empty strings for a post never published."""
         if first_published_at is None:
             return "", ""
-        local = first_published_at
-        if self.zone is not None and timezone.is_aware(local):
-            local = local.astimezone(self.zone)
-        # Aware datetimes are equal across zones at the same instant: the zone is in the key.
-        return _date_labels(self.language, self.date_format, str(self.zone), local)
+        return _date_labels(self.language, self.date_format, self.zone, first_published_at)
 
     def count(self, kind, number):
         return _count_label(self.language, self.thousands, kind, number)

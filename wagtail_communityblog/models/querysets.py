@@ -233,8 +233,16 @@ class PostScoreQuerySet(QuerySet):
         columns = promoted_columns(using, connection.vendor, settings.AUTH_USER_MODEL)
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
-            rows = cursor.fetchall()
-        return [PromotedRow(row, columns, connection) for row in rows]
+            rows = [PromotedRow(row, columns, connection) for row in cursor.fetchall()]
+        if not columns.authors_inline:
+            # A user model whose columns are not all in its own table (a multi-table child):
+            # its authors in one more query, as a ForeignKey would load them.
+            authors = columns.user_model._base_manager.using(using).in_bulk(
+                {row.author_id for row in rows if row.author_id is not None}
+            )
+            for row in rows:
+                row.author = authors.get(row.author_id)
+        return rows
 
     def shortfall(self, ranking="hot", *, min_votes=0, min_score=None, **filters):
         """Why a ranking with these minimums lists nothing, as counts for an editor: the posts
@@ -283,6 +291,7 @@ class PromotedRow:
         "vote_count",
         "comment_count",
         "blog_url_path",
+        "author_id",
         "author",
     )
 
@@ -309,11 +318,10 @@ class PromotedRow:
             self.blog_url_path,
         ) = values[: columns.author_start]
         author = values[columns.author_start :]
-        self.author = (
-            columns.user_model.from_db(connection.alias, columns.user_fields, author)
-            if author[columns.user_pk] is not None
-            else None
-        )
+        self.author_id = author[columns.user_pk]
+        self.author = None
+        if columns.authors_inline and self.author_id is not None:
+            self.author = columns.user_model.from_db(connection.alias, columns.user_fields, author)
 
 
 # What the statement returns after the branch and position, as (table alias, model, field):
@@ -357,10 +365,26 @@ class PromotedColumns:
     def __init__(self, converters, user_model):
         self.converters = converters
         self.user_model = user_model
-        fields = user_model._meta.concrete_fields
+        self.authors_inline = authors_inline(user_model)
+        fields = author_fields(user_model)
         self.user_fields = [field.attname for field in fields]
-        self.user_pk = self.user_fields.index(user_model._meta.pk.attname)
+        self.user_pk = 0 if not self.authors_inline else fields.index(user_model._meta.pk)
         self.author_start = 2 + len(CARD_FIELDS)
+
+
+def authors_inline(user_model):
+    """Whether the statement can read the authors' own columns: every column of the user model
+    is in its own table (not so for a multi-table child of another model)."""
+    table = user_model._meta.db_table
+    return all(field.model._meta.db_table == table for field in user_model._meta.concrete_fields)
+
+
+def author_fields(user_model):
+    """The fields the statement reads for the author: every column of the user model, or the
+    post's ``author`` key alone when they are not all in one table (``authors_inline``)."""
+    if authors_inline(user_model):
+        return list(user_model._meta.concrete_fields)
+    return [_models()["CommunityPostPage"]._meta.get_field("author")]
 
 
 @lru_cache(maxsize=32)
@@ -371,7 +395,7 @@ def promoted_columns(alias, vendor, user_model_label):
     models = _models()
     user_model = get_user_model()
     fields = [models[model]._meta.get_field(name) for _alias, model, name in CARD_FIELDS]
-    fields += list(user_model._meta.concrete_fields)
+    fields += author_fields(user_model)
     converters = []
     for index, field in enumerate(fields, start=2):  # after the branch and position
         col = field.get_col(field.model._meta.db_table)
@@ -472,14 +496,22 @@ def promoted_sql(
     params += branch_params
 
     user_model = get_user_model()
-    user_table = q(user_model._meta.db_table)
+    author = f"cp.{column('CommunityPostPage', 'author')}"
+    if authors_inline(user_model):
+        authors = [f"u.{q(field.column)}" for field in user_model._meta.concrete_fields]
+        join_authors = (
+            f"LEFT OUTER JOIN {q(user_model._meta.db_table)} u "
+            f"ON u.{q(user_model._meta.pk.column)} = {author} "
+        )
+    else:
+        authors, join_authors = [author], ""
     page_table = q(Page._meta.db_table)
     columns = ", ".join(
         [
             "c.branch",
             "c.position",
             *(f"{alias}.{column(model, name)}" for alias, model, name in CARD_FIELDS),
-            *(f"u.{q(field.column)}" for field in user_model._meta.concrete_fields),
+            *authors,
         ]
     )
     page_id = column("Page", "id")
@@ -490,8 +522,7 @@ def promoted_sql(
         f"ON cp.{q(models['CommunityPostPage']._meta.pk.column)} = c.post_id "
         f"INNER JOIN {page_table} p ON p.{page_id} = c.post_id "
         f"LEFT OUTER JOIN {page_table} b ON b.{page_id} = c.{column('PostScore', 'blog')} "
-        f"LEFT OUTER JOIN {user_table} u "
-        f"ON u.{q(user_model._meta.pk.column)} = cp.{column('CommunityPostPage', 'author')} "
+        f"{join_authors}"
         f"WHERE p.{column('Page', 'live')} = %s"
     )
     params.append(True)
