@@ -78,6 +78,16 @@ def check_settings(app_configs, **kwargs):
                     id="wagtail_communityblog.E007",
                 )
             )
+    if not settings.USE_TZ:
+        # Votes, ranking times, windows, holds and schedules compare aware datetimes
+        # throughout; with naive ones publishing a post would fail.
+        errors.append(
+            Error(
+                "wagtail_communityblog needs USE_TZ = True (Django's default since 5.0).",
+                hint="Set USE_TZ = True; TIME_ZONE still sets the time zone pages are shown in.",
+                id="wagtail_communityblog.E009",
+            )
+        )
     errors.extend(_hold_settings_errors())
     return errors
 

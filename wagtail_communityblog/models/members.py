@@ -1,6 +1,7 @@
 """What the community knows about a member beyond their account: whether they are suspended."""
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import models, transaction
 from django.utils.translation import gettext_lazy as _
 
@@ -85,12 +86,18 @@ def is_suspended(user):
     return is_suspended_id(user.pk)
 
 
+def user_id_param(connection, user_id):
+    """A user's id as a plain SQL statement on ``connection`` takes it: as the ORM would send
+    it (e.g. a ``UUIDField`` key as SQLite stores it, 32 hex digits)."""
+    return get_user_model()._meta.pk.get_db_prep_value(user_id, connection)
+
+
 def is_suspended_id(user_id):
     """Is the account with this id suspended? Plain SQL: it runs on every page with a rating
     widget, where the ORM's per-call compilation would cost more than the query."""
     connection = transaction.get_connection()
     with connection.cursor() as cursor:
-        cursor.execute(suspended_sql(connection), [user_id, True])
+        cursor.execute(suspended_sql(connection), [user_id_param(connection, user_id), True])
         return cursor.fetchone() is not None
 
 
@@ -130,5 +137,5 @@ def is_held_id(user_id):
     """Are this account's votes held by a vote ring awaiting review?"""
     connection = transaction.get_connection()
     with connection.cursor() as cursor:
-        cursor.execute(held_sql(connection), [user_id, True])
+        cursor.execute(held_sql(connection), [user_id_param(connection, user_id), True])
         return cursor.fetchone() is not None

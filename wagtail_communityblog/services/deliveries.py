@@ -15,6 +15,7 @@ clients show once.
 """
 
 import logging
+import uuid
 from datetime import timedelta
 
 from django.core.mail.utils import DNS_NAME
@@ -33,11 +34,17 @@ logger = logging.getLogger(__name__)
 STILL_WAITING = timedelta(minutes=2)
 
 
+def stored(arguments):
+    """``arguments`` as the outbox's JSON keeps them: a ``UUIDField`` key (a site's user model
+    may have one) as its text, which the ORM takes back in a lookup."""
+    return [str(value) if isinstance(value, uuid.UUID) else value for value in arguments]
+
+
 def queue(kind, key, *arguments):
     """Record the e-mail ``key`` (once: a second call with the same key does nothing) and
     have the worker send it when the current transaction commits."""
     delivery, created = EmailDelivery.objects.get_or_create(
-        key=key, defaults={"kind": kind, "arguments": list(arguments)}
+        key=key, defaults={"kind": kind, "arguments": stored(arguments)}
     )
     if created:
         delivery_id = delivery.pk
@@ -50,7 +57,7 @@ def queue_new(kind, key, *arguments):
     before, by this request or another at the same moment)."""
     try:
         with transaction.atomic():
-            EmailDelivery.objects.create(key=key, kind=kind, arguments=list(arguments))
+            EmailDelivery.objects.create(key=key, kind=kind, arguments=stored(arguments))
     except IntegrityError:
         return False
     delivery_id = EmailDelivery.objects.get(key=key).pk
@@ -64,7 +71,7 @@ def queue_many(kind, rows):
     the current transaction commits; return how many were new."""
     return record_new(
         EmailDelivery,
-        [EmailDelivery(key=key, kind=kind, arguments=list(arguments)) for key, arguments in rows],
+        [EmailDelivery(key=key, kind=kind, arguments=stored(arguments)) for key, arguments in rows],
         _enqueue,
     )
 

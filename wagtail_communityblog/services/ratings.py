@@ -22,7 +22,14 @@ from ..cache import rankings_changed
 from ..conf import app_settings
 from ..errors import VoteError
 from ..models import PostScore, Rating
-from ..models.members import crowd_sql, held_sql, is_held_id, is_suspended_id, suspended_sql
+from ..models.members import (
+    crowd_sql,
+    held_sql,
+    is_held_id,
+    is_suspended_id,
+    suspended_sql,
+    user_id_param,
+)
 from ..models.ratings import lasting_vote_refusal, suspended_vote_refusal
 from ..ranking import bayesian_average, hot_from_time_score, time_score, wilson_lower_bound
 from ..ranking_expressions import absolute_updates, apply_delta
@@ -151,6 +158,7 @@ def _rate(post, user, value, counted, scheme):
     is suspended, so a suspended reader's vote changes nothing (and costs no extra query)."""
     connection = transaction.get_connection()
     sql = _vote_sql(connection)
+    user_id = user_id_param(connection, user.pk)  # as the statements take it
     may_count = counted
     old_tally = Tally()
     follows_crowd = None  # read by the vote's statements where they can (CROWD_HOLD)
@@ -165,16 +173,16 @@ def _rate(post, user, value, counted, scheme):
                 sql["insert"],
                 [
                     post.pk,
-                    user.pk,
+                    user_id,
                     value,
                     counted,
-                    user.pk,
+                    user_id,
                     True,
                     scheme.name,
                     *_now(connection),
-                    user.pk,
+                    user_id,
                     True,
-                    *([user.pk, True] if sql["returning"] else []),
+                    *([user_id, True] if sql["returning"] else []),
                 ],
             )
             if sql["returning"]:
@@ -188,10 +196,10 @@ def _rate(post, user, value, counted, scheme):
                 if inserted and counted and is_held_id(user.pk):
                     # Databases without RETURNING: correct the row (a rare path).
                     counted = False
-                    cursor.execute(sql["uncount"], [False, post.pk, user.pk])
+                    cursor.execute(sql["uncount"], [False, post.pk, user_id])
         if not inserted:
             cursor.execute(
-                sql["select"], [user.pk, True, user.pk, True, user.pk, True, post.pk, user.pk]
+                sql["select"], [user_id, True, user_id, True, user_id, True, post.pk, user_id]
             )
             existing = cursor.fetchone()
             if existing is None:
@@ -226,7 +234,7 @@ def _rate(post, user, value, counted, scheme):
             # Nothing moves (a repeated vote, withdrawing nothing, a vote that does not count
             # yet): read the scores, and whether the voter is suspended (not asked yet when
             # they withdrew a vote they did not have).
-            cursor.execute(sql["score"], [user.pk, True, post.pk])
+            cursor.execute(sql["score"], [user_id, True, post.pk])
             stored = cursor.fetchone()
             if stored and stored[-1]:
                 raise suspended_vote_refusal()
