@@ -41,3 +41,17 @@ def test_a_site_without_time_zone_support_is_told_before_anything_fails():
         ids = [error.id for error in check_settings(None)]
     assert "wagtail_communityblog.E009" in ids
     assert "wagtail_communityblog.E009" not in [error.id for error in check_settings(None)]
+
+
+@pytest.mark.django_db
+def test_a_member_who_logs_in_by_e_mail_is_never_shown_by_their_address(community):
+    from tests.factories import make_user
+    from wagtail_communityblog.adapter import get_adapter
+    from wagtail_communityblog.services.posts import save_blog
+
+    member = make_user("alice@party.example", first_name="", last_name="")
+    blog = save_blog(member, community=community, title="Alice on housing", intro="")
+
+    assert get_adapter().display_name(member) == "alice"
+    assert blog.slug == "alice"
+    assert "party" not in blog.url_path

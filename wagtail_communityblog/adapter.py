@@ -23,6 +23,15 @@ from .conf import app_settings
 MESSAGE_ID = contextvars.ContextVar("communityblog_message_id", default=None)
 
 
+def public_username(user):
+    """``user``'s username as the package shows it (a default display name, a blog's
+    address): when it is an e-mail address, as with a user model that logs in by e-mail, the
+    part before the "@", so a member's address is never shown."""
+    name = user.get_username()
+    local, at, _domain = name.partition("@")
+    return local if at and local else name
+
+
 class DefaultCommunityBlogAdapter:
     """The package's own behaviour; every method may be overridden."""
 
@@ -75,7 +84,7 @@ class DefaultCommunityBlogAdapter:
         if user is None:
             return str(_("Former member"))
         full_name = user.get_full_name() if hasattr(user, "get_full_name") else ""
-        return full_name or user.get_username()
+        return full_name or public_username(user)
 
     def avatar_url(self, user, blog=None):
         """URL of a member's picture, or ``""``: by default their blog's avatar, if any."""

@@ -15,6 +15,7 @@ from wagtail.actions.delete_page import DeletePageAction
 from wagtail.actions.unpublish_page import UnpublishPageAction
 from wagtail.models import Page, WorkflowState
 
+from ..adapter import public_username
 from ..errors import PostingError
 from ..models import CommunityIndexPage, CommunityPostPage, MemberBlogPage
 from ..models.members import suspension_refusal
@@ -93,7 +94,7 @@ def save_blog(
                 intro=intro,
                 avatar=avatar,
                 owner=member,
-                slug=available_slug(community, member.get_username()),
+                slug=available_slug(community, public_username(member)),
             )
             community.add_child(instance=blog)
         else:
