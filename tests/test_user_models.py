@@ -55,3 +55,18 @@ def test_a_member_who_logs_in_by_e_mail_is_never_shown_by_their_address(communit
     assert get_adapter().display_name(member) == "alice"
     assert blog.slug == "alice"
     assert "party" not in blog.url_path
+
+
+def test_an_unsubscribe_link_carries_a_uuid_key_and_reads_it_back(monkeypatch):
+    from wagtail_communityblog.links import unsubscribe_token
+    from wagtail_communityblog.services import comments
+
+    # The link in a comment e-mail signs the member's key: a UUID could not go into it, so
+    # every comment e-mail to such a member failed and was retried for ever.
+    assert comments.read_unsubscribe_token(unsubscribe_token(7, 12)) == (7, 12)
+    uuid_users = SimpleNamespace(_meta=SimpleNamespace(pk=models.UUIDField(primary_key=True)))
+    monkeypatch.setattr(comments, "get_user_model", lambda: uuid_users)
+    someone = uuid.uuid4()
+    assert comments.read_unsubscribe_token(unsubscribe_token(someone, 12)) == (someone, 12)
+    with pytest.raises(comments.CommentError):
+        comments.read_unsubscribe_token(unsubscribe_token("not-a-uuid", 12))

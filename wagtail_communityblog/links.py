@@ -70,5 +70,8 @@ def comment_unsubscribe_url(post, user_id):
 
 
 def unsubscribe_token(user_id, post_id):
-    """The signed token of ``comment_unsubscribe_url`` (read back by the unsubscribe view)."""
+    """The signed token of ``comment_unsubscribe_url`` (read back by the unsubscribe view). A
+    key JSON cannot hold (a user model's UUID) goes in as its text."""
+    if not isinstance(user_id, int):
+        user_id = str(user_id)
     return signing.dumps([user_id, post_id], salt=UNSUBSCRIBE_SALT, compress=True)

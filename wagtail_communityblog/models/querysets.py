@@ -326,7 +326,7 @@ class PromotedRow:
 
 # What the statement returns after the branch and position, as (table alias, model, field):
 # the score row's columns come with the branch that chose the post (c), the rest from the post's
-# page row (p), its own row (cp) and its blog's page row (b); then the author's own columns.
+# page row (p), its own row (cp) and its blog's page row (b); then the author's (``author_fields``).
 SCORE_COLUMNS = ("pinned_at", "published_at", "score", "vote_count", "comment_count", "blog")
 CARD_FIELDS = (
     ("c", "PostScore", "pinned_at"),

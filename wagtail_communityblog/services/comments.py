@@ -9,7 +9,9 @@ never drifts, whatever races; a comment's recommendation and report counts likew
 import html as html_module
 from datetime import UTC, datetime
 
+from django.contrib.auth import get_user_model
 from django.core import signing
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count, IntegerField, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
@@ -520,8 +522,9 @@ def read_unsubscribe_token(token):
     """Return ``(user_id, post_id)`` from a token, or raise ``CommentError`` (404)."""
     try:
         user_id, post_id = signing.loads(token, salt=UNSUBSCRIBE_SALT)
-        return int(user_id), int(post_id)
-    except (signing.BadSignature, ValueError, TypeError):
+        # The user model's own key type (an integer, or a UUID read back from its text).
+        return get_user_model()._meta.pk.to_python(user_id), int(post_id)
+    except (signing.BadSignature, ValidationError, ValueError, TypeError):
         raise CommentError(_("This unsubscribe link is not valid."), 404) from None
 
 
