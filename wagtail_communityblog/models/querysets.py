@@ -372,6 +372,7 @@ class PromotedColumns:
         self.author_start = 2 + len(CARD_FIELDS)
 
 
+@lru_cache(maxsize=8)
 def authors_inline(user_model):
     """Whether the statement can read the authors' own columns: every column of the user model
     is in its own table (not so for a multi-table child of another model)."""
