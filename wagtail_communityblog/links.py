@@ -1,5 +1,6 @@
 """Links the package puts in e-mails and pages, built in one place."""
 
+import uuid
 from urllib.parse import urlencode, urljoin
 
 from django.conf import settings
@@ -70,8 +71,11 @@ def comment_unsubscribe_url(post, user_id):
 
 
 def unsubscribe_token(user_id, post_id):
-    """The signed token of ``comment_unsubscribe_url`` (read back by the unsubscribe view). A
-    key JSON cannot hold (a user model's UUID) goes in as its text."""
-    if not isinstance(user_id, int):
-        user_id = str(user_id)
-    return signing.dumps([user_id, post_id], salt=UNSUBSCRIBE_SALT, compress=True)
+    """The signed token of ``comment_unsubscribe_url`` (read back by the unsubscribe view)."""
+    return signing.dumps([json_key(user_id), post_id], salt=UNSUBSCRIBE_SALT, compress=True)
+
+
+def json_key(value):
+    """A key as JSON holds it (a signed token, the e-mail outbox): a ``UUIDField`` key, which a
+    site's user model may have, as its text, which the ORM takes back in a lookup."""
+    return str(value) if isinstance(value, uuid.UUID) else value

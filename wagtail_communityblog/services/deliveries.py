@@ -15,7 +15,6 @@ clients show once.
 """
 
 import logging
-import uuid
 from datetime import timedelta
 
 from django.core.mail.utils import DNS_NAME
@@ -25,6 +24,7 @@ from django.utils import timezone
 
 from ..adapter import MESSAGE_ID
 from ..conf import app_settings
+from ..links import json_key
 from ..models import EmailDelivery
 
 logger = logging.getLogger(__name__)
@@ -35,9 +35,8 @@ STILL_WAITING = timedelta(minutes=2)
 
 
 def stored(arguments):
-    """``arguments`` as the outbox's JSON keeps them: a ``UUIDField`` key (a site's user model
-    may have one) as its text, which the ORM takes back in a lookup."""
-    return [str(value) if isinstance(value, uuid.UUID) else value for value in arguments]
+    """``arguments`` as the outbox's JSON keeps them (``links.json_key``)."""
+    return [json_key(value) for value in arguments]
 
 
 def queue(kind, key, *arguments):
